@@ -1,0 +1,124 @@
+/* The host side of the runtime: execution contexts (fibers with their own
+ * stack and trap target), AOT objects and instances. Used by the runner and by
+ * the spec-test driver; docs/loader.md explains the model. */
+#ifndef EMBLY_RUNTIME_H
+#define EMBLY_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "embly/module.h"
+
+/* ---- Stops: every way wasm execution can end early --------------------- */
+
+typedef enum {
+  EMBLY_STOP_NONE = 0, /* ran to completion */
+  EMBLY_STOP_TRAP,     /* code: a wasm_rt_trap_t */
+  EMBLY_STOP_EXIT,     /* code: the proc_exit status */
+  EMBLY_STOP_TIMEOUT,  /* ran past its deadline */
+  EMBLY_STOP_LIMIT,    /* a resource limit refused instantiation */
+} embly_stop_kind;
+
+typedef struct {
+  embly_stop_kind kind;
+  int32_t code;
+} embly_stop;
+
+/* ---- Fibers ------------------------------------------------------------- */
+
+/* A fiber runs wasm code on its own stack (with a guard region below it, so
+ * running out of stack is a trap) and owns the trap target of the code it
+ * runs, so many instances can be suspended at once in one thread. */
+typedef struct embly_fiber embly_fiber;
+typedef void (*embly_fiber_fn)(void* arg);
+
+embly_fiber* embly_fiber_new(size_t stack_size);
+void embly_fiber_free(embly_fiber* fiber);
+/* Runs fn(arg) on the fiber until it returns or suspends itself. */
+void embly_fiber_start(embly_fiber* fiber, embly_fiber_fn fn, void* arg);
+/* Continues a suspended fiber until it returns or suspends again. */
+void embly_fiber_resume(embly_fiber* fiber);
+/* Called on a fiber: returns control to whoever started or resumed it. */
+void embly_fiber_suspend(void);
+int embly_fiber_finished(const embly_fiber* fiber);
+embly_fiber* embly_fiber_current(void);
+
+/* Limits that the runtime enforces for code running on the fiber. */
+void embly_fiber_set_memory_limit(embly_fiber* fiber, uint64_t max_pages);
+uint64_t embly_fiber_memory_limit(const embly_fiber* fiber);
+
+/* On the current fiber: calls fn(arg) and catches every stop. */
+embly_stop embly_guarded_call(void (*fn)(void* arg), void* arg);
+/* Ends the innermost guarded call on the current fiber. */
+_Noreturn void embly_stop_now(embly_stop_kind kind, int32_t code);
+
+/* Host functions bracket their work with these so that an asynchronous stop
+ * (a timeout) is deferred until control is back in wasm code. */
+void embly_host_enter(void);
+void embly_host_leave(void);
+/* The fiber's code stops with a timeout once CLOCK_MONOTONIC passes
+ * deadline_ns (0: no deadline). Checked by embly_fiber_check_deadline. */
+void embly_fiber_set_deadline(embly_fiber* fiber, uint64_t deadline_ns);
+uint64_t embly_fiber_deadline(const embly_fiber* fiber);
+/* Stops the current fiber's code if its deadline has passed: at once in
+ * wasm code, on return from the host function otherwise. Async-signal-safe,
+ * meant for a timer signal handler. */
+void embly_fiber_check_deadline(void);
+uint64_t embly_monotonic_ns(void);
+
+/* ---- Objects ------------------------------------------------------------ */
+
+typedef struct embly_object embly_object;
+
+/* Loads an AOT object. expected_sha256 (hex) may be NULL. On failure returns
+ * NULL and writes a message naming the path and the reason into err. */
+embly_object* embly_object_open(const char* path,
+                                const char* expected_sha256,
+                                char* err,
+                                size_t err_len);
+void embly_object_close(embly_object* object);
+const embly_module* embly_object_module(const embly_object* object);
+
+const embly_export* embly_module_find_export(const embly_module* module,
+                                             const char* name,
+                                             uint32_t name_len);
+/* Describes an extern type as text ("func (i32, i32) -> (i32)") for errors. */
+void embly_extern_type_describe(const embly_extern_type* type,
+                                char* buf,
+                                size_t len);
+/* Whether something of type `actual` can satisfy an import of `wanted`. */
+int embly_extern_type_matches(const embly_extern_type* wanted,
+                              const embly_extern_type* actual);
+
+/* ---- Instances ---------------------------------------------------------- */
+
+typedef struct {
+  const embly_module* module;
+  void* state;        /* module->instance_size bytes, owned */
+  embly_slot* slots;  /* one per import, filled by the embedder */
+  int instantiated;
+} embly_instance;
+
+/* Allocates state and slots; the embedder fills slots before instantiating. */
+int embly_instance_init(embly_instance* instance, const embly_module* module);
+/* Runs instantiation (globals, tables, memory, data, start) on the current
+ * fiber. */
+embly_stop embly_instance_instantiate(embly_instance* instance);
+/* Calls a function export on the current fiber. */
+embly_stop embly_instance_invoke(embly_instance* instance,
+                                 const embly_export* func,
+                                 const embly_value* args,
+                                 embly_value* results);
+void embly_instance_release(embly_instance* instance);
+
+/* Linear memory bounds check for host functions: the address of
+ * [offset, offset + len) in memory, or NULL if any of it is out of bounds. */
+static inline void* embly_memory_range(const wasm_rt_memory_t* memory,
+                                       uint64_t offset,
+                                       uint64_t len) {
+  if (!memory || offset > memory->size || len > memory->size - offset)
+    return NULL;
+  return memory->data + offset;
+}
+
+#endif

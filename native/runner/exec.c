@@ -1,0 +1,144 @@
+#include "exec.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "embly/abi.h"
+#include "guest.h"
+#include "log.h"
+#include "scheduler.h"
+
+#define TIMER_INTERVAL_US 10000 /* how late a busy instance's timeout may fire */
+#define STDIN_CHUNK 65536
+
+static guest* g_root;
+static embly_stop g_root_outcome;
+static bool g_root_ended;
+
+static const char* describe_stop(embly_stop stop, char* buf, size_t len) {
+  switch (stop.kind) {
+    case EMBLY_STOP_NONE: return "ok";
+    case EMBLY_STOP_EXIT:
+      snprintf(buf, len, stop.code == 0 ? "ok" : "error (exit code %d)", stop.code);
+      return buf;
+    case EMBLY_STOP_TRAP:
+      snprintf(buf, len, "trap (%s)", wasm_rt_strerror((wasm_rt_trap_t)stop.code));
+      return buf;
+    case EMBLY_STOP_TIMEOUT: return "timeout";
+    case EMBLY_STOP_LIMIT: return "error (memory limit: the module needs more than the function may use)";
+  }
+  return "unknown";
+}
+
+static void on_guest_end(guest* g) {
+  char text[160];
+  if (g->outcome.kind != EMBLY_STOP_NONE &&
+      !(g->outcome.kind == EMBLY_STOP_EXIT && g->outcome.code == 0))
+    runner_log("instance %016llx of %s ended: %s", (unsigned long long)g->address,
+               g->function->name, describe_stop(g->outcome, text, sizeof text));
+  if (g == g_root) {
+    g_root_outcome = g->outcome;
+    g_root_ended = true;
+    g_root = NULL;
+  }
+}
+
+static int exit_status(embly_stop stop) {
+  switch (stop.kind) {
+    case EMBLY_STOP_NONE: return EXEC_OK;
+    case EMBLY_STOP_EXIT: return stop.code & 0xff;
+    case EMBLY_STOP_TRAP: return EXEC_TRAP;
+    case EMBLY_STOP_TIMEOUT: return EXEC_TIMEOUT;
+    case EMBLY_STOP_LIMIT: return EXEC_LIMIT;
+  }
+  return EXEC_KILLED;
+}
+
+static void on_timer(int sig) {
+  embly_fiber_check_deadline();
+}
+
+static void start_deadline_timer(void) {
+  struct sigaction action = {0};
+  action.sa_handler = on_timer;
+  action.sa_flags = SA_ONSTACK | SA_NODEFER | SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGALRM, &action, NULL);
+  struct itimerval every = {{0, TIMER_INTERVAL_US}, {0, TIMER_INTERVAL_US}};
+  setitimer(ITIMER_REAL, &every, NULL);
+}
+
+/* Writes everything buffered for stdout; false if stdout is gone. */
+static bool flush_stdout(byte_pipe* out) {
+  uint8_t chunk[STDIN_CHUNK];
+  while (pipe_buffered(out) > 0) {
+    size_t n = pipe_read(out, chunk, sizeof chunk);
+    for (size_t done = 0; done < n;) {
+      ssize_t w = write(STDOUT_FILENO, chunk + done, n - done);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        return false;
+      done += (size_t)w;
+    }
+  }
+  return true;
+}
+
+/* Moves what stdin has into the root's handle 1; false at end of input. */
+static bool pump_stdin(byte_pipe* in) {
+  uint8_t chunk[STDIN_CHUNK];
+  ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return true;
+  if (n <= 0) {
+    pipe_close_writer(in);
+    return false;
+  }
+  pipe_write(in, chunk, (size_t)n);
+  return true;
+}
+
+static int poll_timeout_ms(uint64_t wake_at_ns) {
+  if (!wake_at_ns)
+    return -1;
+  uint64_t now = embly_monotonic_ns();
+  return wake_at_ns <= now ? 0 : (int)((wake_at_ns - now + 999999) / 1000000);
+}
+
+int exec_function(function_def* root) {
+  char err[512];
+  signal(SIGPIPE, SIG_IGN);
+  scheduler_init(on_guest_end);
+  g_root = scheduler_spawn(root, err, sizeof err);
+  if (!g_root) {
+    runner_log("cannot start %s: %s", root->name, err);
+    return EXEC_LOAD_FAILED;
+  }
+  byte_pipe* in = pipe_new(g_root);
+  byte_pipe* out = pipe_new(NULL);
+  guest_add_handle(g_root, in, out);
+  start_deadline_timer();
+  bool stdin_open = true;
+  while (!g_root_ended) {
+    uint64_t wake_at = scheduler_run();
+    flush_stdout(out);
+    if (g_root_ended)
+      break;
+    stdin_open = stdin_open && !in->reader_gone;
+    if (!stdin_open && !wake_at) {
+      runner_log("every instance is waiting for another: ending %s", root->name);
+      return EXEC_KILLED;
+    }
+    struct pollfd fds = {STDIN_FILENO, POLLIN, 0};
+    int ready = poll(&fds, stdin_open ? 1 : 0, poll_timeout_ms(wake_at));
+    if (ready > 0)
+      stdin_open = pump_stdin(in);
+  }
+  flush_stdout(out);
+  return exit_status(g_root_outcome);
+}

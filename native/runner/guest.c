@@ -1,0 +1,138 @@
+#include "guest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "host.h"
+#include "log.h"
+
+/* Instance stacks: wasm2c frames are small, but Rust and C programs may keep
+ * large arrays on the C stack of their wasm code. Untouched pages cost no
+ * memory. */
+#define GUEST_STACK_BYTES (1024u * 1024u)
+#define LOG_LINE_MAX 4096
+
+static uint64_t random_address(void) {
+  uint64_t address = 0;
+  while (address == 0)
+    if (getrandom(&address, sizeof address, 0) != sizeof address)
+      address = 0;
+  return address;
+}
+
+static const embly_export* find_export(const embly_module* module, const char* name,
+                                       uint8_t kind) {
+  const embly_export* e = embly_module_find_export(module, name, (uint32_t)strlen(name));
+  return e && e->type.kind == kind ? e : NULL;
+}
+
+static guest* refuse(guest* g, char* err, size_t err_len, const char* message) {
+  if (message)
+    snprintf(err, err_len, "%s", message);
+  guest_free(g);
+  return NULL;
+}
+
+guest* guest_new(function_def* function, char* err, size_t err_len) {
+  const embly_module* module = function_module(function, err, err_len);
+  if (!module)
+    return NULL;
+  guest* g = calloc(1, sizeof *g);
+  if (!g || !embly_instance_init(&g->instance, module))
+    return refuse(g, err, err_len, "out of memory");
+  g->address = random_address();
+  g->function = function;
+  if (!host_link(g, err, err_len))
+    return refuse(g, err, err_len, NULL);
+  g->start = find_export(module, "_start", EMBLY_EXTERN_FUNC);
+  const embly_export* memory = find_export(module, "memory", EMBLY_EXTERN_MEMORY);
+  if (module->n_imports > 0 && !memory)
+    return refuse(g, err, err_len, "the module imports host functions but exports no memory named \"memory\"");
+  g->fiber = embly_fiber_new(GUEST_STACK_BYTES);
+  if (!g->fiber)
+    return refuse(g, err, err_len, "out of memory for the instance stack");
+  embly_fiber_set_memory_limit(g->fiber, function->memory_pages);
+  /* The address of the instance's memory is fixed before instantiation,
+   * and host calls from the start function need it. */
+  g->memory = memory ? memory->address(g->instance.state) : NULL;
+  function->live_instances++;
+  return g;
+}
+
+uint32_t guest_add_handle(guest* g, byte_pipe* in, byte_pipe* out) {
+  uint32_t count = g->handle_count ? g->handle_count : 1; /* slot 0 unused */
+  handle_entry* grown = realloc(g->handles, (count + 1) * sizeof *grown);
+  if (!grown)
+    return 0;
+  g->handles = grown;
+  memset(&grown[0], 0, count == 1 && g->handle_count == 0 ? sizeof *grown : 0);
+  grown[count] = (handle_entry){in, out, false, false};
+  g->handle_count = count + 1;
+  return count;
+}
+
+handle_entry* guest_handle(guest* g, uint32_t handle) {
+  return handle >= 1 && handle < g->handle_count ? &g->handles[handle] : NULL;
+}
+
+bool guest_handle_readable(const handle_entry* h) {
+  return pipe_buffered(h->in) > 0 || (h->in->writer_closed && !h->eof_seen);
+}
+
+static void flush_log(guest* g, int fd) {
+  log_line* line = &g->logs[fd - 1];
+  if (line->len > 0)
+    runner_log_guest(g->function->name, g->address, fd, line->text, line->len);
+  line->len = 0;
+}
+
+void guest_log(guest* g, int fd, const uint8_t* bytes, size_t len) {
+  log_line* line = &g->logs[fd - 1];
+  for (size_t i = 0; i < len; i++) {
+    if (bytes[i] == '\n' || line->len == LOG_LINE_MAX) {
+      flush_log(g, fd);
+      if (bytes[i] == '\n')
+        continue;
+    }
+    if (line->len == line->capacity) {
+      size_t capacity = line->capacity ? line->capacity * 2 : 128;
+      char* grown = realloc(line->text, capacity);
+      if (!grown)
+        return;
+      line->text = grown;
+      line->capacity = capacity;
+    }
+    line->text[line->len++] = (char)bytes[i];
+  }
+}
+
+void guest_finish(guest* g) {
+  for (uint32_t h = 1; h < g->handle_count; h++) {
+    pipe_close_writer(g->handles[h].out);
+    pipe_close_reader(g->handles[h].in);
+  }
+  flush_log(g, 1);
+  flush_log(g, 2);
+  g->state = GUEST_DONE;
+}
+
+void guest_free(guest* g) {
+  if (!g)
+    return;
+  for (uint32_t h = 1; h < g->handle_count; h++) {
+    pipe_release(g->handles[h].in);
+    pipe_release(g->handles[h].out);
+  }
+  if (g->function && g->fiber)
+    g->function->live_instances--;
+  if (g->instance.module)
+    embly_instance_release(&g->instance);
+  embly_fiber_free(g->fiber);
+  free(g->handles);
+  free(g->bindings);
+  free(g->logs[0].text);
+  free(g->logs[1].text);
+  free(g);
+}

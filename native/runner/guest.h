@@ -1,0 +1,69 @@
+/* A guest is one instance of a function running in this runner: its wasm
+ * instance, its fiber, its handles and its log.
+ *
+ * States (docs/loader.md):
+ *   runnable -> running            the scheduler resumes its fiber
+ *   running  -> runnable           sched_yield
+ *   running  -> blocked            events/poll_oneoff with nothing ready
+ *   blocked  -> runnable           bytes or EOF on a handle, or its wake time
+ *   running  -> done               _start returned, proc_exit, trap, timeout
+ * A done guest closes every pipe it writes and is freed by the scheduler. */
+#ifndef EMBLY_RUNNER_GUEST_H
+#define EMBLY_RUNNER_GUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "embly/runtime.h"
+#include "functions.h"
+#include "pipe.h"
+
+typedef enum { GUEST_RUNNABLE, GUEST_BLOCKED, GUEST_DONE } guest_state;
+
+typedef struct {
+  byte_pipe* in;        /* bytes from the peer */
+  byte_pipe* out;       /* bytes to the peer */
+  bool eof_seen;   /* read has returned 0: no longer reported by events */
+  bool closed;     /* this side called close */
+} handle_entry;
+
+typedef struct {
+  char* text;
+  size_t len, capacity;
+} log_line;
+
+typedef struct guest {
+  uint64_t address;
+  function_def* function;
+  embly_instance instance;
+  struct host_binding* bindings;
+  wasm_rt_memory_t* memory;
+  const embly_export* start;
+  embly_fiber* fiber;
+  guest_state state;
+  bool started;
+  bool queued;
+  uint64_t wake_at_ns; /* blocked guests: when to wake without an event (0: never) */
+  embly_stop outcome;
+  handle_entry* handles; /* index = handle number; 0 unused */
+  uint32_t handle_count;
+  log_line logs[2]; /* fd 1 and fd 2 */
+  struct guest* next_runnable;
+  struct guest* next_live;
+} guest;
+
+/* Creates a guest of `function` (not yet started); NULL with a message in err. */
+guest* guest_new(function_def* function, char* err, size_t err_len);
+/* Adds a handle joining the guest to a peer; returns its number or 0. */
+uint32_t guest_add_handle(guest* g, byte_pipe* in, byte_pipe* out);
+handle_entry* guest_handle(guest* g, uint32_t handle);
+/* Whether a handle has bytes or an unseen EOF. */
+bool guest_handle_readable(const handle_entry* h);
+/* Called once its fiber has finished: closes its pipes, flushes its log. */
+void guest_finish(guest* g);
+void guest_free(guest* g);
+
+/* Writes complete log lines of fd 1/2 to the runner's log, tagged. */
+void guest_log(guest* g, int fd, const uint8_t* bytes, size_t len);
+
+#endif

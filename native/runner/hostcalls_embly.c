@@ -1,0 +1,145 @@
+/* The `embly` imports (docs/abi.md). Each checks every pointer range against
+ * the guest's memory and answers an errno; none can harm the runner. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "embly/abi.h"
+#include "host.h"
+#include "log.h"
+#include "scheduler.h"
+
+#define MAX_NAME_BYTES 255
+
+static void answer(embly_value* results, uint32_t errno_value) {
+  results[0].i32 = errno_value;
+}
+
+static void embly_read(guest* g, const embly_value* args, embly_value* results) {
+  handle_entry* h = guest_handle(g, args[0].i32);
+  uint32_t len = args[2].i32;
+  uint8_t* buf = guest_bytes(g, args[1].i32, len);
+  if (!h)
+    return answer(results, EMBLY_EBADF);
+  if (!buf || !guest_bytes(g, args[3].i32, 4))
+    return answer(results, EMBLY_EFAULT);
+  if (len == 0)
+    return answer(results, EMBLY_EINVAL); /* a 0-byte read would look like EOF */
+  if (pipe_buffered(h->in) == 0 && !h->in->writer_closed)
+    return answer(results, EMBLY_EAGAIN);
+  size_t n = pipe_read(h->in, buf, len);
+  if (n == 0)
+    h->eof_seen = true;
+  guest_store_u32(g, args[3].i32, (uint32_t)n);
+  answer(results, EMBLY_OK);
+}
+
+static void embly_write(guest* g, const embly_value* args, embly_value* results) {
+  handle_entry* h = guest_handle(g, args[0].i32);
+  uint32_t len = args[2].i32;
+  const uint8_t* buf = guest_bytes(g, args[1].i32, len);
+  if (!h || h->closed)
+    return answer(results, EMBLY_EBADF);
+  if (!buf || !guest_bytes(g, args[3].i32, 4))
+    return answer(results, EMBLY_EFAULT);
+  if (h->out->reader_gone)
+    return answer(results, EMBLY_EPIPE);
+  if (!pipe_write(h->out, buf, len))
+    return answer(results, EMBLY_ENOMEM);
+  guest_store_u32(g, args[3].i32, len);
+  answer(results, EMBLY_OK);
+}
+
+/* Joins parent and child with a pair of pipes; returns the parent's handle. */
+static uint32_t connect_child(guest* parent, guest* child) {
+  byte_pipe* to_child = pipe_new(child);
+  byte_pipe* to_parent = pipe_new(parent);
+  if (!to_child || !to_parent) {
+    free(to_child);
+    free(to_parent);
+    return 0;
+  }
+  uint32_t handle = guest_add_handle(parent, to_parent, to_child);
+  if (!handle || guest_add_handle(child, to_child, to_parent) != EMBLY_HANDLE_PARENT)
+    return 0;
+  return handle;
+}
+
+static void embly_spawn(guest* g, const embly_value* args, embly_value* results) {
+  uint32_t name_len = args[1].i32;
+  const char* name = (const char*)guest_bytes(g, args[0].i32, name_len);
+  if (!name || !guest_bytes(g, args[2].i32, 4))
+    return answer(results, EMBLY_EFAULT);
+  if (name_len == 0 || name_len > MAX_NAME_BYTES)
+    return answer(results, EMBLY_EINVAL);
+  function_def* f = functions_find(name, name_len);
+  if (!f)
+    return answer(results, EMBLY_ENOENT);
+  if (f->live_instances >= f->max_instances)
+    return answer(results, EMBLY_ENOMEM);
+  char err[512];
+  guest* child = scheduler_spawn(f, err, sizeof err);
+  if (!child) {
+    runner_log("cannot start function %s for %s: %s", f->name, g->function->name, err);
+    return answer(results, EMBLY_ENOENT);
+  }
+  uint32_t handle = connect_child(g, child);
+  if (!handle)
+    return answer(results, EMBLY_ENOMEM); /* the child sees EOF at once and ends */
+  guest_store_u32(g, args[2].i32, handle);
+  answer(results, EMBLY_OK);
+}
+
+static uint32_t collect_readable(guest* g, uint32_t* out, uint32_t cap) {
+  uint32_t n = 0;
+  for (uint32_t h = 1; h < g->handle_count && n < cap; h++)
+    if (guest_handle_readable(&g->handles[h]))
+      out[n++] = h;
+  return n;
+}
+
+static bool any_open(const guest* g) {
+  for (uint32_t h = 1; h < g->handle_count; h++)
+    if (!g->handles[h].eof_seen)
+      return true;
+  return false;
+}
+
+static void embly_events(guest* g, const embly_value* args, embly_value* results) {
+  int64_t timeout_ns = (int64_t)args[0].i64;
+  uint32_t cap = args[2].i32;
+  uint8_t* out = guest_bytes(g, args[1].i32, (uint64_t)cap * 4);
+  if (!out || !guest_bytes(g, args[3].i32, 4))
+    return answer(results, EMBLY_EFAULT);
+  uint64_t deadline = timeout_ns > 0 ? embly_monotonic_ns() + (uint64_t)timeout_ns : 0;
+  uint32_t ready[64];
+  uint32_t n;
+  for (;;) {
+    n = collect_readable(g, ready, cap < 64 ? cap : 64);
+    if (n > 0 || timeout_ns == 0 || !any_open(g))
+      break;
+    if (deadline && embly_monotonic_ns() >= deadline)
+      break;
+    scheduler_block(g, deadline);
+  }
+  memcpy(out, ready, n * 4);
+  guest_store_u32(g, args[3].i32, n);
+  answer(results, EMBLY_OK);
+}
+
+static void embly_close(guest* g, const embly_value* args, embly_value* results) {
+  handle_entry* h = guest_handle(g, args[0].i32);
+  if (!h)
+    return answer(results, EMBLY_EBADF);
+  h->closed = true;
+  pipe_close_writer(h->out);
+  answer(results, EMBLY_OK);
+}
+
+const host_func embly_host_funcs[] = {
+    {"read", "iiii", "i", embly_read},
+    {"write", "iiii", "i", embly_write},
+    {"spawn", "iii", "i", embly_spawn},
+    {"events", "jiii", "i", embly_events},
+    {"close", "i", "i", embly_close},
+    {NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,70 @@
+/* embly-runner: hosts instances of Embly functions (docs/loader.md).
+ *
+ *   embly-runner exec ROOT --fn NAME OBJECT SHA256 [limits...] [--fn ...]
+ *
+ * limits apply to the --fn before them: --memory-pages N, --timeout-ms N,
+ * --max-instances N, --env KEY=VALUE (repeatable). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+#include "functions.h"
+
+static int usage(const char* problem) {
+  fprintf(stderr,
+          "embly-runner: %s\n"
+          "usage: embly-runner exec ROOT --fn NAME OBJECT SHA256 [--memory-pages N]\n"
+          "       [--timeout-ms N] [--max-instances N] [--env KEY=VALUE]... [--fn ...]\n",
+          problem);
+  return EXEC_USAGE;
+}
+
+static bool parse_u64(const char* text, uint64_t* out) {
+  char* end;
+  unsigned long long value = strtoull(text, &end, 10);
+  if (!*text || *end)
+    return false;
+  *out = value;
+  return true;
+}
+
+/* Applies one limit option to f; false if it is not one or is malformed. */
+static bool apply_limit(function_def* f, const char* option, const char* value) {
+  uint64_t n;
+  if (strcmp(option, "--env") == 0)
+    return strchr(value, '=') && function_add_env(f, value);
+  if (!parse_u64(value, &n))
+    return false;
+  if (strcmp(option, "--memory-pages") == 0)
+    f->memory_pages = n;
+  else if (strcmp(option, "--timeout-ms") == 0)
+    f->timeout_ms = n;
+  else if (strcmp(option, "--max-instances") == 0)
+    f->max_instances = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+  else
+    return false;
+  return true;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 3 || strcmp(argv[1], "exec") != 0)
+    return usage("expected `exec ROOT --fn ...`");
+  wasm_rt_init();
+  function_def* current = NULL;
+  for (int i = 3; i < argc; i++) {
+    if (strcmp(argv[i], "--fn") == 0 && i + 3 < argc) {
+      current = functions_add(argv[i + 1], argv[i + 2], argv[i + 3]);
+      i += 3;
+    } else if (!current || i + 1 >= argc || !apply_limit(current, argv[i], argv[i + 1])) {
+      fprintf(stderr, "embly-runner: bad argument %s\n", argv[i]);
+      return usage("bad arguments");
+    } else {
+      i++;
+    }
+  }
+  function_def* root = functions_find(argv[2], strlen(argv[2]));
+  if (!root)
+    return usage("ROOT names no --fn");
+  return exec_function(root);
+}

@@ -1,0 +1,85 @@
+#include "pipe.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "scheduler.h"
+
+byte_pipe* pipe_new(struct guest* reader) {
+  byte_pipe* p = calloc(1, sizeof *p);
+  if (!p)
+    return NULL;
+  p->reader = reader;
+  p->refs = 2;
+  return p;
+}
+
+void pipe_release(byte_pipe* p) {
+  if (p && --p->refs == 0) {
+    free(p->data);
+    free(p);
+  }
+}
+
+size_t pipe_buffered(const byte_pipe* p) {
+  return p->end - p->start;
+}
+
+static bool reserve(byte_pipe* p, size_t len) {
+  size_t used = pipe_buffered(p);
+  if (p->start > 0 && p->end + len > p->capacity) {
+    memmove(p->data, p->data + p->start, used);
+    p->start = 0;
+    p->end = used;
+  }
+  if (p->end + len <= p->capacity)
+    return true;
+  size_t capacity = p->capacity ? p->capacity : 4096;
+  while (capacity < used + len)
+    capacity *= 2;
+  uint8_t* grown = realloc(p->data, capacity);
+  if (!grown)
+    return false;
+  p->data = grown;
+  p->capacity = capacity;
+  return true;
+}
+
+static void wake_reader(byte_pipe* p) {
+  if (p->reader)
+    scheduler_wake(p->reader);
+}
+
+bool pipe_write(byte_pipe* p, const uint8_t* bytes, size_t len) {
+  if (len == 0)
+    return true;
+  if (!reserve(p, len))
+    return false;
+  memcpy(p->data + p->end, bytes, len);
+  p->end += len;
+  wake_reader(p);
+  return true;
+}
+
+size_t pipe_read(byte_pipe* p, uint8_t* out, size_t len) {
+  size_t n = pipe_buffered(p);
+  if (n > len)
+    n = len;
+  memcpy(out, p->data + p->start, n);
+  p->start += n;
+  if (p->start == p->end)
+    p->start = p->end = 0;
+  return n;
+}
+
+void pipe_close_writer(byte_pipe* p) {
+  if (p->writer_closed)
+    return;
+  p->writer_closed = true;
+  wake_reader(p);
+}
+
+void pipe_close_reader(byte_pipe* p) {
+  p->reader_gone = true;
+  p->reader = NULL;
+}

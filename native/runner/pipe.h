@@ -1,0 +1,32 @@
+/* Pipes: one direction of bytes between two peers (instances, or an
+ * instance and the outside world). A connection is two pipes. */
+#ifndef EMBLY_RUNNER_PIPE_H
+#define EMBLY_RUNNER_PIPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct guest;
+
+typedef struct byte_pipe {
+  uint8_t* data;
+  size_t start, end, capacity; /* buffered bytes are data[start, end) */
+  bool writer_closed;          /* no more bytes will come: EOF after these */
+  bool reader_gone;            /* the reader exited: writes fail with EPIPE */
+  struct guest* reader;        /* woken when bytes or EOF arrive; NULL if external */
+  int refs;                    /* one per side holding it */
+} byte_pipe;
+
+byte_pipe* pipe_new(struct guest* reader);
+void pipe_release(byte_pipe* p);
+
+size_t pipe_buffered(const byte_pipe* p);
+/* Appends bytes; false when out of memory. */
+bool pipe_write(byte_pipe* p, const uint8_t* bytes, size_t len);
+/* Moves up to len bytes out; returns how many. */
+size_t pipe_read(byte_pipe* p, uint8_t* out, size_t len);
+void pipe_close_writer(byte_pipe* p);
+void pipe_close_reader(byte_pipe* p);
+
+#endif

@@ -1,0 +1,141 @@
+#include "scheduler.h"
+
+#include <stdio.h>
+
+static guest* g_runnable_head;
+static guest* g_runnable_tail;
+static guest* g_live;
+static guest_ended_fn g_on_end;
+
+void scheduler_init(guest_ended_fn on_end) {
+  g_on_end = on_end;
+}
+
+static void enqueue(guest* g) {
+  if (g->queued || g->state == GUEST_DONE)
+    return;
+  g->state = GUEST_RUNNABLE;
+  g->queued = true;
+  g->next_runnable = NULL;
+  if (g_runnable_tail)
+    g_runnable_tail->next_runnable = g;
+  else
+    g_runnable_head = g;
+  g_runnable_tail = g;
+}
+
+static guest* dequeue(void) {
+  guest* g = g_runnable_head;
+  if (!g)
+    return NULL;
+  g_runnable_head = g->next_runnable;
+  if (!g_runnable_head)
+    g_runnable_tail = NULL;
+  g->queued = false;
+  return g;
+}
+
+guest* scheduler_spawn(function_def* f, char* err, size_t err_len) {
+  guest* g = guest_new(f, err, err_len);
+  if (!g)
+    return NULL;
+  g->next_live = g_live;
+  g_live = g;
+  enqueue(g);
+  return g;
+}
+
+void scheduler_wake(guest* g) {
+  if (g->state == GUEST_BLOCKED)
+    enqueue(g);
+}
+
+void scheduler_block(guest* g, uint64_t wake_at_ns) {
+  g->state = GUEST_BLOCKED;
+  g->wake_at_ns = wake_at_ns;
+  embly_fiber_suspend();
+  g->wake_at_ns = 0;
+  /* Woken past its deadline: the instance ends here, inside the host call
+   * that blocked, which holds nothing that needs releasing. */
+  uint64_t deadline = embly_fiber_deadline(g->fiber);
+  if (deadline && embly_monotonic_ns() >= deadline)
+    embly_stop_now(EMBLY_STOP_TIMEOUT, 0);
+}
+
+void scheduler_yield(guest* g) {
+  enqueue(g);
+  embly_fiber_suspend();
+}
+
+/* The fiber's entry: the whole life of an instance as wasm code. */
+static void guest_main(void* arg) {
+  guest* g = arg;
+  if (g->function->timeout_ms)
+    embly_fiber_set_deadline(g->fiber, embly_monotonic_ns() + g->function->timeout_ms * 1000000ull);
+  g->outcome = embly_instance_instantiate(&g->instance);
+  if (g->outcome.kind == EMBLY_STOP_NONE && g->start)
+    g->outcome = embly_instance_invoke(&g->instance, g->start, NULL, NULL);
+}
+
+static void unlink_live(guest* g) {
+  for (guest** at = &g_live; *at; at = &(*at)->next_live) {
+    if (*at == g) {
+      *at = g->next_live;
+      return;
+    }
+  }
+}
+
+static void end_guest(guest* g) {
+  guest_finish(g);
+  if (g_on_end)
+    g_on_end(g);
+  unlink_live(g);
+  guest_free(g);
+}
+
+static uint64_t wake_time(const guest* g) {
+  uint64_t deadline = embly_fiber_deadline(g->fiber);
+  uint64_t wake = g->wake_at_ns;
+  if (deadline && (!wake || deadline < wake))
+    wake = deadline;
+  return wake;
+}
+
+/* Queues blocked guests whose time has come; returns the next such time. */
+static uint64_t wake_due(void) {
+  uint64_t now = embly_monotonic_ns(), next = 0;
+  for (guest* g = g_live; g; g = g->next_live) {
+    if (g->state != GUEST_BLOCKED)
+      continue;
+    uint64_t wake = wake_time(g);
+    if (wake && wake <= now)
+      enqueue(g);
+    else if (wake && (!next || wake < next))
+      next = wake;
+  }
+  return next;
+}
+
+uint64_t scheduler_run(void) {
+  uint64_t next;
+  do {
+    guest* g;
+    while ((g = dequeue())) {
+      if (!g->started) {
+        g->started = true;
+        embly_fiber_start(g->fiber, guest_main, g);
+      } else {
+        embly_fiber_resume(g->fiber);
+      }
+      if (embly_fiber_finished(g->fiber))
+        end_guest(g);
+    }
+    next = wake_due();
+  } while (g_runnable_head);
+  return next;
+}
+
+bool scheduler_idle(void) {
+  return g_live == NULL;
+}

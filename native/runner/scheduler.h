@@ -1,0 +1,31 @@
+/* Runs guests on their fibers, one at a time, in one thread. A guest runs
+ * until it finishes, yields or blocks; blocked guests wake on bytes or EOF at
+ * one of their handles, at their wake time, or at their deadline. */
+#ifndef EMBLY_RUNNER_SCHEDULER_H
+#define EMBLY_RUNNER_SCHEDULER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "guest.h"
+
+/* Called when a guest ends, before it is freed. */
+typedef void (*guest_ended_fn)(guest* g);
+
+void scheduler_init(guest_ended_fn on_end);
+/* Creates a guest and queues it to start; NULL with a message in err. */
+guest* scheduler_spawn(function_def* f, char* err, size_t err_len);
+void scheduler_wake(guest* g);
+
+/* On a guest's fiber, in a host call: give up the thread until woken (or
+ * wake_at_ns, if not 0), or until the next round for a yield. Ends the
+ * instance with a timeout if it wakes past its deadline. */
+void scheduler_block(guest* g, uint64_t wake_at_ns);
+void scheduler_yield(guest* g);
+
+/* Runs every runnable guest until none is; returns the earliest time a
+ * blocked guest must wake (0: none), for the caller's poll timeout. */
+uint64_t scheduler_run(void);
+bool scheduler_idle(void);
+
+#endif

@@ -1,0 +1,208 @@
+/* Fibers: a stack, a saved context and the stop target of the wasm code
+ * running on it. States: new -> running <-> suspended -> finished.
+ * A fiber is resumed only by the thread's scheduler (or a plain caller), never
+ * by another fiber, so `g_current` is either NULL or the one running fiber. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <ucontext.h>
+
+#include "embly/runtime.h"
+#include "internal.h"
+
+/* Below each stack; must exceed the largest frame that skips probing.
+ * Generated code is compiled with -fstack-clash-protection, so frames probe
+ * page by page and one guard region of this size is enough. */
+#define GUARD_BYTES (64u * 1024u)
+
+struct embly_fiber {
+  ucontext_t context;
+  ucontext_t resumer;
+  uint8_t* mapping; /* guard region, then the stack */
+  size_t mapping_size;
+  embly_fiber_fn fn;
+  void* arg;
+  int finished;
+  /* innermost embly_guarded_call on this fiber, and how it ended */
+  sigjmp_buf* stop_target;
+  embly_stop stop;
+  /* >0 while a host function runs: asynchronous stops wait for it */
+  volatile sig_atomic_t host_depth;
+  volatile sig_atomic_t timeout_pending;
+  uint64_t deadline_ns;
+  uint64_t memory_limit_pages;
+};
+
+static _Thread_local embly_fiber* g_current;
+
+embly_fiber* embly_fiber_new(size_t stack_size) {
+  size_t page = embly_page_size();
+  stack_size = (stack_size + page - 1) & ~(page - 1);
+  embly_fiber* fiber = calloc(1, sizeof *fiber);
+  if (!fiber)
+    return NULL;
+  fiber->mapping_size = GUARD_BYTES + stack_size;
+  fiber->mapping = mmap(NULL, fiber->mapping_size, PROT_NONE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (fiber->mapping == MAP_FAILED ||
+      mprotect(fiber->mapping + GUARD_BYTES, stack_size,
+               PROT_READ | PROT_WRITE) != 0) {
+    if (fiber->mapping != MAP_FAILED)
+      munmap(fiber->mapping, fiber->mapping_size);
+    free(fiber);
+    return NULL;
+  }
+  fiber->memory_limit_pages = UINT64_MAX;
+  fiber->finished = 1;
+  return fiber;
+}
+
+void embly_fiber_free(embly_fiber* fiber) {
+  if (!fiber)
+    return;
+  munmap(fiber->mapping, fiber->mapping_size);
+  free(fiber);
+}
+
+static void fiber_entry(void) {
+  embly_fiber* fiber = g_current;
+  fiber->fn(fiber->arg);
+  fiber->finished = 1;
+  swapcontext(&fiber->context, &fiber->resumer);
+}
+
+void embly_fiber_start(embly_fiber* fiber, embly_fiber_fn fn, void* arg) {
+  fiber->fn = fn;
+  fiber->arg = arg;
+  fiber->finished = 0;
+  fiber->stop_target = NULL;
+  fiber->host_depth = 0;
+  fiber->timeout_pending = 0;
+  getcontext(&fiber->context);
+  fiber->context.uc_stack.ss_sp = fiber->mapping + GUARD_BYTES;
+  fiber->context.uc_stack.ss_size = fiber->mapping_size - GUARD_BYTES;
+  fiber->context.uc_link = NULL;
+  makecontext(&fiber->context, fiber_entry, 0);
+  embly_fiber_resume(fiber);
+}
+
+void embly_fiber_resume(embly_fiber* fiber) {
+  embly_fiber* previous = g_current;
+  g_current = fiber;
+  swapcontext(&fiber->resumer, &fiber->context);
+  g_current = previous;
+}
+
+void embly_fiber_suspend(void) {
+  embly_fiber* fiber = g_current;
+  swapcontext(&fiber->context, &fiber->resumer);
+}
+
+int embly_fiber_finished(const embly_fiber* fiber) {
+  return fiber->finished;
+}
+
+embly_fiber* embly_fiber_current(void) {
+  return g_current;
+}
+
+void embly_fiber_set_memory_limit(embly_fiber* fiber, uint64_t max_pages) {
+  fiber->memory_limit_pages = max_pages;
+}
+
+uint64_t embly_fiber_memory_limit(const embly_fiber* fiber) {
+  return fiber ? fiber->memory_limit_pages : UINT64_MAX;
+}
+
+void embly_fiber_set_deadline(embly_fiber* fiber, uint64_t deadline_ns) {
+  fiber->deadline_ns = deadline_ns;
+}
+
+uint64_t embly_fiber_deadline(const embly_fiber* fiber) {
+  return fiber->deadline_ns;
+}
+
+uint64_t embly_monotonic_ns(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+embly_stop embly_guarded_call(void (*fn)(void* arg), void* arg) {
+  embly_fiber* fiber = g_current;
+  if (!fiber) {
+    fputs("embly: wasm code called outside a fiber\n", stderr);
+    abort();
+  }
+  sigjmp_buf target;
+  sigjmp_buf* outer = fiber->stop_target;
+  fiber->stop_target = &target;
+  /* Signal masks are not saved: the fault and timer handlers run with
+   * SA_NODEFER, so nothing stays blocked when they jump here. */
+  if (sigsetjmp(target, 0) == 0) {
+    fn(arg);
+    fiber->stop_target = outer;
+    return (embly_stop){EMBLY_STOP_NONE, 0};
+  }
+  fiber = g_current;
+  fiber->stop_target = outer;
+  fiber->host_depth = 0;
+  return fiber->stop;
+}
+
+_Noreturn void embly_stop_now(embly_stop_kind kind, int32_t code) {
+  embly_fiber* fiber = g_current;
+  if (!fiber || !fiber->stop_target) {
+    fprintf(stderr, "embly: stop (%d, %d) outside guarded wasm code\n", kind,
+            code);
+    abort();
+  }
+  fiber->stop = (embly_stop){kind, code};
+  siglongjmp(*fiber->stop_target, 1);
+}
+
+void embly_host_enter(void) {
+  embly_fiber* fiber = g_current;
+  if (fiber)
+    fiber->host_depth++;
+}
+
+void embly_host_leave(void) {
+  embly_fiber* fiber = g_current;
+  if (!fiber)
+    return;
+  if (--fiber->host_depth == 0 && fiber->timeout_pending)
+    embly_stop_now(EMBLY_STOP_TIMEOUT, 0);
+}
+
+void embly_fiber_check_deadline(void) {
+  embly_fiber* fiber = g_current;
+  if (!fiber || !fiber->stop_target || fiber->deadline_ns == 0 ||
+      embly_monotonic_ns() < fiber->deadline_ns)
+    return;
+  if (fiber->host_depth > 0)
+    fiber->timeout_pending = 1;
+  else
+    embly_stop_now(EMBLY_STOP_TIMEOUT, 0);
+}
+
+/* For the fault handler: which stop a fault at `address` means for the code
+ * running now, or NONE when the fault is not wasm's doing. */
+embly_stop_kind embly_fiber_classify_fault(uintptr_t address, int32_t* trap) {
+  embly_fiber* fiber = g_current;
+  if (!fiber || !fiber->stop_target)
+    return EMBLY_STOP_NONE;
+  uintptr_t low = (uintptr_t)fiber->mapping;
+  if (address >= low && address < low + GUARD_BYTES) {
+    *trap = WASM_RT_TRAP_EXHAUSTION;
+    return EMBLY_STOP_TRAP;
+  }
+  if (embly_memory_owns(address)) {
+    *trap = WASM_RT_TRAP_OOB;
+    return EMBLY_STOP_TRAP;
+  }
+  return EMBLY_STOP_NONE;
+}

@@ -1,0 +1,126 @@
+/* Linear memories: each is a reservation big enough that any 32-bit address
+ * plus any 32-bit offset lands inside it, of which only the first `size`
+ * bytes are accessible. Loads and stores therefore need no bounds checks: an
+ * access past `size` faults, and the fault handler asks embly_memory_owns
+ * whether the address belongs to a memory. */
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "embly/runtime.h"
+#include "internal.h"
+
+/* 4 GiB of addresses + 4 GiB of offsets + the widest access. */
+#define RESERVATION_BYTES ((8ull << 30) + (64ull << 10))
+
+typedef struct {
+  uintptr_t start;
+  uintptr_t end;
+} reservation;
+
+/* Live reservations, read by the fault handler; changed only outside it. */
+static reservation* g_reservations;
+static size_t g_count, g_capacity;
+
+static int remember(uint8_t* data) {
+  if (g_count == g_capacity) {
+    size_t capacity = g_capacity ? g_capacity * 2 : 64;
+    reservation* grown = malloc(capacity * sizeof *grown);
+    if (!grown)
+      return 0;
+    for (size_t i = 0; i < g_count; i++)
+      grown[i] = g_reservations[i];
+    reservation* old = g_reservations;
+    g_reservations = grown; /* swap before freeing: the handler never sees freed memory */
+    g_capacity = capacity;
+    free(old);
+  }
+  g_reservations[g_count] = (reservation){(uintptr_t)data,
+                                          (uintptr_t)data + RESERVATION_BYTES};
+  g_count++;
+  return 1;
+}
+
+static void forget(uint8_t* data) {
+  for (size_t i = 0; i < g_count; i++) {
+    if (g_reservations[i].start == (uintptr_t)data) {
+      g_reservations[i] = g_reservations[--g_count];
+      return;
+    }
+  }
+}
+
+int embly_memory_owns(uintptr_t address) {
+  for (size_t i = 0; i < g_count; i++)
+    if (address >= g_reservations[i].start && address < g_reservations[i].end)
+      return 1;
+  return 0;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b) {
+  return a < b ? a : b;
+}
+
+static void fail_allocation(void) {
+  if (embly_fiber_current())
+    embly_stop_now(EMBLY_STOP_LIMIT, 0);
+  abort();
+}
+
+void wasm_rt_allocate_memory(wasm_rt_memory_t* memory,
+                             uint64_t initial_pages,
+                             uint64_t max_pages,
+                             bool is64,
+                             uint32_t page_size) {
+  uint64_t limit = embly_fiber_memory_limit(embly_fiber_current());
+  if (initial_pages > limit)
+    fail_allocation();
+  uint64_t initial_bytes = initial_pages * page_size;
+  if (is64 && initial_bytes > RESERVATION_BYTES)
+    fail_allocation();
+  embly_host_enter();
+  uint8_t* data = mmap(NULL, RESERVATION_BYTES, PROT_NONE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  int ok = data != MAP_FAILED &&
+           (initial_bytes == 0 ||
+            mprotect(data, initial_bytes, PROT_READ | PROT_WRITE) == 0) &&
+           remember(data);
+  embly_host_leave();
+  if (!ok) {
+    if (data != MAP_FAILED)
+      munmap(data, RESERVATION_BYTES);
+    fail_allocation();
+  }
+  memory->data = data;
+  memory->pages = initial_pages;
+  memory->max_pages = min_u64(max_pages, limit);
+  memory->size = initial_bytes;
+  memory->is64 = is64;
+  memory->page_size = page_size;
+}
+
+uint64_t wasm_rt_grow_memory(wasm_rt_memory_t* memory, uint64_t delta) {
+  uint64_t old_pages = memory->pages;
+  uint64_t new_pages = old_pages + delta;
+  if (new_pages < old_pages || new_pages > memory->max_pages)
+    return (uint64_t)-1;
+  uint64_t new_size = new_pages * memory->page_size;
+  if (new_size > RESERVATION_BYTES)
+    return (uint64_t)-1;
+  if (delta > 0 && mprotect(memory->data + memory->size,
+                            new_size - memory->size,
+                            PROT_READ | PROT_WRITE) != 0)
+    return (uint64_t)-1;
+  memory->pages = new_pages;
+  memory->size = new_size;
+  return old_pages;
+}
+
+void wasm_rt_free_memory(wasm_rt_memory_t* memory) {
+  if (!memory->data)
+    return;
+  forget(memory->data);
+  munmap(memory->data, RESERVATION_BYTES);
+  memory->data = NULL;
+  memory->size = 0;
+  memory->pages = 0;
+}

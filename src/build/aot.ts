@@ -1,0 +1,143 @@
+// Ahead-of-time compilation: wasm -> (pinned wasm2c) -> C + glue -> cc ->
+// <key>.so with a JSON sidecar, in a content-addressed cache. The key covers
+// everything that affects the object (wasm bytes, C flags, ABI version, the
+// runtime headers, wasm2c and cc versions), so an unchanged module never
+// compiles twice and a changed runtime never loads a stale object.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { EMBLY_ABI_VERSION } from './abi.js';
+import { GUEST_MODULE, generateGlue } from './glue.js';
+import { validateWasm } from './validate.js';
+import { describeExtern, readWasmInfo, type WasmInfo } from './wasm-info.js';
+import { nativeInclude, wabtBin } from '../paths.js';
+
+const run = promisify(execFile);
+
+export const WASM2C_VERSION = '1.0.39';
+export const AOT_CFLAGS = [
+  '-O2', '-shared', '-fPIC',
+  '-fvisibility=hidden',         // only embly_module_v1 is exported
+  '-fstack-clash-protection',    // big frames probe their pages, so they hit the stack guard
+  '-fno-strict-aliasing',
+  '-Wno-unused-function', '-Wno-unused-variable',
+];
+
+export interface Sidecar {
+  function: string;
+  key: string;
+  abiVersion: number;
+  wasmSha256: string;
+  wasmBytes: number;
+  imports: { module: string; name: string; type: string }[];
+  exports: { name: string; type: string }[];
+  memory: { minPages: number; maxPages: number | null } | null;
+  toolchain: { wasm2c: string; cc: string; source?: string };
+}
+
+export interface AotObject { key: string; objectPath: string; sidecarPath: string; sidecar: Sidecar; compiled: boolean; }
+
+export class AotCompileError extends Error {
+  readonly code = 'EMBLY_AOT_FAILED';
+}
+
+let compilerIdentity: Promise<string> | undefined;
+
+/** "cc (Debian 12.2.0-14) 12.2.0": part of the cache key and the sidecar. */
+export function ccIdentity(): Promise<string> {
+  compilerIdentity ??= run(process.env.CC ?? 'cc', ['--version']).then(
+    ({ stdout }) => stdout.split('\n')[0]!.trim(),
+    () => { throw new AotCompileError('no C compiler: install one with `apt-get install gcc` (or set CC)'); },
+  );
+  return compilerIdentity;
+}
+
+let headersDigest: Promise<string> | undefined;
+
+function runtimeHeadersDigest(): Promise<string> {
+  headersDigest ??= Promise.all(
+    ['wasm-rt.h', 'embly/module.h', 'embly/abi.h'].map((f) => readFile(join(nativeInclude, f))),
+  ).then((files) => files.reduce((h, f) => h.update(f), createHash('sha256')).digest('hex'));
+  return headersDigest;
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+async function cacheKey(wasmSha256: string, functionName: string): Promise<string> {
+  const parts = [wasmSha256, `function ${functionName}`, AOT_CFLAGS.join(' '), `abi ${EMBLY_ABI_VERSION}`, `wasm2c ${WASM2C_VERSION}`,
+    await ccIdentity(), await runtimeHeadersDigest()];
+  return createHash('sha256').update(parts.join('\n')).digest('hex');
+}
+
+const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
+
+function describeInterface(info: WasmInfo) {
+  const describe = describeExtern;
+  return {
+    imports: info.imports.map((i) => ({ module: text(i.module), name: text(i.name), type: describe(i.type) })),
+    exports: info.exports.map((e) => ({ name: text(e.name), type: describe(e.type) })),
+  };
+}
+
+async function translateAndCompile(wasm: Uint8Array, info: WasmInfo, wasmSha256: string, objectPath: string): Promise<void> {
+  const work = `${objectPath}.${randomBytes(6).toString('hex')}.tmp`;
+  await mkdir(work, { recursive: true });
+  try {
+    await writeFile(join(work, 'module.wasm'), wasm);
+    await run(process.execPath, [wabtBin('wasm2c'), 'module.wasm', '-n', GUEST_MODULE, '-o', 'guest.c'], { cwd: work })
+      .catch((e: { stderr?: string }) => { throw new AotCompileError(`wasm2c failed: ${e.stderr ?? e}`); });
+    const glue = generateGlue(info, { guestSource: 'guest.c', wasmSha256, abiVersion: EMBLY_ABI_VERSION });
+    await writeFile(join(work, 'object.c'), glue);
+    await run(process.env.CC ?? 'cc', [...AOT_CFLAGS, `-I${nativeInclude}`, '-o', 'object.so', 'object.c'],
+      { cwd: work, maxBuffer: 16 << 20 })
+      .catch((e: { stderr?: string }) => { throw new AotCompileError(`the C compiler failed on the wasm2c output:\n${e.stderr ?? e}`); });
+    await rename(join(work, 'object.so'), objectPath);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function readSidecar(path: string): Promise<Sidecar | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Sidecar;
+  } catch {
+    return null;
+  }
+}
+
+export interface AotRequest { wasm: Uint8Array; cacheDir: string; functionName: string; sourceToolchain?: string; }
+
+/** Builds (or finds in the cache) the AOT object for one module. */
+export async function compileAot(req: AotRequest): Promise<AotObject> {
+  await validateWasm(req.wasm);
+  const wasmSha256 = sha256(req.wasm);
+  const key = await cacheKey(wasmSha256, req.functionName);
+  const objectPath = join(req.cacheDir, `${key}.so`);
+  const sidecarPath = join(req.cacheDir, `${key}.json`);
+  const existing = await readSidecar(sidecarPath);
+  if (existing?.key === key) return { key, objectPath, sidecarPath, sidecar: existing, compiled: false };
+
+  await mkdir(req.cacheDir, { recursive: true });
+  const info = readWasmInfo(req.wasm);
+  await translateAndCompile(req.wasm, info, wasmSha256, objectPath);
+  const memory = info.memories[0];
+  const sidecar: Sidecar = {
+    function: req.functionName,
+    key,
+    abiVersion: EMBLY_ABI_VERSION,
+    wasmSha256,
+    wasmBytes: req.wasm.length,
+    ...describeInterface(info),
+    memory: memory ? { minPages: Number(memory.min), maxPages: memory.max === null ? null : Number(memory.max) } : null,
+    toolchain: { wasm2c: WASM2C_VERSION, cc: await ccIdentity(), source: req.sourceToolchain },
+  };
+  // The sidecar is written last: its presence marks a complete object.
+  await writeFile(`${sidecarPath}.tmp`, JSON.stringify(sidecar, null, 2));
+  await rename(`${sidecarPath}.tmp`, sidecarPath);
+  return { key, objectPath, sidecarPath, sidecar, compiled: true };
+}

@@ -1,0 +1,176 @@
+// Generates the glue C file that turns wasm2c's output into an Embly AOT
+// object (native/include/embly/module.h): an `embly_module_v1` descriptor, a
+// trampoline per export and a stub per import that forwards to the
+// instance's import slots. The glue #includes the wasm2c output, so the C
+// compiler checks every name and signature here against the generated ones.
+
+import type { ExternType, ValueCode, WasmInfo } from './wasm-info.js';
+
+/** The wasm2c module name every object is built with (`wasm2c -n`). */
+export const GUEST_MODULE = 'guest';
+
+const C_TYPES: Record<ValueCode, string> = {
+  i: 'u32', j: 'u64', f: 'f32', d: 'f64', r: 'wasm_rt_funcref_t', e: 'wasm_rt_externref_t',
+};
+const UNION_FIELDS: Record<ValueCode, string> = {
+  i: 'i32', j: 'i64', f: 'f32', d: 'f64', r: 'funcref', e: 'externref',
+};
+const KINDS = { func: 'EMBLY_EXTERN_FUNC', table: 'EMBLY_EXTERN_TABLE', memory: 'EMBLY_EXTERN_MEMORY', global: 'EMBLY_EXTERN_GLOBAL' };
+
+const isAlnum = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+const isHexDigit = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+const UNDERSCORE = 0x5f;
+
+/**
+ * wasm2c 1.0.39's name mangling: letters and digits stay; other bytes become
+ * `0xHH`; an underscore stays unless it is first, last or follows a kept
+ * underscore; a hex digit right after a literal "0x" is escaped so escapes stay
+ * unambiguous. Module names double their kept underscores, which makes `_`
+ * free to separate module from field.
+ */
+export function mangle(name: Uint8Array, isModuleName = false): string {
+  let out = '';
+  let lastWasUnderscore = false;
+  let state: 'any' | 'zero' | 'zerox' = 'any';
+  const escape = (c: number) => { out += `0x${c.toString(16).toUpperCase().padStart(2, '0')}`; lastWasUnderscore = false; };
+  const keep = (c: number) => { out += String.fromCharCode(c); lastWasUnderscore = c === UNDERSCORE; };
+  name.forEach((c, i) => {
+    if (state === 'zerox' && isHexDigit(c)) { state = 'any'; return escape(c); }
+    if (state === 'any') state = c === 0x30 ? 'zero' : 'any';
+    else if (state === 'zero') state = c === 0x78 ? 'zerox' : 'any';
+    else state = 'any';
+    if (c === UNDERSCORE && (i === 0 || i === name.length - 1 || lastWasUnderscore)) return escape(c);
+    if (c === UNDERSCORE && isModuleName) { out += '__'; lastWasUnderscore = true; return; }
+    if (isAlnum(c) || c === UNDERSCORE) return keep(c);
+    escape(c);
+  });
+  return out;
+}
+
+/** A C string literal holding exactly these bytes. */
+function cString(bytes: Uint8Array | string): string {
+  const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
+  let out = '"';
+  for (const c of data) {
+    const printable = c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c && c !== 0x3f;
+    out += printable ? String.fromCharCode(c) : `\\${c.toString(8).padStart(3, '0')}`;
+  }
+  return `${out}"`;
+}
+
+function limit(value: bigint | null | undefined, absent: string): string {
+  return value === null || value === undefined ? absent : `${value}ull`;
+}
+
+function externTypeInit(type: ExternType): string {
+  const codes = (list: ValueCode[]) => cString(list.join(''));
+  return `{${KINDS[type.kind]}, ${codes(type.params)}, ${codes(type.results)}, ${type.mutable}, ` +
+    `${limit(type.limits?.min, '0')}, ${limit(type.limits?.max, 'UINT64_MAX')}}`;
+}
+
+function resultType(results: ValueCode[]): string {
+  if (results.length === 0) return 'void';
+  if (results.length === 1) return C_TYPES[results[0]!];
+  return `struct wasm_multi_${results.join('')}`;
+}
+
+/** C statements storing a call's result(s) into `results[]`. */
+function storeResults(results: ValueCode[], call: string): string {
+  if (results.length === 0) return `  ${call};`;
+  if (results.length === 1) return `  results[0].${UNION_FIELDS[results[0]!]} = ${call};`;
+  const lines = [`  ${resultType(results)} out = ${call};`];
+  results.forEach((code, i) => lines.push(`  results[${i}].${UNION_FIELDS[code]} = out.${code}${i};`));
+  return lines.join('\n');
+}
+
+function exportTrampoline(index: number, symbol: string, type: ExternType): string {
+  if (type.kind !== 'func') {
+    return `static void* export_${index}(void* instance) {\n  return (void*)${symbol}((w2c_${GUEST_MODULE}*)instance);\n}`;
+  }
+  const args = type.params.map((code, i) => `args[${i}].${UNION_FIELDS[code]}`);
+  const call = `${symbol}(${[`(w2c_${GUEST_MODULE}*)instance`, ...args].join(', ')})`;
+  return `static void export_${index}(void* instance, const embly_value* args, embly_value* results) {\n` +
+    `  (void)args; (void)results;\n${storeResults(type.results, call)}\n}`;
+}
+
+function importStub(index: number, symbol: string, moduleStruct: string, type: ExternType): string {
+  const slot = `((embly_slot*)ctx)[${index}]`;
+  if (type.kind === 'global') return `${C_TYPES[type.params[0]!]}* ${symbol}(struct ${moduleStruct}* ctx) {\n  return ${slot}.address;\n}`;
+  if (type.kind === 'memory') return `wasm_rt_memory_t* ${symbol}(struct ${moduleStruct}* ctx) {\n  return ${slot}.address;\n}`;
+  if (type.kind === 'table') {
+    const table = type.params[0] === 'e' ? 'wasm_rt_externref_table_t' : 'wasm_rt_funcref_table_t';
+    return `${table}* ${symbol}(struct ${moduleStruct}* ctx) {\n  return ${slot}.address;\n}`;
+  }
+  const params = type.params.map((code, i) => `${C_TYPES[code]} p${i}`);
+  const lines = [`${resultType(type.results)} ${symbol}(${[`struct ${moduleStruct}* ctx`, ...params].join(', ')}) {`];
+  lines.push(`  embly_slot* slot = &${slot};`);
+  lines.push(`  embly_value args[${Math.max(type.params.length, 1)}], results[${Math.max(type.results.length, 1)}];`);
+  type.params.forEach((code, i) => lines.push(`  args[${i}].${UNION_FIELDS[code]} = p${i};`));
+  lines.push('  slot->invoke(slot->ctx, args, results);');
+  if (type.results.length === 1) lines.push(`  return results[0].${UNION_FIELDS[type.results[0]!]};`);
+  if (type.results.length > 1) {
+    const fields = type.results.map((code, i) => `results[${i}].${UNION_FIELDS[code]}`);
+    lines.push(`  return (${resultType(type.results)}){${fields.join(', ')}};`);
+  }
+  lines.push('}');
+  return lines.join('\n');
+}
+
+export interface GlueOptions { guestSource: string; wasmSha256: string; abiVersion: number; }
+
+/** The glue translation unit for a module whose wasm2c output is guestSource. */
+export function generateGlue(info: WasmInfo, options: GlueOptions): string {
+  const parts = [
+    '/* Generated by embly build: the AOT object glue (native/include/embly/module.h). */',
+    `#include ${cString(options.guestSource)}`,
+    '#include "embly/module.h"',
+    '',
+  ];
+  const stubbed = new Set<string>();
+  const importModules = new Set<string>();
+  info.imports.forEach((imp, i) => {
+    const moduleName = mangle(imp.module, true);
+    importModules.add(moduleName);
+    const symbol = `w2c_${moduleName}_${mangle(imp.name)}`;
+    if (stubbed.has(symbol)) return; // the same import twice: wasm2c declares it once
+    stubbed.add(symbol);
+    parts.push(importStub(i, symbol, `w2c_${moduleName}`, imp.type), '');
+  });
+  info.exports.forEach((exp, i) => {
+    parts.push(exportTrampoline(i, `w2c_${GUEST_MODULE}_${mangle(exp.name)}`, exp.type), '');
+  });
+  parts.push(
+    `static const embly_import imports[] = {`,
+    ...info.imports.map((imp) =>
+      `  {${cString(imp.module)}, ${imp.module.length}, ${cString(imp.name)}, ${imp.name.length}, ${externTypeInit(imp.type)}},`),
+    '  {0}',
+    '};',
+    '',
+    `static const embly_export exports[] = {`,
+    ...info.exports.map((exp, i) => {
+      const fn = exp.type.kind === 'func';
+      return `  {${cString(exp.name)}, ${exp.name.length}, ${externTypeInit(exp.type)}, ` +
+        `${fn ? `export_${i}` : 'NULL'}, ${fn ? 'NULL' : `export_${i}`}},`;
+    }),
+    '  {0}',
+    '};',
+    '',
+    '/* Every import module gets the slot array: each stub knows its own index. */',
+    'static void instantiate(void* instance, embly_slot* slots) {',
+    `  (void)slots;`,
+    `  wasm2c_${GUEST_MODULE}_instantiate(${['instance', ...[...importModules].map(() => '(void*)slots')].join(', ')});`,
+    '}',
+    '',
+    'static void free_instance(void* instance) {',
+    `  wasm2c_${GUEST_MODULE}_free(instance);`,
+    '}',
+    '',
+    '__attribute__((visibility("default"))) const embly_module embly_module_v1 = {',
+    `  ${options.abiVersion}, ${cString(options.wasmSha256)}, sizeof(w2c_${GUEST_MODULE}),`,
+    `  ${info.imports.length}, imports, ${info.exports.length}, exports,`,
+    '  instantiate, free_instance,',
+    '};',
+    '',
+  );
+  return parts.join('\n');
+}

@@ -1,0 +1,43 @@
+// Validation with the pinned wabt, in process (its JS build): a module is
+// checked before wasm2c ever sees it, so invalid or malformed input gets
+// wabt's own diagnostic instead of a translator crash.
+import wabtInit from 'wabt';
+
+export class WasmInvalidError extends Error {
+  readonly code = 'EMBLY_WASM_INVALID';
+}
+
+/** The standardised features Embly's runtime implements; no SIMD, threads,
+ * exceptions, tail calls, memory64 or GC. */
+const FEATURES = {
+  mutable_globals: true, sat_float_to_int: true, sign_extension: true, multi_value: true,
+  bulk_memory: true, reference_types: true,
+  simd: false, threads: false, exceptions: false, tail_call: false, memory64: false,
+  gc: false, function_references: false, extended_const: false, relaxed_simd: false,
+};
+
+type Wabt = Awaited<ReturnType<typeof wabtInit>>;
+let wabt: Promise<Wabt> | undefined;
+
+function firstLine(message: string): string {
+  return message.replace(/^readWasm failed:\s*/, '').replace(/^validate failed:\s*/, '').trim();
+}
+
+export async function validateWasm(bytes: Uint8Array): Promise<void> {
+  wabt ??= wabtInit();
+  const w = await wabt;
+  let module;
+  try {
+    // wabt wants a plain Uint8Array: a pooled Buffer's offset confuses it.
+    module = w.readWasm(new Uint8Array(bytes), { check: true, ...FEATURES });
+  } catch (e) {
+    throw new WasmInvalidError(`malformed module: ${firstLine((e as Error).message)}`);
+  }
+  try {
+    module.validate();
+  } catch (e) {
+    throw new WasmInvalidError(`invalid module: ${firstLine((e as Error).message)}`);
+  } finally {
+    module.destroy();
+  }
+}
