@@ -23,6 +23,7 @@ export const AOT_CFLAGS = [
   '-fvisibility=hidden',         // only embly_module_v1 is exported
   '-fstack-clash-protection',    // big frames probe their pages, so they hit the stack guard
   '-fno-strict-aliasing',
+  '-fno-optimize-sibling-calls', // wasm calls use stack: recursion must exhaust it, not loop forever
   '-Wno-unused-function', '-Wno-unused-variable',
 ];
 

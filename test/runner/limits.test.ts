@@ -1,0 +1,60 @@
+// Limits from the project file: memory pages, wall-time timeout.
+import test from 'ava';
+import { runExec, watFunction } from '../helpers/objects.js';
+
+const reportGrow = (initialPages: number, growBy: number) => `(module
+  (import "embly" "write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") ${initialPages})
+  (func (export "_start")
+    (i32.store (i32.const 0) (memory.grow (i32.const ${growBy})))
+    (drop (call $write (i32.const 1) (i32.const 0) (i32.const 4) (i32.const 8)))))`;
+
+test('memory.grow within the limit succeeds', async (t) => {
+  const fn = await watFunction('grower', reportGrow(1, 3), { memoryPages: 4 });
+  const result = await runExec('grower', [fn]);
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stdout.readInt32LE(0), 1);
+});
+
+test('memory.grow past the function memory limit fails with -1', async (t) => {
+  const fn = await watFunction('grower', reportGrow(1, 4), { memoryPages: 4 });
+  const result = await runExec('grower', [fn]);
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stdout.readInt32LE(0), -1);
+});
+
+test('a module needing more initial memory than its limit does not start', async (t) => {
+  const fn = await watFunction('big', reportGrow(8, 0), { memoryPages: 4 });
+  const result = await runExec('big', [fn]);
+  t.is(result.code, 71);
+  t.regex(result.stderr, /ended: error \(memory limit/);
+});
+
+test('a busy loop is stopped at its timeout', async (t) => {
+  const fn = await watFunction('spinner', '(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))', { timeoutMs: 200 });
+  const result = await runExec('spinner', [fn]);
+  t.is(result.code, 75, result.stderr);
+  t.regex(result.stderr, /of spinner ended: timeout/);
+});
+
+test('an instance blocked in events is stopped at its timeout', async (t) => {
+  const fn = await watFunction('waiter', `(module
+    (import "embly" "events" (func $events (param i64 i32 i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (func (export "_start") (loop $l (drop (call $events (i64.const -1) (i32.const 0) (i32.const 0) (i32.const 8))) (br $l))))`,
+  { timeoutMs: 200 });
+  const result = await runExec('waiter', [fn], undefined);
+  // stdin is closed at once, so handle 1 is at EOF: with nothing left to wait
+  // for, events returns 0 and the loop spins until the timeout.
+  t.is(result.code, 75, result.stderr);
+});
+
+test('proc_exit with a non-zero code is an error exit with that code', async (t) => {
+  const fn = await watFunction('quitter', `(module
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    (func (export "_start") (call $exit (i32.const 3))))`);
+  const result = await runExec('quitter', [fn]);
+  t.is(result.code, 3);
+  t.regex(result.stderr, /ended: error \(exit code 3\)/);
+});
