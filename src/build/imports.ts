@@ -22,6 +22,15 @@ export class ImportError extends Error {
 }
 
 const signature = (type: ExternType) => `${type.params.join('')}>${type.results.join('')}`;
+
+const NAMES: Record<string, string> = { i: 'i32', j: 'i64', f: 'f32', d: 'f64', r: 'funcref', e: 'externref' };
+
+/** 'iiii>i' as "func (i32, i32, i32, i32) -> (i32)", as describeExtern writes it. */
+function describeSignature(sig: string): string {
+  const [params = '', results = ''] = sig.split('>');
+  const list = (codes: string) => [...codes].map((c) => NAMES[c]).join(', ');
+  return `func (${list(params)}) -> (${list(results)})`;
+}
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
 
 function problem(module: string, name: string, type: ExternType): string | null {
@@ -35,7 +44,7 @@ function problem(module: string, name: string, type: ExternType): string | null 
     return type.results.join('') === 'i' ? null : `${where} has type ${describeExtern(type)}; WASI functions return an errno (i32)`;
   }
   if (!expected) return `${where} comes from module "${module}", which Embly does not provide (only "embly" and "wasi_snapshot_preview1")`;
-  return signature(type) === expected ? null : `${where} has type ${describeExtern(type)}, expected ${expected.replace('>', ' -> ')}`;
+  return signature(type) === expected ? null : `${where} has type ${describeExtern(type)}, expected ${describeSignature(expected)}`;
 }
 
 export function checkImports(info: WasmInfo): void {

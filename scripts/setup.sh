@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 or 13 machine to build and run Embly: the Debian
+# packages each toolchain needs (only those missing), the npm dependencies
+# and the native build. `--test` adds what only the tests need.
+# Run as root (or with sudo available) from anywhere in the repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  ca-certificates cmake g++ make pkg-config   # native build (cmake-js)
+  clang lld wasi-libc libclang-rt-dev-wasm32  # C functions -> wasm32-wasi
+  rustc cargo libstd-rust-dev-wasm32          # Rust functions -> wasm32-wasi
+  libseccomp-dev                              # runner sandbox
+)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(wabt)                            # wast2json for the spec suite
+fi
+
+as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
+if (( ${#missing[@]} > 0 )); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if (( node_major < 20 )); then
+  echo "setup: Embly needs Node.js 20 or newer; this machine has $(node --version)" >&2
+  exit 1
+fi
+
+# npm ci runs our own install script: the native build (cmake-js).
+npm ci --no-audit --no-fund
+npm run build:ts
+echo "setup: done ($(. /etc/os-release && echo "$PRETTY_NAME"), node $(node --version))"
