@@ -62,15 +62,16 @@ guest* guest_new(function_def* function, char* err, size_t err_len) {
 }
 
 uint32_t guest_add_handle(guest* g, byte_pipe* in, byte_pipe* out) {
-  uint32_t count = g->handle_count ? g->handle_count : 1; /* slot 0 unused */
-  handle_entry* grown = realloc(g->handles, (count + 1) * sizeof *grown);
+  uint32_t handle = g->handle_count ? g->handle_count : 1; /* 0 is never a handle */
+  handle_entry* grown = realloc(g->handles, (handle + 1) * sizeof *grown);
   if (!grown)
     return 0;
+  if (g->handle_count == 0)
+    memset(&grown[0], 0, sizeof grown[0]);
+  grown[handle] = (handle_entry){in, out, false, false};
   g->handles = grown;
-  memset(&grown[0], 0, count == 1 && g->handle_count == 0 ? sizeof *grown : 0);
-  grown[count] = (handle_entry){in, out, false, false};
-  g->handle_count = count + 1;
-  return count;
+  g->handle_count = handle + 1;
+  return handle;
 }
 
 handle_entry* guest_handle(guest* g, uint32_t handle) {

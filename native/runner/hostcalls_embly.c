@@ -110,6 +110,8 @@ static void embly_events(guest* g, const embly_value* args, embly_value* results
   uint8_t* out = guest_bytes(g, args[1].i32, (uint64_t)cap * 4);
   if (!out || !guest_bytes(g, args[3].i32, 4))
     return answer(results, EMBLY_EFAULT);
+  if (cap == 0)
+    return answer(results, EMBLY_EINVAL); /* nowhere to say what is ready */
   uint64_t deadline = timeout_ns > 0 ? embly_monotonic_ns() + (uint64_t)timeout_ns : 0;
   uint32_t ready[64];
   uint32_t n;

@@ -38,7 +38,8 @@ export async function watFunction(name: string, source: string, limits: Partial<
 
 export interface RunResult { code: number | null; signal: string | null; stdout: Buffer; stderr: string; }
 
-export function runExec(root: string, functions: TestFunction[], stdin: string | Buffer = ''): Promise<RunResult> {
+/** Runs the runner in exec mode; stdin `null` keeps it open (never EOF). */
+export function runExec(root: string, functions: TestFunction[], stdin: string | Buffer | null = ''): Promise<RunResult> {
   const args = ['exec', root];
   for (const f of functions) {
     args.push('--fn', f.name, f.objectPath, f.sha256);
@@ -50,7 +51,7 @@ export function runExec(root: string, functions: TestFunction[], stdin: string |
   return runProcess(runnerBinary, args, stdin);
 }
 
-export function runProcess(command: string, args: string[], stdin: string | Buffer = '', cwd?: string): Promise<RunResult> {
+export function runProcess(command: string, args: string[], stdin: string | Buffer | null = '', cwd?: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -60,6 +61,7 @@ export function runProcess(command: string, args: string[], stdin: string | Buff
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: err }));
     child.stdin.on('error', () => {}); // the function may end before reading it all
-    child.stdin.end(stdin);
+    if (stdin !== null) child.stdin.end(stdin);
+    child.on('exit', () => child.stdin.destroy());
   });
 }

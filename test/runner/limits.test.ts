@@ -38,15 +38,22 @@ test('a busy loop is stopped at its timeout', async (t) => {
 });
 
 test('an instance blocked in events is stopped at its timeout', async (t) => {
-  const fn = await watFunction('waiter', `(module
+  // The waiter waits for a child that waits for the waiter: only the
+  // waiter's timeout can end this.
+  const waitForever = (spawnChild: boolean) => `(module
     (import "embly" "events" (func $events (param i64 i32 i32 i32) (result i32)))
+    (import "embly" "spawn" (func $spawn (param i32 i32 i32) (result i32)))
     (memory (export "memory") 1)
-    (func (export "_start") (loop $l (drop (call $events (i64.const -1) (i32.const 0) (i32.const 0) (i32.const 8))) (br $l))))`,
-  { timeoutMs: 200 });
-  const result = await runExec('waiter', [fn], undefined);
-  // stdin is closed at once, so handle 1 is at EOF: with nothing left to wait
-  // for, events returns 0 and the loop spins until the timeout.
+    (data (i32.const 64) "sleeper")
+    (func (export "_start")
+      ${spawnChild ? '(drop (call $spawn (i32.const 64) (i32.const 7) (i32.const 8)))' : ''}
+      (drop (call $events (i64.const -1) (i32.const 0) (i32.const 4) (i32.const 8)))))`;
+  const waiter = await watFunction('waiter', waitForever(true), { timeoutMs: 200 });
+  const sleeper = await watFunction('sleeper', waitForever(false), { timeoutMs: 60_000 });
+  // stdin stays open, so handle 1 of the waiter never reaches EOF either.
+  const result = await runExec('waiter', [waiter, sleeper], null);
   t.is(result.code, 75, result.stderr);
+  t.regex(result.stderr, /of waiter ended: timeout/);
 });
 
 test('proc_exit with a non-zero code is an error exit with that code', async (t) => {
