@@ -7,6 +7,7 @@
 
 #include "host.h"
 #include "log.h"
+#include "scheduler.h"
 
 /* Instance stacks: wasm2c frames are small, but Rust and C programs may keep
  * large arrays on the C stack of their wasm code. Untouched pages cost no
@@ -68,9 +69,13 @@ uint32_t guest_add_handle(guest* g, byte_pipe* in, byte_pipe* out) {
     return 0;
   if (g->handle_count == 0)
     memset(&grown[0], 0, sizeof grown[0]);
-  grown[handle] = (handle_entry){in, out, false, false};
+  grown[handle] = (handle_entry){in, out, false, false, false};
   g->handles = grown;
   g->handle_count = handle + 1;
+  g->open_handles++;
+  in->reader_handle = handle;
+  if (guest_handle_readable(&grown[handle]))
+    guest_handle_ready(g, handle);
   return handle;
 }
 
@@ -80,6 +85,48 @@ handle_entry* guest_handle(guest* g, uint32_t handle) {
 
 bool guest_handle_readable(const handle_entry* h) {
   return pipe_buffered(h->in) > 0 || (h->in->writer_closed && !h->eof_seen);
+}
+
+void guest_handle_ready(guest* g, uint32_t handle) {
+  handle_entry* h = guest_handle(g, handle);
+  if (h && !h->listed) {
+    if (g->ready_count == g->ready_capacity) {
+      uint32_t capacity = g->ready_capacity ? g->ready_capacity * 2 : 8;
+      uint32_t* grown = realloc(g->ready, capacity * sizeof *grown);
+      if (!grown)
+        return; /* events will not see it until the next byte: degraded, not wrong */
+      g->ready = grown;
+      g->ready_capacity = capacity;
+    }
+    g->ready[g->ready_count++] = handle;
+    h->listed = true;
+  }
+  scheduler_wake(g);
+}
+
+void guest_handle_saw_eof(guest* g, uint32_t handle) {
+  handle_entry* h = guest_handle(g, handle);
+  if (h && !h->eof_seen) {
+    h->eof_seen = true;
+    g->open_handles--;
+  }
+}
+
+uint32_t guest_take_readable(guest* g, uint32_t* out, uint32_t cap) {
+  uint32_t n = 0, kept = 0;
+  for (uint32_t i = 0; i < g->ready_count; i++) {
+    uint32_t handle = g->ready[i];
+    handle_entry* h = &g->handles[handle];
+    if (!guest_handle_readable(h)) {
+      h->listed = false; /* drained since it was listed */
+      continue;
+    }
+    if (n < cap)
+      out[n++] = handle;
+    g->ready[kept++] = handle; /* stays listed until drained */
+  }
+  g->ready_count = kept;
+  return n;
 }
 
 static void flush_log(guest* g, int fd) {
@@ -132,6 +179,7 @@ void guest_free(guest* g) {
     embly_instance_release(&g->instance);
   embly_fiber_free(g->fiber);
   free(g->handles);
+  free(g->ready);
   free(g->bindings);
   free(g->logs[0].text);
   free(g->logs[1].text);

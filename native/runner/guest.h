@@ -25,6 +25,7 @@ typedef struct {
   byte_pipe* out;       /* bytes to the peer */
   bool eof_seen;   /* read has returned 0: no longer reported by events */
   bool closed;     /* this side called close */
+  bool listed;     /* in the guest's ready list */
 } handle_entry;
 
 typedef struct {
@@ -47,6 +48,11 @@ typedef struct guest {
   embly_stop outcome;
   handle_entry* handles; /* index = handle number; 0 unused */
   uint32_t handle_count;
+  uint32_t open_handles; /* handles whose EOF has not been read */
+  /* handles that became readable since events last looked: events costs
+   * O(ready), not O(handles) */
+  uint32_t* ready;
+  uint32_t ready_count, ready_capacity;
   log_line logs[2]; /* fd 1 and fd 2 */
   struct guest* next_runnable;
   struct guest* next_live;
@@ -59,6 +65,12 @@ uint32_t guest_add_handle(guest* g, byte_pipe* in, byte_pipe* out);
 handle_entry* guest_handle(guest* g, uint32_t handle);
 /* Whether a handle has bytes or an unseen EOF. */
 bool guest_handle_readable(const handle_entry* h);
+/* A pipe got bytes or EOF for this handle: list it and wake the guest. */
+void guest_handle_ready(guest* g, uint32_t handle);
+/* Read returned 0: the handle is finished. */
+void guest_handle_saw_eof(guest* g, uint32_t handle);
+/* Stores up to cap readable handles; drops listed ones no longer readable. */
+uint32_t guest_take_readable(guest* g, uint32_t* out, uint32_t cap);
 /* Called once its fiber has finished: closes its pipes, flushes its log. */
 void guest_finish(guest* g);
 void guest_free(guest* g);

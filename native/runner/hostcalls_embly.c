@@ -28,7 +28,7 @@ static void embly_read(guest* g, const embly_value* args, embly_value* results) 
     return answer(results, EMBLY_EAGAIN);
   size_t n = pipe_read(h->in, buf, len);
   if (n == 0)
-    h->eof_seen = true;
+    guest_handle_saw_eof(g, args[0].i32);
   guest_store_u32(g, args[3].i32, (uint32_t)n);
   answer(results, EMBLY_OK);
 }
@@ -89,21 +89,6 @@ static void embly_spawn(guest* g, const embly_value* args, embly_value* results)
   answer(results, EMBLY_OK);
 }
 
-static uint32_t collect_readable(guest* g, uint32_t* out, uint32_t cap) {
-  uint32_t n = 0;
-  for (uint32_t h = 1; h < g->handle_count && n < cap; h++)
-    if (guest_handle_readable(&g->handles[h]))
-      out[n++] = h;
-  return n;
-}
-
-static bool any_open(const guest* g) {
-  for (uint32_t h = 1; h < g->handle_count; h++)
-    if (!g->handles[h].eof_seen)
-      return true;
-  return false;
-}
-
 static void embly_events(guest* g, const embly_value* args, embly_value* results) {
   int64_t timeout_ns = (int64_t)args[0].i64;
   uint32_t cap = args[2].i32;
@@ -116,8 +101,8 @@ static void embly_events(guest* g, const embly_value* args, embly_value* results
   uint32_t ready[64];
   uint32_t n;
   for (;;) {
-    n = collect_readable(g, ready, cap < 64 ? cap : 64);
-    if (n > 0 || timeout_ns == 0 || !any_open(g))
+    n = guest_take_readable(g, ready, cap < 64 ? cap : 64);
+    if (n > 0 || timeout_ns == 0 || g->open_handles == 0)
       break;
     if (deadline && embly_monotonic_ns() >= deadline)
       break;

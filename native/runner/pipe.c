@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scheduler.h"
+#include "guest.h"
 
 byte_pipe* pipe_new(struct guest* reader) {
   byte_pipe* p = calloc(1, sizeof *p);
@@ -47,7 +47,7 @@ static bool reserve(byte_pipe* p, size_t len) {
 
 static void wake_reader(byte_pipe* p) {
   if (p->reader)
-    scheduler_wake(p->reader);
+    guest_handle_ready(p->reader, p->reader_handle);
 }
 
 bool pipe_write(byte_pipe* p, const uint8_t* bytes, size_t len) {

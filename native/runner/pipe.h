@@ -14,7 +14,8 @@ typedef struct byte_pipe {
   size_t start, end, capacity; /* buffered bytes are data[start, end) */
   bool writer_closed;          /* no more bytes will come: EOF after these */
   bool reader_gone;            /* the reader exited: writes fail with EPIPE */
-  struct guest* reader;        /* woken when bytes or EOF arrive; NULL if external */
+  struct guest* reader;        /* told when bytes or EOF arrive; NULL if external */
+  uint32_t reader_handle;      /* the reader's handle for this pipe */
   int refs;                    /* one per side holding it */
 } byte_pipe;
 

@@ -38,10 +38,39 @@ struct embly_fiber {
 
 static _Thread_local embly_fiber* g_current;
 
+/* Finished fibers are kept for reuse: their stacks stay mapped and their
+ * touched pages resident, so starting an instance costs no syscall and no
+ * page fault for its stack (ARCHITECTURE.md §2). */
+#define POOL_MAX 64
+static embly_fiber* g_pool[POOL_MAX];
+static size_t g_pooled;
+
+static embly_fiber* from_pool(size_t mapping_size) {
+  for (size_t i = g_pooled; i > 0; i--) {
+    embly_fiber* fiber = g_pool[i - 1];
+    if (fiber->mapping_size == mapping_size) {
+      g_pool[i - 1] = g_pool[--g_pooled];
+      return fiber;
+    }
+  }
+  return NULL;
+}
+
+static void reset(embly_fiber* fiber) {
+  fiber->memory_limit_pages = UINT64_MAX;
+  fiber->deadline_ns = 0;
+  fiber->finished = 1;
+}
+
 embly_fiber* embly_fiber_new(size_t stack_size) {
   size_t page = embly_page_size();
   stack_size = (stack_size + page - 1) & ~(page - 1);
-  embly_fiber* fiber = calloc(1, sizeof *fiber);
+  embly_fiber* fiber = from_pool(GUARD_BYTES + stack_size);
+  if (fiber) {
+    reset(fiber);
+    return fiber;
+  }
+  fiber = calloc(1, sizeof *fiber);
   if (!fiber)
     return NULL;
   fiber->mapping_size = GUARD_BYTES + stack_size;
@@ -55,14 +84,17 @@ embly_fiber* embly_fiber_new(size_t stack_size) {
     free(fiber);
     return NULL;
   }
-  fiber->memory_limit_pages = UINT64_MAX;
-  fiber->finished = 1;
+  reset(fiber);
   return fiber;
 }
 
 void embly_fiber_free(embly_fiber* fiber) {
   if (!fiber)
     return;
+  if (g_pooled < POOL_MAX) {
+    g_pool[g_pooled++] = fiber;
+    return;
+  }
   munmap(fiber->mapping, fiber->mapping_size);
   free(fiber);
 }
