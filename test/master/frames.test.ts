@@ -1,0 +1,42 @@
+import test from 'ava';
+import { encodeFrame, ExitReason, FrameDecoder, FrameError, FrameKind, MAX_FRAME_BYTES, type Frame } from '../../src/master/frames.js';
+
+const FRAMES: Frame[] = [
+  { kind: FrameKind.Hello, version: 1, pid: 4242, function: 'hello-rust' },
+  { kind: FrameKind.Spawn, address: 0xfeedfacecafebeefn, parent: 7n, function: 'fanout' },
+  { kind: FrameKind.Started, address: 1n },
+  { kind: FrameKind.Data, from: 1n, to: 2n, bytes: Uint8Array.from([0, 1, 2, 255]) },
+  { kind: FrameKind.Close, from: 2n, to: 1n },
+  { kind: FrameKind.Exit, address: 9n, reason: ExitReason.Trap, code: 1 },
+  { kind: FrameKind.Error, code: 28, message: 'bad request' },
+  { kind: FrameKind.SpawnRequest, requester: 3n, request: 17, function: 'child' },
+  { kind: FrameKind.SpawnResult, requester: 3n, request: 17, errno: 0, child: 0xffffffffffffffffn },
+  { kind: FrameKind.Log, address: 3n, fd: 2, line: Uint8Array.from(Buffer.from('oops')) },
+  { kind: FrameKind.Kill, address: 3n, reason: ExitReason.Timeout },
+];
+
+test('every kind round-trips, also when split byte by byte', (t) => {
+  const stream = Buffer.concat(FRAMES.map(encodeFrame));
+  t.deepEqual(new FrameDecoder().push(stream), FRAMES);
+  const decoder = new FrameDecoder();
+  const decoded = [...stream].flatMap((byte) => decoder.push(Buffer.from([byte])));
+  t.deepEqual(decoded, FRAMES);
+});
+
+test('the layout is little-endian length, kind, fields', (t) => {
+  const bytes = encodeFrame({ kind: FrameKind.Close, from: 1n, to: 2n });
+  t.deepEqual([...bytes], [17, 0, 0, 0, 5, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]);
+});
+
+test('refuses an oversized length before buffering it', (t) => {
+  const header = Buffer.alloc(5);
+  header.writeUInt32LE(MAX_FRAME_BYTES + 1, 0);
+  t.throws(() => new FrameDecoder().push(header), { instanceOf: FrameError, message: /out of range/ });
+});
+
+test('refuses a zero length, an unknown kind and truncated fields', (t) => {
+  t.throws(() => new FrameDecoder().push(Buffer.from([0, 0, 0, 0])), { instanceOf: FrameError });
+  t.throws(() => new FrameDecoder().push(Buffer.from([1, 0, 0, 0, 99])), { message: 'unknown frame kind 99' });
+  t.throws(() => new FrameDecoder().push(Buffer.from([3, 0, 0, 0, 3, 1, 2])), { message: /has 2 bytes of fields, expected 8/ });
+  t.throws(() => new FrameDecoder().push(Buffer.from([10, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9])), { message: /expected 8/ });
+});
