@@ -1,0 +1,105 @@
+//! A small HTTP/1.1 helper: read the request a gateway wrote on handle 1, answer it.
+//!
+//! ```no_run
+//! use embly::http::{serve, Response};
+//!
+//! fn main() {
+//!     serve(|req| Response::text(200, format!("Hello, {}!\n", req.path))).unwrap();
+//! }
+//! ```
+
+mod message;
+mod request;
+mod response;
+
+use std::fmt;
+
+pub use request::Request;
+pub use response::Response;
+
+use crate::errno::Errno;
+use crate::handle::Handle;
+
+/// Why a message could not be read or parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HttpError {
+    /// An `embly` call failed.
+    Errno(Errno),
+    /// The bytes are not HTTP/1.1 (the text says what is wrong).
+    Malformed(&'static str),
+    /// The peer closed before the message was complete.
+    Truncated,
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HttpError::Errno(errno) => write!(f, "embly call failed: {}", errno),
+            HttpError::Malformed(what) => write!(f, "malformed HTTP message: {}", what),
+            HttpError::Truncated => f.write_str("HTTP message ended early"),
+        }
+    }
+}
+
+impl std::error::Error for HttpError {}
+
+impl From<Errno> for HttpError {
+    fn from(errno: Errno) -> HttpError {
+        HttpError::Errno(errno)
+    }
+}
+
+/// Reads the request on handle 1, answers with `handler`'s response and closes handle 1.
+/// A malformed or truncated request is answered `400 Bad Request` without calling `handler`.
+pub fn serve<F>(handler: F) -> Result<(), Errno>
+where
+    F: FnOnce(Request) -> Response,
+{
+    let response = match Request::read_from(Handle::PARENT) {
+        Ok(request) => handler(request),
+        Err(HttpError::Errno(errno)) => return Err(errno),
+        Err(err) => Response::text(400, format!("{}\n", err)),
+    };
+    response.write_to(Handle::PARENT)?;
+    Handle::PARENT.close()
+}
+
+/// The standard reason phrase for a status code (empty if unknown, which HTTP allows).
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        206 => "Partial Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Content",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests;

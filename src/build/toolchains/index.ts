@@ -1,0 +1,33 @@
+// Turning one function's source into a .wasm, per language (docs/sdk.md).
+// The build pipeline calls compileToWasm; sourceInputs lists the files that make up a
+// function's source without compiling, for cache keys.
+
+import { sdkDir as packagedSdkDir } from '../../paths.js';
+import { assemblyscript } from './assemblyscript.js';
+import { c } from './c.js';
+import { rust } from './rust.js';
+import type { CompileRequest, CompileResult, Language, Toolchain } from './types.js';
+import { wasm } from './wasm.js';
+import { wat } from './wat.js';
+
+export type { CompileRequest, CompileResult, Language } from './types.js';
+export { CompileError, ToolchainMissingError } from './errors.js';
+
+const TOOLCHAINS: Record<Language, Toolchain> = { wat, wasm, c, rust, assemblyscript };
+
+function toolchainFor(language: Language): Toolchain {
+  const toolchain = TOOLCHAINS[language];
+  if (!toolchain) throw new TypeError(`unknown language "${String(language)}"`);
+  return toolchain;
+}
+
+/** Compiles `req.sourcePath` to `<outDir>/<name>.wasm`. Rejects with ToolchainMissingError,
+ * CompileError, or an AbortError when `signal` aborts (the compiler is killed). */
+export function compileToWasm(req: CompileRequest, signal?: AbortSignal): Promise<CompileResult> {
+  return toolchainFor(req.language).compile(req, signal);
+}
+
+/** Absolute paths of every file that affects the output (sources, headers, manifests, SDK). */
+export function sourceInputs(language: Language, sourcePath: string, sdkDir = packagedSdkDir): Promise<string[]> {
+  return toolchainFor(language).inputs(sourcePath, sdkDir);
+}
