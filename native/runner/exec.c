@@ -4,15 +4,15 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/time.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "embly/abi.h"
 #include "guest.h"
 #include "log.h"
+#include "mode.h"
 #include "scheduler.h"
 
-#define TIMER_INTERVAL_US 10000 /* how late a busy instance's timeout may fire */
 #define STDIN_CHUNK 65536
 
 static guest* g_root;
@@ -30,6 +30,7 @@ static const char* describe_stop(embly_stop stop, char* buf, size_t len) {
       return buf;
     case EMBLY_STOP_TIMEOUT: return "timeout";
     case EMBLY_STOP_LIMIT: return "error (memory limit: the module needs more than the function may use)";
+    case EMBLY_STOP_KILLED: return "killed";
   }
   return "unknown";
 }
@@ -47,6 +48,45 @@ static void on_guest_end(guest* g) {
   }
 }
 
+/* Joins parent and child with a pair of pipes; returns the parent's handle. */
+static uint32_t connect_child(guest* parent, guest* child) {
+  byte_pipe* to_child = pipe_new(child);
+  byte_pipe* to_parent = pipe_new(parent);
+  if (!to_child || !to_parent) {
+    free(to_child);
+    free(to_parent);
+    return 0;
+  }
+  uint32_t handle = guest_add_handle(parent, to_parent, to_child);
+  if (!handle || guest_add_handle(child, to_child, to_parent) != EMBLY_HANDLE_PARENT)
+    return 0;
+  return handle;
+}
+
+/* Children run in this process, as instances of the --fn functions. */
+static uint32_t spawn_local_child(guest* parent, const char* name, uint32_t name_len,
+                                  uint32_t* handle) {
+  function_def* f = functions_find(name, name_len);
+  if (!f)
+    return EMBLY_ENOENT;
+  if (f->live_instances >= f->max_instances)
+    return EMBLY_ENOMEM;
+  char err[512];
+  guest* child = scheduler_spawn(f, err, sizeof err);
+  if (!child) {
+    runner_log("cannot start function %s for %s: %s", f->name, parent->function->name, err);
+    return EMBLY_ENOENT;
+  }
+  *handle = connect_child(parent, child);
+  return *handle ? EMBLY_OK : EMBLY_ENOMEM; /* without a handle the child sees EOF and ends */
+}
+
+static void log_to_stderr(guest* g, int fd, const char* text, size_t len) {
+  runner_log_guest(g->function->name, g->address, fd, text, len);
+}
+
+static const runner_mode exec_mode = {spawn_local_child, log_to_stderr};
+
 static int exit_status(embly_stop stop) {
   switch (stop.kind) {
     case EMBLY_STOP_NONE: return EXEC_OK;
@@ -54,22 +94,9 @@ static int exit_status(embly_stop stop) {
     case EMBLY_STOP_TRAP: return EXEC_TRAP;
     case EMBLY_STOP_TIMEOUT: return EXEC_TIMEOUT;
     case EMBLY_STOP_LIMIT: return EXEC_LIMIT;
+    case EMBLY_STOP_KILLED: return EXEC_KILLED;
   }
   return EXEC_KILLED;
-}
-
-static void on_timer(int sig) {
-  embly_fiber_check_deadline();
-}
-
-static void start_deadline_timer(void) {
-  struct sigaction action = {0};
-  action.sa_handler = on_timer;
-  action.sa_flags = SA_ONSTACK | SA_NODEFER | SA_RESTART;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGALRM, &action, NULL);
-  struct itimerval every = {{0, TIMER_INTERVAL_US}, {0, TIMER_INTERVAL_US}};
-  setitimer(ITIMER_REAL, &every, NULL);
 }
 
 /* Writes everything buffered for stdout; false if stdout is gone. */
@@ -112,6 +139,7 @@ static int poll_timeout_ms(uint64_t wake_at_ns) {
 
 int exec_function(function_def* root) {
   char err[512];
+  g_mode = &exec_mode;
   signal(SIGPIPE, SIG_IGN);
   scheduler_init(on_guest_end);
   g_root = scheduler_spawn(root, err, sizeof err);
@@ -122,7 +150,7 @@ int exec_function(function_def* root) {
   byte_pipe* in = pipe_new(g_root);
   byte_pipe* out = pipe_new(NULL);
   guest_add_handle(g_root, in, out);
-  start_deadline_timer();
+  runner_start_deadline_timer();
   bool stdin_open = true;
   while (!g_root_ended) {
     uint64_t wake_at = scheduler_run();

@@ -41,3 +41,7 @@ const embly_module* function_module(function_def* f, char* err, size_t err_len) 
     f->object = embly_object_open(f->object_path, f->wasm_sha256, err, err_len);
   return f->object ? embly_object_module(f->object) : NULL;
 }
+
+function_def* functions_first(void) {
+  return g_functions;
+}

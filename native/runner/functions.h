@@ -24,6 +24,7 @@ typedef struct function_def {
 function_def* functions_add(const char* name, const char* object_path,
                             const char* wasm_sha256);
 function_def* functions_find(const char* name, size_t name_len);
+function_def* functions_first(void);
 int function_add_env(function_def* f, const char* key_value);
 /* Opens the object if needed; NULL with a message in err. */
 const embly_module* function_module(function_def* f, char* err, size_t err_len);

@@ -6,7 +6,7 @@
 #include <sys/random.h>
 
 #include "host.h"
-#include "log.h"
+#include "mode.h"
 #include "scheduler.h"
 
 /* Instance stacks: wasm2c frames are small, but Rust and C programs may keep
@@ -69,7 +69,7 @@ uint32_t guest_add_handle(guest* g, byte_pipe* in, byte_pipe* out) {
     return 0;
   if (g->handle_count == 0)
     memset(&grown[0], 0, sizeof grown[0]);
-  grown[handle] = (handle_entry){in, out, false, false, false};
+  grown[handle] = (handle_entry){in, out, 0, false, false, false};
   g->handles = grown;
   g->handle_count = handle + 1;
   g->open_handles++;
@@ -132,7 +132,7 @@ uint32_t guest_take_readable(guest* g, uint32_t* out, uint32_t cap) {
 static void flush_log(guest* g, int fd) {
   log_line* line = &g->logs[fd - 1];
   if (line->len > 0)
-    runner_log_guest(g->function->name, g->address, fd, line->text, line->len);
+    g_mode->log_line(g, fd, line->text, line->len);
   line->len = 0;
 }
 

@@ -23,6 +23,7 @@ typedef enum { GUEST_RUNNABLE, GUEST_BLOCKED, GUEST_DONE } guest_state;
 typedef struct {
   byte_pipe* in;        /* bytes from the peer */
   byte_pipe* out;       /* bytes to the peer */
+  uint64_t peer;        /* the peer's address when it is remote (serve mode), else 0 */
   bool eof_seen;   /* read has returned 0: no longer reported by events */
   bool closed;     /* this side called close */
   bool listed;     /* in the guest's ready list */
@@ -45,6 +46,13 @@ typedef struct guest {
   bool started;
   bool queued;
   uint64_t wake_at_ns; /* blocked guests: when to wake without an event (0: never) */
+  embly_stop_kind kill; /* set by the master (KILL): the instance ends at its next host call */
+  struct {             /* a spawn waiting for the master's answer (serve mode) */
+    uint32_t request;
+    bool answered;
+    uint32_t errno_value;
+    uint32_t handle;
+  } pending_spawn;
   embly_stop outcome;
   handle_entry* handles; /* index = handle number; 0 unused */
   uint32_t handle_count;

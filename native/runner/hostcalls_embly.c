@@ -1,11 +1,9 @@
 /* The `embly` imports (docs/abi.md). Each checks every pointer range against
  * the guest's memory and answers an errno; none can harm the runner. */
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "embly/abi.h"
 #include "host.h"
-#include "log.h"
+#include "mode.h"
 #include "scheduler.h"
 
 #define MAX_NAME_BYTES 255
@@ -49,21 +47,6 @@ static void embly_write(guest* g, const embly_value* args, embly_value* results)
   answer(results, EMBLY_OK);
 }
 
-/* Joins parent and child with a pair of pipes; returns the parent's handle. */
-static uint32_t connect_child(guest* parent, guest* child) {
-  byte_pipe* to_child = pipe_new(child);
-  byte_pipe* to_parent = pipe_new(parent);
-  if (!to_child || !to_parent) {
-    free(to_child);
-    free(to_parent);
-    return 0;
-  }
-  uint32_t handle = guest_add_handle(parent, to_parent, to_child);
-  if (!handle || guest_add_handle(child, to_child, to_parent) != EMBLY_HANDLE_PARENT)
-    return 0;
-  return handle;
-}
-
 static void embly_spawn(guest* g, const embly_value* args, embly_value* results) {
   uint32_t name_len = args[1].i32;
   const char* name = (const char*)guest_bytes(g, args[0].i32, name_len);
@@ -71,22 +54,11 @@ static void embly_spawn(guest* g, const embly_value* args, embly_value* results)
     return answer(results, EMBLY_EFAULT);
   if (name_len == 0 || name_len > MAX_NAME_BYTES)
     return answer(results, EMBLY_EINVAL);
-  function_def* f = functions_find(name, name_len);
-  if (!f)
-    return answer(results, EMBLY_ENOENT);
-  if (f->live_instances >= f->max_instances)
-    return answer(results, EMBLY_ENOMEM);
-  char err[512];
-  guest* child = scheduler_spawn(f, err, sizeof err);
-  if (!child) {
-    runner_log("cannot start function %s for %s: %s", f->name, g->function->name, err);
-    return answer(results, EMBLY_ENOENT);
-  }
-  uint32_t handle = connect_child(g, child);
-  if (!handle)
-    return answer(results, EMBLY_ENOMEM); /* the child sees EOF at once and ends */
-  guest_store_u32(g, args[2].i32, handle);
-  answer(results, EMBLY_OK);
+  uint32_t handle = 0;
+  uint32_t errno_value = g_mode->spawn_child(g, name, name_len, &handle);
+  if (errno_value == EMBLY_OK)
+    guest_store_u32(g, args[2].i32, handle);
+  answer(results, errno_value);
 }
 
 static void embly_events(guest* g, const embly_value* args, embly_value* results) {

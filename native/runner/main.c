@@ -1,6 +1,7 @@
 /* embly-runner: hosts instances of Embly functions (docs/loader.md).
  *
  *   embly-runner exec ROOT --fn NAME OBJECT SHA256 [limits...] [--fn ...]
+ *   embly-runner serve SOCKET --fn NAME OBJECT SHA256 [limits...] [--fn ...]
  *
  * limits apply to the --fn before them: --memory-pages N, --timeout-ms N,
  * --max-instances N, --env KEY=VALUE (repeatable). */
@@ -10,11 +11,14 @@
 
 #include "exec.h"
 #include "functions.h"
+#include "sandbox.h"
+#include "serve.h"
 
 static int usage(const char* problem) {
   fprintf(stderr,
           "embly-runner: %s\n"
           "usage: embly-runner exec ROOT --fn NAME OBJECT SHA256 [--memory-pages N]\n"
+          "       embly-runner serve SOCKET --fn NAME OBJECT SHA256 [...]\n"
           "       [--timeout-ms N] [--max-instances N] [--env KEY=VALUE]... [--fn ...]\n",
           problem);
   return EXEC_USAGE;
@@ -47,14 +51,46 @@ static bool apply_limit(function_def* f, const char* option, const char* value) 
   return true;
 }
 
+/* Opens every function's object now, while files may still be opened:
+ * serve mode enters the sandbox next. */
+static bool open_all_objects(void) {
+  char err[512];
+  for (function_def* f = functions_first(); f; f = f->next) {
+    if (!function_module(f, err, sizeof err)) {
+      fprintf(stderr, "embly-runner: %s\n", err);
+      return false;
+    }
+  }
+  return true;
+}
+
+/* --sandbox: seccomp allowlist (docs/supervisor.md), after every object is
+ * open and before any instance runs. The shape of serve's before_serving. */
+static bool enter_sandbox(void) {
+  char err[256];
+  if (!open_all_objects())
+    return false;
+  if (runner_sandbox_enter(err, sizeof err) != 0) {
+    fprintf(stderr, "embly-runner: %s\n", err);
+    return false;
+  }
+  return true;
+}
+
 int main(int argc, char** argv) {
-  if (argc < 3 || strcmp(argv[1], "exec") != 0)
-    return usage("expected `exec ROOT --fn ...`");
+  bool serve = argc >= 3 && strcmp(argv[1], "serve") == 0;
+  if (argc < 3 || (!serve && strcmp(argv[1], "exec") != 0))
+    return usage("expected `exec ROOT --fn ...` or `serve SOCKET --fn ...`");
   wasm_rt_init();
   function_def* current = NULL;
+  function_def* first = NULL;
+  bool sandbox = false;
   for (int i = 3; i < argc; i++) {
-    if (strcmp(argv[i], "--fn") == 0 && i + 3 < argc) {
+    if (strcmp(argv[i], "--sandbox") == 0) {
+      sandbox = true;
+    } else if (strcmp(argv[i], "--fn") == 0 && i + 3 < argc) {
       current = functions_add(argv[i + 1], argv[i + 2], argv[i + 3]);
+      first = first ? first : current;
       i += 3;
     } else if (!current || i + 1 >= argc || !apply_limit(current, argv[i], argv[i + 1])) {
       fprintf(stderr, "embly-runner: bad argument %s\n", argv[i]);
@@ -63,8 +99,17 @@ int main(int argc, char** argv) {
       i++;
     }
   }
+  if (serve) {
+    if (!first)
+      return usage("serve needs at least one --fn");
+    if (!open_all_objects())
+      return EXEC_LOAD_FAILED;
+    return serve_functions(argv[2], first, NULL);
+  }
   function_def* root = functions_find(argv[2], strlen(argv[2]));
   if (!root)
     return usage("ROOT names no --fn");
+  if (sandbox && !enter_sandbox())
+    return EXEC_LOAD_FAILED;
   return exec_function(root);
 }

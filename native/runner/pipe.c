@@ -45,9 +45,13 @@ static bool reserve(byte_pipe* p, size_t len) {
   return true;
 }
 
+void (*g_remote_pipe_changed)(byte_pipe* p);
+
 static void wake_reader(byte_pipe* p) {
   if (p->reader)
     guest_handle_ready(p->reader, p->reader_handle);
+  else if (p->remote_to && g_remote_pipe_changed)
+    g_remote_pipe_changed(p);
 }
 
 bool pipe_write(byte_pipe* p, const uint8_t* bytes, size_t len) {
@@ -61,14 +65,22 @@ bool pipe_write(byte_pipe* p, const uint8_t* bytes, size_t len) {
   return true;
 }
 
+const uint8_t* pipe_peek(const byte_pipe* p) {
+  return p->data + p->start;
+}
+
+void pipe_consume(byte_pipe* p, size_t len) {
+  p->start += len;
+  if (p->start == p->end)
+    p->start = p->end = 0;
+}
+
 size_t pipe_read(byte_pipe* p, uint8_t* out, size_t len) {
   size_t n = pipe_buffered(p);
   if (n > len)
     n = len;
   memcpy(out, p->data + p->start, n);
-  p->start += n;
-  if (p->start == p->end)
-    p->start = p->end = 0;
+  pipe_consume(p, n);
   return n;
 }
 

@@ -16,6 +16,11 @@ typedef struct byte_pipe {
   bool reader_gone;            /* the reader exited: writes fail with EPIPE */
   struct guest* reader;        /* told when bytes or EOF arrive; NULL if external */
   uint32_t reader_handle;      /* the reader's handle for this pipe */
+  /* Set when the reader is another process (serve mode): bytes and EOF are
+   * sent as DATA/CLOSE frames from `remote_from` to `remote_to`. */
+  uint64_t remote_from, remote_to;
+  bool in_outbox;              /* queued for sending */
+  bool close_sent;
   int refs;                    /* one per side holding it */
 } byte_pipe;
 
@@ -23,6 +28,12 @@ byte_pipe* pipe_new(struct guest* reader);
 void pipe_release(byte_pipe* p);
 
 size_t pipe_buffered(const byte_pipe* p);
+/* The buffered bytes, contiguous, for parsing in place; pipe_consume drops them. */
+const uint8_t* pipe_peek(const byte_pipe* p);
+void pipe_consume(byte_pipe* p, size_t len);
+
+/* Called when a remote pipe gets bytes or its writer closes. */
+extern void (*g_remote_pipe_changed)(byte_pipe* p);
 /* Appends bytes; false when out of memory. */
 bool pipe_write(byte_pipe* p, const uint8_t* bytes, size_t len);
 /* Moves up to len bytes out; returns how many. */

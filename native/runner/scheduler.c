@@ -1,6 +1,8 @@
 #include "scheduler.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <sys/time.h>
 
 static guest* g_runnable_head;
 static guest* g_runnable_tail;
@@ -50,21 +52,35 @@ void scheduler_wake(guest* g) {
     enqueue(g);
 }
 
+/* Woken past its deadline, or killed: the instance ends here, inside the
+ * host call that gave up the thread, which holds nothing to release. */
+static void stop_if_ended(guest* g) {
+  uint64_t deadline = embly_fiber_deadline(g->fiber);
+  if (g->kill != EMBLY_STOP_NONE)
+    embly_stop_now(g->kill, 0);
+  if (deadline && embly_monotonic_ns() >= deadline)
+    embly_stop_now(EMBLY_STOP_TIMEOUT, 0);
+}
+
+void scheduler_kill(guest* g, embly_stop_kind why) {
+  if (g->state == GUEST_DONE)
+    return;
+  g->kill = why;
+  enqueue(g);
+}
+
 void scheduler_block(guest* g, uint64_t wake_at_ns) {
   g->state = GUEST_BLOCKED;
   g->wake_at_ns = wake_at_ns;
   embly_fiber_suspend();
   g->wake_at_ns = 0;
-  /* Woken past its deadline: the instance ends here, inside the host call
-   * that blocked, which holds nothing that needs releasing. */
-  uint64_t deadline = embly_fiber_deadline(g->fiber);
-  if (deadline && embly_monotonic_ns() >= deadline)
-    embly_stop_now(EMBLY_STOP_TIMEOUT, 0);
+  stop_if_ended(g);
 }
 
 void scheduler_yield(guest* g) {
   enqueue(g);
   embly_fiber_suspend();
+  stop_if_ended(g);
 }
 
 /* The fiber's entry: the whole life of an instance as wasm code. */
@@ -72,6 +88,10 @@ static void guest_main(void* arg) {
   guest* g = arg;
   if (g->function->timeout_ms)
     embly_fiber_set_deadline(g->fiber, embly_monotonic_ns() + g->function->timeout_ms * 1000000ull);
+  if (g->kill != EMBLY_STOP_NONE) {
+    g->outcome = (embly_stop){g->kill, 0};
+    return;
+  }
   g->outcome = embly_instance_instantiate(&g->instance);
   if (g->outcome.kind == EMBLY_STOP_NONE && g->start)
     g->outcome = embly_instance_invoke(&g->instance, g->start, NULL, NULL);
@@ -138,4 +158,20 @@ uint64_t scheduler_run(void) {
 
 bool scheduler_idle(void) {
   return g_live == NULL;
+}
+
+#define TIMER_INTERVAL_US 10000 /* how late a busy instance's timeout may fire */
+
+static void on_timer(int sig) {
+  embly_fiber_check_deadline();
+}
+
+void runner_start_deadline_timer(void) {
+  struct sigaction action = {0};
+  action.sa_handler = on_timer;
+  action.sa_flags = SA_ONSTACK | SA_NODEFER | SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGALRM, &action, NULL);
+  struct itimerval every = {{0, TIMER_INTERVAL_US}, {0, TIMER_INTERVAL_US}};
+  setitimer(ITIMER_REAL, &every, NULL);
 }

@@ -16,6 +16,9 @@ void scheduler_init(guest_ended_fn on_end);
 /* Creates a guest and queues it to start; NULL with a message in err. */
 guest* scheduler_spawn(function_def* f, char* err, size_t err_len);
 void scheduler_wake(guest* g);
+/* Ends a guest that is not running: it stops at the host call it is
+ * suspended in (or before it starts) with the given reason. */
+void scheduler_kill(guest* g, embly_stop_kind why);
 
 /* On a guest's fiber, in a host call: give up the thread until woken (or
  * wake_at_ns, if not 0), or until the next round for a yield. Ends the
@@ -27,5 +30,9 @@ void scheduler_yield(guest* g);
  * blocked guest must wake (0: none), for the caller's poll timeout. */
 uint64_t scheduler_run(void);
 bool scheduler_idle(void);
+
+/* Starts the interval timer whose signal stops busy instances at their
+ * deadline (embly_fiber_check_deadline). */
+void runner_start_deadline_timer(void);
 
 #endif

@@ -7,7 +7,7 @@ export const MAX_FRAME_BYTES = MAX_DATA_BYTES + 64;
 
 export enum FrameKind {
   Hello = 1, Spawn = 2, Started = 3, Data = 4, Close = 5, Exit = 6, Error = 7,
-  SpawnRequest = 8, SpawnResult = 9, Log = 10, Kill = 11,
+  SpawnRequest = 8, SpawnResult = 9, Log = 10, Kill = 11, PeerExit = 12,
 }
 
 export enum ExitReason { Ok = 0, Error = 1, Trap = 2, Timeout = 3, Killed = 4 }
@@ -23,7 +23,8 @@ export type Frame =
   | { kind: FrameKind.SpawnRequest; requester: bigint; request: number; function: string }
   | { kind: FrameKind.SpawnResult; requester: bigint; request: number; errno: number; child: bigint }
   | { kind: FrameKind.Log; address: bigint; fd: number; line: Uint8Array }
-  | { kind: FrameKind.Kill; address: bigint; reason: ExitReason };
+  | { kind: FrameKind.Kill; address: bigint; reason: ExitReason }
+  | { kind: FrameKind.PeerExit; from: bigint; to: bigint; reason: ExitReason; code: number };
 
 export class FrameError extends Error {
   readonly code = 'EMBLY_BAD_FRAME';
@@ -45,6 +46,7 @@ const LAYOUTS: Record<FrameKind, Layout> = {
   [FrameKind.SpawnResult]: { fields: [['u64', 'requester'], ['u32', 'request'], ['u32', 'errno'], ['u64', 'child']] },
   [FrameKind.Log]: { fields: [['u64', 'address'], ['u8', 'fd']], rest: ['line', 'bytes'] },
   [FrameKind.Kill]: { fields: [['u64', 'address'], ['u8', 'reason']] },
+  [FrameKind.PeerExit]: { fields: [['u64', 'from'], ['u64', 'to'], ['u8', 'reason'], ['i32', 'code']] },
 };
 
 const SIZES = { u8: 1, u16: 2, u32: 4, i32: 4, u64: 8 } as const;

@@ -13,6 +13,7 @@ const FRAMES: Frame[] = [
   { kind: FrameKind.SpawnResult, requester: 3n, request: 17, errno: 0, child: 0xffffffffffffffffn },
   { kind: FrameKind.Log, address: 3n, fd: 2, line: Uint8Array.from(Buffer.from('oops')) },
   { kind: FrameKind.Kill, address: 3n, reason: ExitReason.Timeout },
+  { kind: FrameKind.PeerExit, from: 3n, to: 4n, reason: ExitReason.Killed, code: -1 },
 ];
 
 test('every kind round-trips, also when split byte by byte', (t) => {

@@ -17,6 +17,7 @@ typedef enum {
   EMBLY_STOP_EXIT,     /* code: the proc_exit status */
   EMBLY_STOP_TIMEOUT,  /* ran past its deadline */
   EMBLY_STOP_LIMIT,    /* a resource limit refused instantiation */
+  EMBLY_STOP_KILLED,   /* ended from outside (the master, a dying peer) */
 } embly_stop_kind;
 
 typedef struct {

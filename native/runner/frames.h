@@ -1,0 +1,56 @@
+/* The master socket's frames (docs/protocol.md), runner side. */
+#ifndef EMBLY_RUNNER_FRAMES_H
+#define EMBLY_RUNNER_FRAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pipe.h"
+
+#define FRAME_PROTOCOL_VERSION 1
+#define FRAME_MAX_DATA (1u << 20)
+#define FRAME_MAX_BYTES (FRAME_MAX_DATA + 64u)
+
+enum frame_kind {
+  FRAME_HELLO = 1,
+  FRAME_SPAWN = 2,
+  FRAME_STARTED = 3,
+  FRAME_DATA = 4,
+  FRAME_CLOSE = 5,
+  FRAME_EXIT = 6,
+  FRAME_ERROR = 7,
+  FRAME_SPAWN_REQUEST = 8,
+  FRAME_SPAWN_RESULT = 9,
+  FRAME_LOG = 10,
+  FRAME_KILL = 11,
+  FRAME_PEER_EXIT = 12,
+};
+
+/* Fixed-size fields, read in order; `ok` turns false on a short frame. */
+typedef struct {
+  const uint8_t* at;
+  size_t left;
+  bool ok;
+} frame_fields;
+
+uint8_t frame_u8(frame_fields* f);
+uint16_t frame_u16(frame_fields* f);
+uint32_t frame_u32(frame_fields* f);
+uint64_t frame_u64(frame_fields* f);
+
+/* Appends one frame to `out`: kind, the fixed fields already encoded, and a
+ * trailing byte string. */
+typedef struct {
+  uint8_t bytes[64];
+  size_t len;
+} frame_header;
+
+void frame_put_u8(frame_header* h, uint8_t v);
+void frame_put_u16(frame_header* h, uint16_t v);
+void frame_put_u32(frame_header* h, uint32_t v);
+void frame_put_u64(frame_header* h, uint64_t v);
+bool frame_append(byte_pipe* out, uint8_t kind, const frame_header* fields,
+                  const uint8_t* rest, size_t rest_len);
+
+#endif

@@ -1,0 +1,3 @@
+#include "mode.h"
+
+const runner_mode* g_mode;

@@ -1,0 +1,116 @@
+/* The seccomp-bpf allowlist of a running runner (docs/supervisor.md).
+ *
+ * Found by tracing the runner (strace -f) through test/runner and the
+ * supervisor tests, then reading what glibc does on the paths they do not
+ * reach (fatal errors, abort). Everything here is a call on state the
+ * process already has: fds it was given, its own memory, its own signals,
+ * clocks. Nothing can name a file, a socket address, another process, or
+ * create an fd, a thread or a process. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+typedef struct {
+  int nr;
+  const char* why;
+} allowed_syscall;
+
+/* Allowed whatever their arguments. */
+static const allowed_syscall g_allowed[] = {
+    /* I/O on fds the runner already holds (0-2, and in serve mode the
+     * master socket, connected before the sandbox) */
+    {SCMP_SYS(read), "stdin: the root instance's input in exec mode"},
+    {SCMP_SYS(write), "stdout (instance output) and stderr (logs)"},
+    {SCMP_SYS(writev), "glibc writes its fatal-error messages (malloc corruption) this way"},
+    {SCMP_SYS(recvfrom), "recv() on the master socket in serve mode"},
+    {SCMP_SYS(poll), "wait for input or the earliest instance wake time"},
+    {SCMP_SYS(ppoll), "poll() on architectures without the poll syscall"},
+    /* memory */
+    {SCMP_SYS(munmap), "free a memory reservation or fiber stack, malloc's large chunks"},
+    {SCMP_SYS(mremap), "glibc realloc of a large (mmapped) chunk"},
+    {SCMP_SYS(madvise), "glibc malloc returns freed pages (MADV_DONTNEED)"},
+    {SCMP_SYS(mincore), "memory reuse finds which pages of a freed memory are resident"},
+    {SCMP_SYS(brk), "glibc malloc's main heap"},
+    /* signals, all aimed at this process */
+    {SCMP_SYS(rt_sigreturn), "return from the SIGALRM and SIGSEGV/SIGBUS handlers"},
+    {SCMP_SYS(rt_sigprocmask), "swapcontext/getcontext save and restore the mask on every fiber switch"},
+    {SCMP_SYS(rt_sigaction), "install the deadline timer's handler, ignore SIGPIPE, reset a foreign fault to its default"},
+    {SCMP_SYS(sigaltstack), "the fault handler's alternate stack (an exhausted fiber stack cannot run it)"},
+    {SCMP_SYS(setitimer), "the 10 ms deadline timer that stops busy instances"},
+    {SCMP_SYS(restart_syscall), "the kernel resumes a poll() interrupted by that timer"},
+    /* time and randomness */
+    {SCMP_SYS(clock_gettime), "clocks (vDSO fallback): deadlines, WASI clock_time_get"},
+    {SCMP_SYS(clock_getres), "WASI clock_res_get"},
+    {SCMP_SYS(clock_nanosleep), "sleeping until a wake time"},
+    {SCMP_SYS(getrandom), "instance addresses, WASI random_get"},
+    /* process */
+    {SCMP_SYS(futex), "glibc's internal locks (stdio, malloc)"},
+    {SCMP_SYS(getpid), "abort()/raise() find the process to signal"},
+    {SCMP_SYS(gettid), "abort()/raise() find the thread to signal"},
+    {SCMP_SYS(exit), "a thread's end"},
+    {SCMP_SYS(exit_group), "the runner's end"},
+};
+
+static int fail(char* err, size_t err_len, scmp_filter_ctx ctx, const char* what, int rc) {
+  snprintf(err, err_len, "sandbox: %s: %s", what, strerror(rc < 0 ? -rc : rc));
+  if (ctx)
+    seccomp_release(ctx);
+  return -1;
+}
+
+int runner_sandbox_enter(char* err, size_t err_len) {
+  /* Also set by the supervisor before exec; setting it again is harmless and
+   * keeps a runner started by hand from skipping it. */
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    return fail(err, err_len, NULL, "no_new_privs", errno);
+
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+  if (!ctx)
+    return fail(err, err_len, NULL, "seccomp_init", ENOMEM);
+  /* Syscalls of another ABI (int 0x80, x32) kill as well. */
+  int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+  if (rc < 0)
+    return fail(err, err_len, ctx, "bad-arch action", rc);
+
+  for (size_t i = 0; i < sizeof g_allowed / sizeof g_allowed[0]; i++) {
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, g_allowed[i].nr, 0);
+    if (rc < 0)
+      return fail(err, err_len, ctx, g_allowed[i].why, rc);
+  }
+
+  /* mmap and mprotect: wasm memories (8 GiB PROT_NONE reservations opened
+   * page by page), fiber stacks and their guards, malloc. Never executable:
+   * every object is loaded, so no new code may appear (W^X after start). */
+  rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+                        SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+  if (rc < 0)
+    return fail(err, err_len, ctx, "mmap", rc);
+  rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+                        SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+  if (rc < 0)
+    return fail(err, err_len, ctx, "mprotect", rc);
+
+  /* send() on the master socket in serve mode: a connected socket, so no
+   * destination address is ever given. */
+  rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 1, SCMP_A4(SCMP_CMP_EQ, 0));
+  if (rc < 0)
+    return fail(err, err_len, ctx, "sendto", rc);
+
+  /* abort() and raise() signal the calling thread: only this process. */
+  rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+                        SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+  if (rc < 0)
+    return fail(err, err_len, ctx, "tgkill", rc);
+
+  rc = seccomp_load(ctx);
+  if (rc < 0)
+    return fail(err, err_len, ctx, "seccomp_load", rc);
+  seccomp_release(ctx);
+  return 0;
+}

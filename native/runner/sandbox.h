@@ -1,0 +1,20 @@
+/* The runner's sandbox: a seccomp-bpf allowlist entered after every object is
+ * loaded and before any instance runs (docs/supervisor.md).
+ *
+ * The supervisor (native/addon) already gave the process no_new_privs,
+ * rlimits, closed fds, an empty environment, cwd `/`, its own process group
+ * and a parent-death signal; this is the last step, and the one that holds:
+ * from here on the process can use the fds it has, memory, signals for
+ * itself and clocks, and nothing else. Any other system call kills the whole
+ * process with SIGSYS, which the supervisor reports as a sandbox violation. */
+#ifndef EMBLY_RUNNER_SANDBOX_H
+#define EMBLY_RUNNER_SANDBOX_H
+
+#include <stddef.h>
+
+/* Sets no_new_privs (idempotent) and installs the filter. Returns 0, or -1
+ * with a message in err. Call it once, single-threaded, after dlopen of every
+ * object the runner may instantiate: open/mmap of files is gone afterwards. */
+int runner_sandbox_enter(char* err, size_t err_len);
+
+#endif

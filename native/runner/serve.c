@@ -1,0 +1,365 @@
+/* `serve` mode: the runner connects to the master, says HELLO, and runs the
+ * instances the master asks for (SPAWN). Every handle of an instance leads to
+ * a remote peer: bytes and EOF travel as DATA/CLOSE frames, spawns as
+ * SPAWN_REQUEST/SPAWN_RESULT, logs as LOG (docs/protocol.md). */
+#include "serve.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "addresses.h"
+#include "embly/abi.h"
+#include "exec.h"
+#include "frames.h"
+#include "log.h"
+#include "mode.h"
+#include "scheduler.h"
+
+#define READ_CHUNK 65536
+
+static int g_socket = -1;
+static byte_pipe* g_in;  /* bytes from the master, not yet parsed */
+static byte_pipe* g_out; /* frames for the master, not yet written */
+static byte_pipe** g_outbox;
+static size_t g_outbox_count, g_outbox_capacity;
+static uint32_t g_next_request;
+static bool g_failed;
+
+/* ---- Outgoing ------------------------------------------------------------ */
+
+static void send_frame(uint8_t kind, const frame_header* fields, const void* rest, size_t len) {
+  if (!frame_append(g_out, kind, fields, rest, len))
+    g_failed = true; /* out of memory: the master sees us go */
+}
+
+/* A remote pipe has bytes or EOF to send: queue it once. */
+static void on_remote_pipe_changed(byte_pipe* p) {
+  if (p->in_outbox)
+    return;
+  if (g_outbox_count == g_outbox_capacity) {
+    size_t capacity = g_outbox_capacity ? g_outbox_capacity * 2 : 64;
+    byte_pipe** grown = realloc(g_outbox, capacity * sizeof *grown);
+    if (!grown) {
+      g_failed = true;
+      return;
+    }
+    g_outbox = grown;
+    g_outbox_capacity = capacity;
+  }
+  p->in_outbox = true;
+  g_outbox[g_outbox_count++] = p;
+}
+
+static void send_pipe(byte_pipe* p) {
+  while (pipe_buffered(p) > 0) {
+    size_t n = pipe_buffered(p) < FRAME_MAX_DATA ? pipe_buffered(p) : FRAME_MAX_DATA;
+    frame_header h = {0};
+    frame_put_u64(&h, p->remote_from);
+    frame_put_u64(&h, p->remote_to);
+    send_frame(FRAME_DATA, &h, pipe_peek(p), n);
+    pipe_consume(p, n);
+  }
+  if (p->writer_closed && !p->close_sent) {
+    frame_header h = {0};
+    frame_put_u64(&h, p->remote_from);
+    frame_put_u64(&h, p->remote_to);
+    send_frame(FRAME_CLOSE, &h, NULL, 0);
+    p->close_sent = true;
+  }
+}
+
+static void drain_outbox(void) {
+  for (size_t i = 0; i < g_outbox_count; i++) {
+    byte_pipe* p = g_outbox[i];
+    p->in_outbox = false;
+    send_pipe(p);
+    if (p->close_sent)
+      pipe_release(p); /* the sending side's reference */
+  }
+  g_outbox_count = 0;
+}
+
+/* ---- Guests and their remote peers --------------------------------------- */
+
+/* Adds a handle of g leading to the remote `peer`; returns its number. */
+static uint32_t connect_remote(guest* g, uint64_t peer) {
+  byte_pipe* in = pipe_new(g);
+  byte_pipe* out = pipe_new(NULL);
+  if (!in || !out) {
+    free(in);
+    free(out);
+    return 0;
+  }
+  in->refs = 1; /* only the guest reads it: DATA frames find it through the guest */
+  out->remote_from = g->address;
+  out->remote_to = peer;
+  uint32_t handle = guest_add_handle(g, in, out);
+  if (handle)
+    g->handles[handle].peer = peer;
+  return handle;
+}
+
+static handle_entry* handle_for_peer(guest* g, uint64_t peer) {
+  for (uint32_t h = 1; h < g->handle_count; h++)
+    if (g->handles[h].peer == peer)
+      return &g->handles[h];
+  return NULL;
+}
+
+static uint8_t exit_reason(embly_stop stop) {
+  switch (stop.kind) {
+    case EMBLY_STOP_NONE: return EMBLY_EXIT_OK;
+    case EMBLY_STOP_EXIT: return stop.code == 0 ? EMBLY_EXIT_OK : EMBLY_EXIT_ERROR;
+    case EMBLY_STOP_TRAP: return EMBLY_EXIT_TRAP;
+    case EMBLY_STOP_TIMEOUT: return EMBLY_EXIT_TIMEOUT;
+    case EMBLY_STOP_LIMIT: return EMBLY_EXIT_ERROR;
+    case EMBLY_STOP_KILLED: return EMBLY_EXIT_KILLED;
+  }
+  return EMBLY_EXIT_ERROR;
+}
+
+static void send_exit(uint64_t address, uint8_t reason, int32_t code) {
+  frame_header h = {0};
+  frame_put_u64(&h, address);
+  frame_put_u8(&h, reason);
+  frame_put_u32(&h, (uint32_t)code);
+  send_frame(FRAME_EXIT, &h, NULL, 0);
+}
+
+static void on_guest_end(guest* g) {
+  drain_outbox(); /* its last bytes and CLOSEs go before its EXIT */
+  send_exit(g->address, exit_reason(g->outcome), g->outcome.code);
+  addresses_remove(g->address);
+}
+
+static uint32_t spawn_remote_child(guest* parent, const char* name, uint32_t name_len,
+                                   uint32_t* handle) {
+  frame_header h = {0};
+  parent->pending_spawn.request = ++g_next_request;
+  parent->pending_spawn.answered = false;
+  frame_put_u64(&h, parent->address);
+  frame_put_u32(&h, parent->pending_spawn.request);
+  send_frame(FRAME_SPAWN_REQUEST, &h, name, name_len);
+  while (!parent->pending_spawn.answered)
+    scheduler_block(parent, 0);
+  *handle = parent->pending_spawn.handle;
+  return parent->pending_spawn.errno_value;
+}
+
+static void log_to_master(guest* g, int fd, const char* text, size_t len) {
+  frame_header h = {0};
+  frame_put_u64(&h, g->address);
+  frame_put_u8(&h, (uint8_t)fd);
+  send_frame(FRAME_LOG, &h, text, len);
+}
+
+static const runner_mode serve_mode = {spawn_remote_child, log_to_master};
+
+/* ---- Incoming ------------------------------------------------------------ */
+
+static bool on_spawn(frame_fields* f) {
+  uint64_t address = frame_u64(f), parent = frame_u64(f);
+  if (!f->ok || address == 0 || addresses_get(address))
+    return false;
+  char err[512];
+  function_def* fn = functions_find((const char*)f->at, f->left);
+  guest* g = fn ? scheduler_spawn(fn, err, sizeof err) : NULL;
+  if (!g) {
+    runner_log("cannot start %.*s: %s", (int)f->left, (const char*)f->at,
+               fn ? err : "this runner does not host that function");
+    send_exit(address, EMBLY_EXIT_ERROR, -1);
+    return true;
+  }
+  g->address = address;
+  if (!addresses_put(address, g) || connect_remote(g, parent) != EMBLY_HANDLE_PARENT) {
+    scheduler_kill(g, EMBLY_STOP_KILLED);
+    return true;
+  }
+  frame_header h = {0};
+  frame_put_u64(&h, address);
+  send_frame(FRAME_STARTED, &h, NULL, 0);
+  return true;
+}
+
+static bool on_data_or_close(uint8_t kind, frame_fields* f) {
+  uint64_t from = frame_u64(f), to = frame_u64(f);
+  if (!f->ok || (kind == FRAME_CLOSE && f->left != 0))
+    return false;
+  guest* g = addresses_get(to);
+  handle_entry* h = g ? handle_for_peer(g, from) : NULL;
+  if (!h)
+    return true; /* the instance has ended: nothing to deliver */
+  if (kind == FRAME_CLOSE)
+    pipe_close_writer(h->in);
+  else if (!pipe_write(h->in, f->at, f->left))
+    g_failed = true;
+  return true;
+}
+
+static bool on_peer_exit(frame_fields* f) {
+  uint64_t from = frame_u64(f), to = frame_u64(f);
+  frame_u8(f);
+  frame_u32(f);
+  if (!f->ok || f->left != 0)
+    return false;
+  guest* g = addresses_get(to);
+  handle_entry* h = g ? handle_for_peer(g, from) : NULL;
+  if (h) {
+    h->out->reader_gone = true; /* writes now answer EPIPE */
+    pipe_close_writer(h->in);
+  }
+  return true;
+}
+
+static bool on_spawn_result(frame_fields* f) {
+  uint64_t requester = frame_u64(f);
+  uint32_t request = frame_u32(f), errno_value = frame_u32(f);
+  uint64_t child = frame_u64(f);
+  if (!f->ok || f->left != 0)
+    return false;
+  guest* g = addresses_get(requester);
+  if (!g || g->pending_spawn.request != request || g->pending_spawn.answered)
+    return true;
+  g->pending_spawn.answered = true;
+  g->pending_spawn.errno_value = errno_value;
+  if (errno_value == EMBLY_OK) {
+    g->pending_spawn.handle = connect_remote(g, child);
+    if (!g->pending_spawn.handle)
+      g->pending_spawn.errno_value = EMBLY_ENOMEM;
+  }
+  scheduler_wake(g);
+  return true;
+}
+
+static bool on_kill(frame_fields* f) {
+  uint64_t address = frame_u64(f);
+  uint8_t reason = frame_u8(f);
+  if (!f->ok || f->left != 0)
+    return false;
+  guest* g = addresses_get(address);
+  if (g)
+    scheduler_kill(g, reason == EMBLY_EXIT_TIMEOUT ? EMBLY_STOP_TIMEOUT : EMBLY_STOP_KILLED);
+  return true;
+}
+
+static bool handle_frame(uint8_t kind, frame_fields* f) {
+  switch (kind) {
+    case FRAME_SPAWN: return on_spawn(f);
+    case FRAME_DATA:
+    case FRAME_CLOSE: return on_data_or_close(kind, f);
+    case FRAME_PEER_EXIT: return on_peer_exit(f);
+    case FRAME_SPAWN_RESULT: return on_spawn_result(f);
+    case FRAME_KILL: return on_kill(f);
+  }
+  return false;
+}
+
+/* Parses every complete frame received; false on a malformed one. */
+static bool handle_input(void) {
+  while (pipe_buffered(g_in) >= 5) {
+    uint32_t length;
+    memcpy(&length, pipe_peek(g_in), 4);
+    if (length == 0 || length > FRAME_MAX_BYTES) {
+      runner_log("the master sent a frame of %u bytes", length);
+      return false;
+    }
+    if (pipe_buffered(g_in) < 4 + (size_t)length)
+      break;
+    const uint8_t* frame = pipe_peek(g_in);
+    frame_fields f = {frame + 5, length - 1, true};
+    if (!handle_frame(frame[4], &f)) {
+      runner_log("the master sent a malformed or unexpected frame (kind %u)", frame[4]);
+      return false;
+    }
+    pipe_consume(g_in, 4 + (size_t)length);
+  }
+  return true;
+}
+
+/* ---- The loop ------------------------------------------------------------ */
+
+static int connect_master(const char* path) {
+  struct sockaddr_un address = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof address.sun_path)
+    return -1;
+  strcpy(address.sun_path, path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && connect(fd, (struct sockaddr*)&address, sizeof address) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static void send_hello(const function_def* fn) {
+  frame_header h = {0};
+  frame_put_u16(&h, FRAME_PROTOCOL_VERSION);
+  frame_put_u32(&h, (uint32_t)getpid());
+  send_frame(FRAME_HELLO, &h, fn->name, strlen(fn->name));
+}
+
+/* Writes what it can without blocking; false if the master is gone. */
+static bool flush_output(void) {
+  while (pipe_buffered(g_out) > 0) {
+    ssize_t n = send(g_socket, pipe_peek(g_out), pipe_buffered(g_out), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+      return true;
+    if (n <= 0)
+      return false;
+    pipe_consume(g_out, (size_t)n);
+  }
+  return true;
+}
+
+/* Reads what is there; false when the master closed or sent garbage. */
+static bool read_input(void) {
+  uint8_t chunk[READ_CHUNK];
+  ssize_t n = recv(g_socket, chunk, sizeof chunk, MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    return true;
+  if (n <= 0)
+    return false;
+  return pipe_write(g_in, chunk, (size_t)n) && handle_input();
+}
+
+static int poll_timeout_ms(uint64_t wake_at_ns) {
+  if (!wake_at_ns)
+    return -1;
+  uint64_t now = embly_monotonic_ns();
+  return wake_at_ns <= now ? 0 : (int)((wake_at_ns - now + 999999) / 1000000);
+}
+
+int serve_functions(const char* socket_path, function_def* fn, bool (*before_serving)(void)) {
+  g_mode = &serve_mode;
+  g_remote_pipe_changed = on_remote_pipe_changed;
+  scheduler_init(on_guest_end);
+  g_in = pipe_new(NULL);
+  g_out = pipe_new(NULL);
+  g_socket = connect_master(socket_path);
+  if (g_socket < 0) {
+    runner_log("cannot connect to the master at %s: %s", socket_path, strerror(errno));
+    return EXEC_LOAD_FAILED;
+  }
+  send_hello(fn);
+  if (before_serving && !before_serving())
+    return EXEC_LOAD_FAILED;
+  runner_start_deadline_timer();
+  while (!g_failed) {
+    uint64_t wake_at = scheduler_run();
+    drain_outbox();
+    if (!flush_output())
+      break;
+    struct pollfd pfd = {g_socket, POLLIN | (pipe_buffered(g_out) ? POLLOUT : 0), 0};
+    if (poll(&pfd, 1, poll_timeout_ms(wake_at)) > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
+        !read_input())
+      break;
+  }
+  /* The master is gone (or broke the protocol): the daemon replaces us. */
+  return g_failed ? EXEC_KILLED : EXEC_OK;
+}

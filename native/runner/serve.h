@@ -1,0 +1,14 @@
+#ifndef EMBLY_RUNNER_SERVE_H
+#define EMBLY_RUNNER_SERVE_H
+
+#include <stdbool.h>
+
+#include "functions.h"
+
+/* Serves instances of the runner's functions for the master at socket_path;
+ * `fn` names the runner in its HELLO. before_serving (may be NULL) runs once
+ * connected, before any instance: where the sandbox is entered. Returns the
+ * process exit status. */
+int serve_functions(const char* socket_path, function_def* fn, bool (*before_serving)(void));
+
+#endif

@@ -1,0 +1,290 @@
+// The master: the one place that knows every live address. Runners connect
+// to its socket and say HELLO; it starts instances on them (SPAWN), routes
+// DATA/CLOSE between an instance and only its parent and children, and tells
+// peers when an instance ends. Gateway connections are builtin endpoints with
+// addresses of their own. docs/protocol.md has the frames.
+
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { chmod, unlink } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { encodeFrame, ExitReason, FrameDecoder, FrameKind, PROTOCOL_VERSION, type Frame } from './frames.js';
+
+export const ERRNO = { ok: 0, ENOENT: 44, ENOMEM: 48, EAGAIN: 6 } as const;
+
+export class SpawnError extends Error {
+  constructor(readonly errno: number, message: string) {
+    super(message);
+  }
+}
+
+/** What a builtin endpoint (a gateway connection) hears from its child. */
+export interface EndpointHandler {
+  data(bytes: Uint8Array): void;
+  close(): void;
+  exit(reason: ExitReason, code: number): void;
+}
+
+export interface InstanceExit { address: bigint; function: string; reason: ExitReason; code: number; }
+
+/** Who may say HELLO: the supervisor knows the pids it started. */
+export type RunnerAuthorizer = (socket: Socket, hello: { pid: number; function: string }) => boolean;
+
+export interface MasterOptions {
+  socketPath: string;
+  /** The project's functions and their max_instances. */
+  functions: Map<string, { maxInstances: number }>;
+  authorize: RunnerAuthorizer;
+  log?: (message: string) => void;
+  startTimeoutMs?: number;
+}
+
+interface Instance {
+  address: bigint;
+  function: string;
+  parent: bigint;
+  children: Set<bigint>;
+  runner?: RunnerConnection;     // hosts it; absent for builtin endpoints
+  handler?: EndpointHandler;     // builtin endpoints only
+  started: boolean;
+}
+
+interface PendingStart { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout; }
+
+class RunnerConnection {
+  function?: string;
+  pid?: number;
+  readonly instances = new Set<bigint>();
+  readonly decoder = new FrameDecoder();
+  constructor(readonly socket: Socket) {}
+  send(frame: Frame): void {
+    this.socket.write(encodeFrame(frame));
+  }
+}
+
+export class Master extends EventEmitter {
+  private server?: Server;
+  private readonly instances = new Map<bigint, Instance>();
+  private readonly runners = new Map<string, Set<RunnerConnection>>();
+  private readonly pendingStarts = new Map<bigint, PendingStart>();
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly options: MasterOptions) {
+    super();
+    this.log = options.log ?? ((m) => console.error(`master: ${m}`));
+  }
+
+  async listen(): Promise<void> {
+    await unlink(this.options.socketPath).catch(() => {});
+    const server = createServer((socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.socketPath, () => resolve());
+    });
+    await chmod(this.options.socketPath, 0o600);
+    this.server = server;
+  }
+
+  async close(): Promise<void> {
+    for (const set of this.runners.values()) for (const runner of set) runner.socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await unlink(this.options.socketPath).catch(() => {});
+  }
+
+  /** Runners that said HELLO for a function. */
+  runnerCount(fn: string): number {
+    return this.runners.get(fn)?.size ?? 0;
+  }
+
+  liveInstances(fn?: string): number {
+    let n = 0;
+    for (const i of this.instances.values()) if (i.runner && (!fn || i.function === fn)) n++;
+    return n;
+  }
+
+  /** A builtin endpoint (a gateway connection) with an address of its own. */
+  openEndpoint(handler: EndpointHandler): bigint {
+    const address = this.newAddress();
+    this.instances.set(address, { address, function: '', parent: 0n, children: new Set(), handler, started: true });
+    return address;
+  }
+
+  closeEndpoint(address: bigint): void {
+    const endpoint = this.instances.get(address);
+    if (!endpoint?.handler) return;
+    this.instances.delete(address);
+    for (const child of endpoint.children) this.tellPeerExit(address, child, ExitReason.Killed, 0);
+  }
+
+  /** Starts an instance of fn whose parent is `parent`; resolves with its address. */
+  async spawn(fn: string, parent: bigint): Promise<bigint> {
+    const limits = this.options.functions.get(fn);
+    if (!limits) throw new SpawnError(ERRNO.ENOENT, `no function named "${fn}"`);
+    if (this.liveInstances(fn) >= limits.maxInstances) throw new SpawnError(ERRNO.ENOMEM, `${fn} is at max_instances (${limits.maxInstances})`);
+    const runner = this.pickRunner(fn);
+    if (!runner) throw new SpawnError(ERRNO.EAGAIN, `no runner is ready for ${fn}`);
+    const address = this.newAddress();
+    const instance: Instance = { address, function: fn, parent, children: new Set(), runner, started: false };
+    this.instances.set(address, instance);
+    runner.instances.add(address);
+    this.instances.get(parent)?.children.add(address);
+    const started = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => this.failStart(address, 'did not start in time'), this.options.startTimeoutMs ?? 5000);
+      this.pendingStarts.set(address, { resolve, reject, timer });
+    });
+    runner.send({ kind: FrameKind.Spawn, address, parent, function: fn });
+    await started;
+    return address;
+  }
+
+  /** Bytes from a builtin endpoint to one of its children. */
+  send(from: bigint, to: bigint, bytes: Uint8Array): void {
+    this.route({ kind: FrameKind.Data, from, to, bytes });
+  }
+
+  closeTowards(from: bigint, to: bigint): void {
+    this.route({ kind: FrameKind.Close, from, to });
+  }
+
+  kill(address: bigint, reason: ExitReason.Timeout | ExitReason.Killed): void {
+    this.instances.get(address)?.runner?.send({ kind: FrameKind.Kill, address, reason });
+  }
+
+  // ---- runner connections --------------------------------------------------
+
+  private accept(socket: Socket): void {
+    const runner = new RunnerConnection(socket);
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        for (const frame of runner.decoder.push(chunk)) this.onFrame(runner, frame);
+      } catch (e) {
+        this.drop(runner, (e as Error).message);
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => this.forget(runner));
+  }
+
+  private drop(runner: RunnerConnection, why: string): void {
+    this.log(`dropping runner ${runner.pid ?? '?'} (${runner.function ?? 'no hello'}): ${why}`);
+    runner.socket.destroy();
+  }
+
+  private onFrame(runner: RunnerConnection, frame: Frame): void {
+    if (!runner.function) return this.onHello(runner, frame);
+    switch (frame.kind) {
+      case FrameKind.Started: return this.onStarted(runner, frame.address);
+      case FrameKind.Data:
+      case FrameKind.Close: return this.fromRunner(runner, frame.from, () => this.route(frame));
+      case FrameKind.Exit: return this.fromRunner(runner, frame.address, () => this.onExit(frame.address, frame.reason, frame.code));
+      case FrameKind.SpawnRequest: return this.fromRunner(runner, frame.requester, () => this.onSpawnRequest(runner, frame));
+      case FrameKind.Log: return this.fromRunner(runner, frame.address, () => this.emit('log', { address: frame.address, function: runner.function, fd: frame.fd, line: Buffer.from(frame.line).toString('utf8') }));
+      default: throw new Error(`unexpected ${FrameKind[frame.kind]} frame from a runner`);
+    }
+  }
+
+  private onHello(runner: RunnerConnection, frame: Frame): void {
+    if (frame.kind !== FrameKind.Hello) throw new Error(`expected HELLO, got ${FrameKind[frame.kind]}`);
+    if (frame.version !== PROTOCOL_VERSION) throw new Error(`protocol version ${frame.version} is not ${PROTOCOL_VERSION}`);
+    if (!this.options.functions.has(frame.function)) throw new Error(`HELLO for unknown function "${frame.function}"`);
+    if (!this.options.authorize(runner.socket, frame)) throw new Error(`pid ${frame.pid} is not a runner we started`);
+    runner.function = frame.function;
+    runner.pid = frame.pid;
+    const set = this.runners.get(frame.function) ?? new Set();
+    set.add(runner);
+    this.runners.set(frame.function, set);
+    this.emit('runner', { function: frame.function, pid: frame.pid });
+  }
+
+  /** Runs `act` only if the runner hosts `address`: no runner speaks for another's instances. */
+  private fromRunner(runner: RunnerConnection, address: bigint, act: () => void): void {
+    if (!runner.instances.has(address)) throw new Error(`frame about address ${address.toString(16)}, which this runner does not host`);
+    act();
+  }
+
+  private onStarted(runner: RunnerConnection, address: bigint): void {
+    const instance = this.instances.get(address);
+    if (!instance || instance.runner !== runner || instance.started) throw new Error(`unexpected STARTED for ${address.toString(16)}`);
+    instance.started = true;
+    const pending = this.pendingStarts.get(address);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.pendingStarts.delete(address);
+    pending.resolve();
+  }
+
+  private failStart(address: bigint, why: string): void {
+    const pending = this.pendingStarts.get(address);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.pendingStarts.delete(address);
+    pending.reject(new SpawnError(ERRNO.EAGAIN, `instance ${address.toString(16)} ${why}`));
+  }
+
+  private onSpawnRequest(runner: RunnerConnection, frame: Extract<Frame, { kind: FrameKind.SpawnRequest }>): void {
+    const answer = (errno: number, child: bigint) =>
+      runner.send({ kind: FrameKind.SpawnResult, requester: frame.requester, request: frame.request, errno, child });
+    this.spawn(frame.function, frame.requester).then(
+      (child) => (this.instances.has(frame.requester) ? answer(ERRNO.ok, child) : this.kill(child, ExitReason.Killed)),
+      (e: Error) => answer(e instanceof SpawnError ? e.errno : ERRNO.EAGAIN, 0n),
+    );
+  }
+
+  // ---- routing ---------------------------------------------------------------
+
+  private mayTalk(from: Instance, to: bigint): boolean {
+    return from.parent === to || from.children.has(to);
+  }
+
+  private route(frame: Extract<Frame, { kind: FrameKind.Data | FrameKind.Close }>): void {
+    const from = this.instances.get(frame.from);
+    const to = this.instances.get(frame.to);
+    if (!from || !to || !this.mayTalk(from, frame.to)) {
+      if (from && !this.mayTalk(from, frame.to)) this.log(`dropped a ${FrameKind[frame.kind]} from ${frame.from.toString(16)} to ${frame.to.toString(16)}: not its parent or child`);
+      return;
+    }
+    if (to.handler) {
+      if (frame.kind === FrameKind.Data) to.handler.data(frame.bytes);
+      else to.handler.close();
+    } else {
+      to.runner?.send(frame);
+    }
+  }
+
+  private tellPeerExit(from: bigint, to: bigint, reason: ExitReason, code: number): void {
+    const peer = this.instances.get(to);
+    if (peer?.handler) peer.handler.exit(reason, code);
+    else peer?.runner?.send({ kind: FrameKind.PeerExit, from, to, reason, code });
+  }
+
+  private onExit(address: bigint, reason: ExitReason, code: number): void {
+    const instance = this.instances.get(address);
+    if (!instance) return;
+    this.instances.delete(address);
+    instance.runner?.instances.delete(address);
+    this.instances.get(instance.parent)?.children.delete(address);
+    this.failStart(address, reason === ExitReason.Error ? 'failed to start' : `ended (${ExitReason[reason]}) before starting`);
+    this.tellPeerExit(address, instance.parent, reason, code);
+    for (const child of instance.children) this.tellPeerExit(address, child, reason, code);
+    this.emit('exit', { address, function: instance.function, reason, code } satisfies InstanceExit);
+  }
+
+  /** A runner connection closed: its instances are gone (killed). */
+  private forget(runner: RunnerConnection): void {
+    if (runner.function) this.runners.get(runner.function)?.delete(runner);
+    for (const address of [...runner.instances]) this.onExit(address, ExitReason.Killed, 0);
+  }
+
+  private pickRunner(fn: string): RunnerConnection | undefined {
+    let best: RunnerConnection | undefined;
+    for (const runner of this.runners.get(fn) ?? []) if (!best || runner.instances.size < best.instances.size) best = runner;
+    return best;
+  }
+
+  private newAddress(): bigint {
+    for (;;) {
+      const address = randomBytes(8).readBigUInt64LE(0);
+      if (address !== 0n && !this.instances.has(address)) return address;
+    }
+  }
+}

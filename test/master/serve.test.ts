@@ -1,0 +1,153 @@
+// The master and runners in serve mode, end to end over the socket.
+import test from 'ava';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { ExitReason } from '../../src/master/frames.js';
+import { Master, type InstanceExit } from '../../src/master/master.js';
+import { runnerBinary } from '../../src/paths.js';
+import { watFunction, type TestFunction } from '../helpers/objects.js';
+
+const ECHO_UPPER = `(module
+  (import "embly" "read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "embly" "write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "embly" "events" (func $events (param i64 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func $upper (param $p i32) (param $n i32)
+    (loop $l (if (local.get $n) (then
+      (if (i32.and (i32.ge_u (i32.load8_u (local.get $p)) (i32.const 97)) (i32.le_u (i32.load8_u (local.get $p)) (i32.const 122)))
+        (then (i32.store8 (local.get $p) (i32.sub (i32.load8_u (local.get $p)) (i32.const 32)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $l)))))
+  (func (export "_start")
+    (block $eof (loop $more
+      (drop (call $events (i64.const -1) (i32.const 0) (i32.const 4) (i32.const 4)))
+      (if (i32.eqz (call $read (i32.const 1) (i32.const 1024) (i32.const 4096) (i32.const 8)))
+        (then
+          (br_if $eof (i32.eqz (i32.load (i32.const 8))))
+          (call $upper (i32.const 1024) (i32.load (i32.const 8)))
+          (drop (call $write (i32.const 1) (i32.const 1024) (i32.load (i32.const 8)) (i32.const 12)))))
+      (br $more)))))`;
+
+/** Spawns "upper", sends it what it got, relays the answer, prefixed. */
+const RELAY = `(module
+  (import "embly" "read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "embly" "write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "embly" "events" (func $events (param i64 i32 i32 i32) (result i32)))
+  (import "embly" "spawn" (func $spawn (param i32 i32 i32) (result i32)))
+  (import "embly" "close" (func $close (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 64) "upper")
+  (data (i32.const 80) "relayed:")
+  (func $pump (param $from i32) (param $to i32)
+    (block $eof (loop $more
+      (drop (call $events (i64.const -1) (i32.const 0) (i32.const 4) (i32.const 4)))
+      (if (i32.eqz (call $read (local.get $from) (i32.const 1024) (i32.const 4096) (i32.const 8)))
+        (then
+          (br_if $eof (i32.eqz (i32.load (i32.const 8))))
+          (drop (call $write (local.get $to) (i32.const 1024) (i32.load (i32.const 8)) (i32.const 12)))))
+      (br $more))))
+  (func (export "_start")
+    (drop (call $spawn (i32.const 64) (i32.const 5) (i32.const 16)))
+    (call $pump (i32.const 1) (i32.load (i32.const 16)))
+    (drop (call $close (i32.load (i32.const 16))))
+    (drop (call $write (i32.const 1) (i32.const 80) (i32.const 8) (i32.const 12)))
+    (call $pump (i32.load (i32.const 16)) (i32.const 1))))`;
+
+interface Harness { master: Master; runners: ChildProcess[]; socketPath: string; }
+
+async function startHarness(functions: TestFunction[]): Promise<Harness> {
+  const socketPath = join(mkdtempSync(join(tmpdir(), 'embly-master-')), 'embly.sock');
+  const master = new Master({
+    socketPath,
+    functions: new Map(functions.map((f) => [f.name, { maxInstances: f.maxInstances ?? 1000 }])),
+    authorize: () => true,
+    log: () => {},
+  });
+  await master.listen();
+  const ready = new Promise<void>((resolve) => {
+    master.on('runner', () => { if (functions.every((f) => master.runnerCount(f.name) > 0)) resolve(); });
+  });
+  const runners = functions.map((f) =>
+    spawn(runnerBinary, ['serve', socketPath, '--fn', f.name, f.objectPath, f.sha256], { stdio: ['ignore', 'inherit', 'inherit'] }));
+  await ready;
+  return { master, runners, socketPath };
+}
+
+async function stopHarness(h: Harness): Promise<void> {
+  await h.master.close();
+  await Promise.all(h.runners.map((r) => new Promise((resolve) => (r.exitCode !== null || r.signalCode !== null ? resolve(null) : r.on('exit', resolve)))));
+}
+
+interface Conversation { data: Buffer; closed: boolean; exit: Promise<{ reason: ExitReason; code: number }>; }
+
+async function converse(master: Master, fn: string, input: string): Promise<Conversation> {
+  const chunks: Buffer[] = [];
+  const conversation = { closed: false } as Conversation;
+  conversation.exit = new Promise((resolve, reject) => {
+    const endpoint = master.openEndpoint({
+      data: (bytes) => chunks.push(Buffer.from(bytes)),
+      close: () => { conversation.closed = true; },
+      exit: (reason, code) => { conversation.data = Buffer.concat(chunks); resolve({ reason, code }); master.closeEndpoint(endpoint); },
+    });
+    master.spawn(fn, endpoint).then((address) => {
+      master.send(endpoint, address, Buffer.from(input));
+      master.closeTowards(endpoint, address);
+    }, reject);
+  });
+  await conversation.exit;
+  return conversation;
+}
+
+test('an instance on a serving runner answers through the master', async (t) => {
+  const h = await startHarness([await watFunction('upper', ECHO_UPPER)]);
+  t.teardown(() => stopHarness(h));
+  t.is(statSync(h.socketPath).mode & 0o777, 0o600);
+  const exits: InstanceExit[] = [];
+  h.master.on('exit', (e: InstanceExit) => exits.push(e));
+  const c = await converse(h.master, 'upper', 'hello, master');
+  t.is(c.data.toString(), 'HELLO, MASTER');
+  t.true(c.closed);
+  t.is((await c.exit).reason, ExitReason.Ok);
+  t.is(exits.length, 1);
+  t.is(h.master.liveInstances(), 0);
+});
+
+test('an instance spawns a child on another runner and relays its answer', async (t) => {
+  const h = await startHarness([await watFunction('relay', RELAY), await watFunction('upper', ECHO_UPPER)]);
+  t.teardown(() => stopHarness(h));
+  const c = await converse(h.master, 'relay', 'fan me out');
+  t.is(c.data.toString(), 'relayed:FAN ME OUT');
+  t.is((await c.exit).reason, ExitReason.Ok);
+});
+
+test('many conversations at once all get their own answers', async (t) => {
+  const h = await startHarness([await watFunction('upper', ECHO_UPPER)]);
+  t.teardown(() => stopHarness(h));
+  const inputs = Array.from({ length: 200 }, (_, i) => `request number ${i}`);
+  const answers = await Promise.all(inputs.map((input) => converse(h.master, 'upper', input)));
+  t.deepEqual(answers.map((a) => a.data.toString()), inputs.map((i) => i.toUpperCase()));
+});
+
+test('spawning past max_instances is refused with ENOMEM', async (t) => {
+  const h = await startHarness([await watFunction('upper', ECHO_UPPER, { maxInstances: 1 })]);
+  t.teardown(() => stopHarness(h));
+  const endpoint = h.master.openEndpoint({ data: () => {}, close: () => {}, exit: () => {} });
+  await h.master.spawn('upper', endpoint);
+  const error = await t.throwsAsync(h.master.spawn('upper', endpoint));
+  t.is((error as Error & { errno: number }).errno, 48);
+});
+
+test('a runner that dies takes only its instances with it, reported as killed', async (t) => {
+  const h = await startHarness([await watFunction('upper', ECHO_UPPER)]);
+  t.teardown(() => stopHarness(h));
+  const exited = new Promise<{ reason: ExitReason }>((resolve) => {
+    const endpoint = h.master.openEndpoint({ data: () => {}, close: () => {}, exit: (reason) => resolve({ reason }) });
+    void h.master.spawn('upper', endpoint).then(() => h.runners[0]!.kill('SIGKILL'));
+  });
+  t.is((await exited).reason, ExitReason.Killed);
+  t.is(h.master.liveInstances(), 0);
+});
