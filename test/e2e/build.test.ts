@@ -1,0 +1,83 @@
+// Build caching and build errors on a small project made in a temp dir.
+import test from 'ava';
+import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProject, BuildFailedError } from '../../src/build/project-build.js';
+import { loadProject } from '../../src/project/index.js';
+import { packageRoot } from '../../src/paths.js';
+import { runProcess } from '../helpers/objects.js';
+
+const WAT = `(module (memory (export "memory") 1) (func (export "_start")))`;
+const C = `#include "embly.h"\nint main(void) { return 0; }\n`;
+
+async function project(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'embly-build-'));
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+  return dir;
+}
+
+const YAML = `functions:
+  - name: tiny-wat
+    path: ./tiny.wat
+    language: wat
+  - name: tiny-c
+    path: ./tiny.c
+    language: c
+`;
+
+test('a second build compiles nothing; a changed source rebuilds only its function', async (t) => {
+  const dir = await project({ 'embly-project.yml': YAML, 'tiny.wat': WAT, 'tiny.c': C });
+  const first = await buildProject(await loadProject(dir));
+  t.deepEqual(first.map((b) => b.compiled), [true, true]);
+  const second = await buildProject(await loadProject(dir));
+  t.deepEqual(second.map((b) => b.compiled), [false, false]);
+  t.deepEqual(second.map((b) => b.objectPath), first.map((b) => b.objectPath));
+  await writeFile(join(dir, 'tiny.c'), `${C}/* changed */\nint unused(void) { return 1; }\n`);
+  const third = await buildProject(await loadProject(dir));
+  t.deepEqual(third.map((b) => b.compiled), [false, true]);
+});
+
+test('the sidecar describes the object', async (t) => {
+  const dir = await project({ 'embly-project.yml': YAML, 'tiny.wat': WAT, 'tiny.c': C });
+  const [wat] = await buildProject(await loadProject(dir));
+  const sidecar = JSON.parse(await readFile(wat!.objectPath.replace(/\.so$/, '.json'), 'utf8'));
+  t.is(sidecar.function, 'tiny-wat');
+  t.is(sidecar.abiVersion, 1);
+  t.regex(sidecar.wasmSha256, /^[0-9a-f]{64}$/);
+  t.deepEqual(sidecar.exports.map((e: { name: string }) => e.name), ['memory', '_start']);
+  t.deepEqual(sidecar.memory, { minPages: 1, maxPages: null });
+  t.is(sidecar.toolchain.wasm2c, '1.0.39');
+});
+
+test('a compile error names the function and shows the compiler output', async (t) => {
+  const dir = await project({ 'embly-project.yml': YAML, 'tiny.wat': WAT, 'tiny.c': 'int main(void) { return nope; }\n' });
+  const error = await t.throwsAsync(buildProject(await loadProject(dir)), { instanceOf: BuildFailedError });
+  t.regex(error!.message, /function "tiny-c"/);
+  t.regex(error!.message, /use of undeclared identifier 'nope'/);
+});
+
+test('an invalid wasm module is refused before translation, with wabt\'s reason', async (t) => {
+  const dir = await project({
+    'embly-project.yml': 'functions:\n  - name: bad\n    path: ./bad.wasm\n    language: wasm\n',
+    'bad.wasm': '\0asm\x01\0\0\0\x01\x04\x01\x60\0',
+  });
+  const error = await t.throwsAsync(buildProject(await loadProject(dir)), { instanceOf: BuildFailedError });
+  t.regex(error!.message, /^function "bad": /);
+});
+
+test('an import Embly does not provide is refused at build time', async (t) => {
+  const dir = await project({
+    'embly-project.yml': 'functions:\n  - name: needy\n    path: ./needy.wat\n    language: wat\n',
+    'needy.wat': '(module (import "env" "thing" (func)) (memory (export "memory") 1) (func (export "_start")))',
+  });
+  const error = await t.throwsAsync(buildProject(await loadProject(dir)));
+  t.is(error!.message, 'function "needy": import "env"."thing" comes from module "env", which Embly does not provide (only "embly" and "wasi_snapshot_preview1")');
+});
+
+test('embly build prints file:line:col for a malformed project file', async (t) => {
+  const dir = await project({ 'embly-project.yml': 'functions:\n  - name: x\n    path: ./x.wat\n    langauge: wat\n' });
+  const result = await runProcess(process.execPath, [join(packageRoot, 'bin', 'embly.js'), 'build', dir]);
+  t.is(result.code, 1);
+  t.regex(result.stderr, /embly-project\.yml:4:5: .*langauge/);
+});
