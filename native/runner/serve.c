@@ -133,7 +133,12 @@ static void send_exit(uint64_t address, uint8_t reason, int32_t code) {
 }
 
 static void on_guest_end(guest* g) {
-  drain_outbox(); /* its last bytes and CLOSEs go before its EXIT */
+  /* EXIT implies CLOSE towards every peer, so a peer learns why the bytes
+   * stopped in one frame; only handles it closed itself send CLOSE. */
+  for (uint32_t h = 1; h < g->handle_count; h++)
+    if (!g->handles[h].closed)
+      g->handles[h].out->close_sent = true;
+  drain_outbox(); /* its last bytes go before its EXIT */
   send_exit(g->address, exit_reason(g->outcome), g->outcome.code);
   addresses_remove(g->address);
 }

@@ -24,6 +24,7 @@ export const AOT_CFLAGS = [
   '-fstack-clash-protection',    // big frames probe their pages, so they hit the stack guard
   '-fno-strict-aliasing',
   '-fno-optimize-sibling-calls', // wasm calls use stack: recursion must exhaust it, not loop forever
+  '-ffp-contract=off',           // no fused multiply-add: wasm rounds a*b+c twice
   '-Wno-unused-function', '-Wno-unused-variable',
 ];
 
@@ -94,7 +95,7 @@ async function translateAndCompile(wasm: Uint8Array, info: WasmInfo, wasmSha256:
       .catch((e: { stderr?: string }) => { throw new AotCompileError(`wasm2c failed: ${e.stderr ?? e}`); });
     const glue = generateGlue(info, { guestSource: 'guest.c', wasmSha256, abiVersion: EMBLY_ABI_VERSION });
     await writeFile(join(work, 'object.c'), glue);
-    await run(process.env.CC ?? 'cc', [...AOT_CFLAGS, `-I${nativeInclude}`, '-o', 'object.so', 'object.c'],
+    await run(process.env.CC ?? 'cc', [...AOT_CFLAGS, `-I${nativeInclude}`, '-o', 'object.so', 'object.c', '-lm'],
       { cwd: work, maxBuffer: 16 << 20 })
       .catch((e: { stderr?: string }) => { throw new AotCompileError(`the C compiler failed on the wasm2c output:\n${e.stderr ?? e}`); });
     await rename(join(work, 'object.so'), objectPath);
@@ -138,7 +139,8 @@ export async function compileAot(req: AotRequest): Promise<AotObject> {
     toolchain: { wasm2c: WASM2C_VERSION, cc: await ccIdentity(), source: req.sourceToolchain },
   };
   // The sidecar is written last: its presence marks a complete object.
-  await writeFile(`${sidecarPath}.tmp`, JSON.stringify(sidecar, null, 2));
-  await rename(`${sidecarPath}.tmp`, sidecarPath);
+  const temporary = `${sidecarPath}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temporary, JSON.stringify(sidecar, null, 2));
+  await rename(temporary, sidecarPath);
   return { key, objectPath, sidecarPath, sidecar, compiled: true };
 }

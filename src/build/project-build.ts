@@ -80,8 +80,9 @@ async function buildFunction(project: Project, spec: FunctionSpec, progress: Pro
   await mkdir(workDir, { recursive: true });
   const compiled = await compileToWasm({ name: spec.name, language: spec.language, sourcePath: spec.path, outDir: workDir, sdkDir });
   const wasmPath = join(dir, `${spec.name}.wasm`);
-  await copyFile(compiled.wasmPath, `${wasmPath}.tmp`);
-  await rename(`${wasmPath}.tmp`, wasmPath);
+  const temporary = `${wasmPath}.${process.pid}.tmp`;
+  await copyFile(compiled.wasmPath, temporary);
+  await rename(temporary, wasmPath);
 
   progress(spec.name, 'translating', 'wasm2c + cc');
   const wasm = await readFile(wasmPath);

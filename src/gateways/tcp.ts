@@ -1,0 +1,63 @@
+// The TCP gateway: one instance per connection, bytes both ways until either
+// side closes; the function's close or exit closes the connection.
+
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { ExitReason } from '../master/frames.js';
+import type { Master } from '../master/master.js';
+
+export interface TcpGatewayOptions {
+  master: Master;
+  function: string;
+  port: number;
+  host?: string;
+  log?: (message: string) => void;
+}
+
+async function serveConnection(options: TcpGatewayOptions, socket: Socket): Promise<void> {
+  const { master } = options;
+  let ended = false;
+  const endpoint = master.openEndpoint({
+    data: (bytes) => socket.write(bytes),
+    close: () => socket.end(),
+    exit: () => { ended = true; socket.end(); },
+  });
+  socket.on('error', () => {});
+  socket.on('close', () => {
+    if (!ended && address) master.kill(address, ExitReason.Killed);
+    master.closeEndpoint(endpoint);
+  });
+  socket.pause(); // nothing is read until there is someone to give it to
+  let address: bigint | undefined;
+  try {
+    address = await master.spawn(options.function, endpoint);
+  } catch (e) {
+    options.log?.(`tcp ${options.port}: cannot start ${options.function}: ${(e as Error).message}`);
+    socket.destroy();
+    return;
+  }
+  const to = address;
+  socket.on('data', (chunk: Buffer) => master.send(endpoint, to, chunk));
+  socket.on('end', () => master.closeTowards(endpoint, to));
+  socket.resume();
+}
+
+export class TcpGateway {
+  private server?: Server;
+
+  constructor(private readonly options: TcpGatewayOptions) {}
+
+  async listen(): Promise<number> {
+    const server = createServer({ allowHalfOpen: true }, (socket) => void serveConnection(this.options, socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host ?? '0.0.0.0', () => resolve());
+    });
+    this.server = server;
+    return (server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

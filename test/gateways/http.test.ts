@@ -1,0 +1,152 @@
+// The HTTP gateway against real runners on loopback ports.
+import test from 'ava';
+import { connect } from 'node:net';
+import { request as httpRequest } from 'node:http';
+import { HttpGateway } from '../../src/gateways/http.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { watFunction, type TestFunction } from '../helpers/objects.js';
+import { BIG, ECHO, GARBAGE, HELLO, SPIN, TRAP } from './functions.js';
+
+interface Served { h: Harness; port: number; gateway: HttpGateway; }
+
+async function serve(t: { teardown(fn: () => Promise<void>): void }, fn: TestFunction, timeoutMs = 5000): Promise<Served> {
+  const h = await startHarness([fn]);
+  const gateway = new HttpGateway({ master: h.master, function: fn.name, timeoutMs, port: 0, host: '127.0.0.1', log: () => {} });
+  const port = await gateway.listen();
+  t.teardown(async () => { await gateway.close(); await h.stop(); });
+  return { h, port, gateway };
+}
+
+/** Sends raw bytes, returns everything the server answered until it closed. */
+function raw(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+    let answer = '';
+    socket.on('data', (d) => { answer += d.toString('latin1'); });
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+test('answers with the function\'s response', async (t) => {
+  const { port } = await serve(t, await watFunction('hello', HELLO));
+  const response = await fetch(`http://127.0.0.1:${port}/`);
+  t.is(response.status, 200);
+  t.is(response.headers.get('content-type'), 'text/plain');
+  t.is(await response.text(), 'hello\n');
+});
+
+test('the function gets the raw request, body included; chunked bodies stay chunked', async (t) => {
+  const { port } = await serve(t, await watFunction('echo', ECHO));
+  const plain = await fetch(`http://127.0.0.1:${port}/path?q=1`, { method: 'POST', body: 'the body', headers: { 'X-Test': 'yes' } });
+  const echoed = await plain.text();
+  t.regex(echoed, /^POST \/path\?q=1 HTTP\/1\.1\r\n/);
+  t.regex(echoed, /\r\nX-Test: yes\r\n/i);
+  t.true(echoed.endsWith('\r\n\r\nthe body'));
+  const chunked = await new Promise<string>((resolve, reject) => {
+    const req = httpRequest({ port, host: '127.0.0.1', method: 'POST', path: '/c', headers: { 'Transfer-Encoding': 'chunked' } }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve(text));
+    });
+    req.on('error', reject);
+    req.write('abc');
+    req.end('de');
+  });
+  const split = chunked.indexOf('\r\n\r\n');
+  const head = chunked.slice(0, split);
+  const body = chunked.slice(split + 4);
+  t.regex(head, /\r\nTransfer-Encoding: chunked$/im);
+  t.is(dechunk(body), 'abcde');
+});
+
+/** Decodes a complete chunked body. */
+function dechunk(body: string): string {
+  let out = '';
+  for (let at = 0; ;) {
+    const eol = body.indexOf('\r\n', at);
+    const size = parseInt(body.slice(at, eol), 16);
+    if (eol < 0 || Number.isNaN(size)) throw new Error(`not a chunked body: ${JSON.stringify(body)}`);
+    if (size === 0) return out;
+    out += body.slice(eol + 2, eol + 2 + size);
+    at = eol + 2 + size + 2;
+  }
+}
+
+test('streams a large response', async (t) => {
+  const { port } = await serve(t, await watFunction('big', BIG));
+  const body = Buffer.from(await (await fetch(`http://127.0.0.1:${port}/`)).arrayBuffer());
+  t.is(body.length, 4 * 1024 * 1024);
+  t.true(body.every((b) => b === 0x78));
+});
+
+test('keeps the client connection alive across requests', async (t) => {
+  const { port } = await serve(t, await watFunction('hello', HELLO));
+  const sockets = new Set<unknown>();
+  const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 1 });
+  for (let i = 0; i < 3; i++) {
+    const body = await new Promise<string>((resolve, reject) => {
+      httpRequest({ port, host: '127.0.0.1', agent, path: `/${i}` }, (res) => {
+        sockets.add(res.socket);
+        let text = '';
+        res.on('data', (d) => { text += d; });
+        res.on('end', () => resolve(text));
+      }).on('error', reject).end();
+    });
+    t.is(body, 'hello\n');
+  }
+  agent.destroy();
+  t.is(sockets.size, 1);
+});
+
+test('an invalid response from the function is a 502', async (t) => {
+  const { port } = await serve(t, await watFunction('garbage', GARBAGE));
+  const response = await fetch(`http://127.0.0.1:${port}/`);
+  t.is(response.status, 502);
+  t.regex(await response.text(), /invalid HTTP response: malformed status line/);
+});
+
+test('a trapping function is a 502', async (t) => {
+  const { port } = await serve(t, await watFunction('trap', TRAP));
+  t.is((await fetch(`http://127.0.0.1:${port}/`)).status, 502);
+});
+
+test('no answer within the function timeout is a 504', async (t) => {
+  const { port } = await serve(t, await watFunction('spin', SPIN, { timeoutMs: 300 }), 300);
+  t.is((await fetch(`http://127.0.0.1:${port}/`)).status, 504);
+});
+
+test('at max_instances the gateway answers 503 with Retry-After', async (t) => {
+  const { port } = await serve(t, await watFunction('spin', SPIN, { maxInstances: 1, timeoutMs: 2000 }), 2000);
+  const first = fetch(`http://127.0.0.1:${port}/`);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const second = await fetch(`http://127.0.0.1:${port}/`);
+  t.is(second.status, 503);
+  t.is(second.headers.get('retry-after'), '1');
+  t.is((await first).status, 504);
+});
+
+test('a malformed request is a 400 and an oversized head a 431', async (t) => {
+  const { port } = await serve(t, await watFunction('hello', HELLO));
+  t.regex(await raw(port, 'GARBAGE\r\n\r\n'), /^HTTP\/1\.1 400 Bad Request/);
+  t.regex(await raw(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`), /^HTTP\/1\.1 431/);
+});
+
+test('a runner killed mid-request gives that request a 502 and the next one succeeds', async (t) => {
+  const fn = await watFunction('hello', HELLO);
+  const { h, port } = await serve(t, fn);
+  const started = new Promise<void>((resolve) => {
+    const check = setInterval(() => { if (h.master.liveInstances('hello') > 0) { clearInterval(check); resolve(); } }, 5);
+  });
+  // The request body never ends, so the function is still reading when its runner dies.
+  const pending = new Promise<number>((resolve, reject) => {
+    const req = httpRequest({ port, host: '127.0.0.1', method: 'POST', path: '/', headers: { 'Transfer-Encoding': 'chunked' } }, (res) => { res.resume(); resolve(res.statusCode!); });
+    req.on('error', reject);
+    req.write('partial');
+  });
+  await started;
+  h.runners.get('hello')!.kill('SIGKILL');
+  t.is(await pending, 502);
+  await h.startRunner(fn);
+  t.is((await fetch(`http://127.0.0.1:${port}/`)).status, 200);
+});

@@ -1,0 +1,55 @@
+// A master with one serving runner per function, for gateway and master
+// tests. Runners are plain child processes here; the daemon uses the
+// supervisor.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Master } from '../../src/master/master.js';
+import { runnerBinary } from '../../src/paths.js';
+import type { TestFunction } from './objects.js';
+
+export interface Harness {
+  master: Master;
+  runners: Map<string, ChildProcess>;
+  socketPath: string;
+  /** Starts (again) the runner of a function and waits for its HELLO. */
+  startRunner(fn: TestFunction): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.on('exit', () => resolve())));
+}
+
+export async function startHarness(functions: TestFunction[]): Promise<Harness> {
+  const socketPath = join(mkdtempSync(join(tmpdir(), 'embly-master-')), 'embly.sock');
+  const master = new Master({
+    socketPath,
+    functions: new Map(functions.map((f) => [f.name, { maxInstances: f.maxInstances ?? 1000 }])),
+    authorize: () => true,
+    log: () => {},
+  });
+  await master.listen();
+  const runners = new Map<string, ChildProcess>();
+  const startRunner = async (f: TestFunction) => {
+    const before = master.runnerCount(f.name);
+    const hello = new Promise<void>((resolve) => {
+      const onRunner = (r: { function: string }) => {
+        if (r.function === f.name && master.runnerCount(f.name) > before) { master.off('runner', onRunner); resolve(); }
+      };
+      master.on('runner', onRunner);
+    });
+    const args = ['serve', socketPath, '--fn', f.name, f.objectPath, f.sha256];
+    if (f.timeoutMs !== undefined) args.push('--timeout-ms', String(f.timeoutMs));
+    if (f.memoryPages !== undefined) args.push('--memory-pages', String(f.memoryPages));
+    runners.set(f.name, spawn(runnerBinary, args, { stdio: ['ignore', 'inherit', 'inherit'] }));
+    await hello;
+  };
+  await Promise.all(functions.map(startRunner));
+  const stop = async () => {
+    await master.close();
+    await Promise.all([...runners.values()].map(exited));
+  };
+  return { master, runners, socketPath, startRunner, stop };
+}
