@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
       return usage("serve needs at least one --fn");
     if (!open_all_objects())
       return EXEC_LOAD_FAILED;
-    return serve_functions(argv[2], first, NULL);
+    return serve_functions(argv[2], first, sandbox ? enter_sandbox : NULL);
   }
   function_def* root = functions_find(argv[2], strlen(argv[2]));
   if (!root)

@@ -3,6 +3,7 @@
 
 import { buildCommand } from './build.js';
 import { execCommand } from './exec.js';
+import { runCommand } from './run.js';
 import { packageVersion } from './version.js';
 
 const USAGE = `usage: embly <command> [options]
@@ -10,6 +11,7 @@ const USAGE = `usage: embly <command> [options]
 commands:
   build [PROJECT_DIR]                compile every function to wasm and AOT objects
   exec FUNCTION [--project DIR]      run one instance: stdin -> handle 1 -> stdout
+  run [PROJECT_DIR] [--socket PATH]  serve the project's gateways (master, runners, gateways)
   help                               show this text
   version                            show the version`;
 
@@ -18,6 +20,7 @@ type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   build: buildCommand,
   exec: execCommand,
+  run: runCommand,
   help: async () => { console.log(USAGE); return 0; },
   version: async () => { console.log(packageVersion()); return 0; },
 };

@@ -69,6 +69,10 @@ export class Master extends EventEmitter {
   private readonly pendingStarts = new Map<bigint, PendingStart>();
   private readonly log: (message: string) => void;
 
+  get socketPath(): string {
+    return this.options.socketPath;
+  }
+
   constructor(private readonly options: MasterOptions) {
     super();
     this.log = options.log ?? ((m) => console.error(`master: ${m}`));

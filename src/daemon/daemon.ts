@@ -1,0 +1,116 @@
+// The daemon behind `embly run`: the master on its socket, a pool of
+// sandboxed runners per function, and the project's gateways. Policy lives
+// here; the supervisor only starts, sandboxes and reaps processes.
+
+import { availableParallelism } from 'node:os';
+import type { BuiltFunction } from '../build/project-build.js';
+import { ExitReason } from '../master/frames.js';
+import { Master, type InstanceExit } from '../master/master.js';
+import { HttpGateway } from '../gateways/http.js';
+import { TcpGateway } from '../gateways/tcp.js';
+import type { Project } from '../project/index.js';
+import { isSupervisedRunner, RunnerPool, RunnerProcess } from '../supervisor/index.js';
+import { LogLimiter } from './log-limiter.js';
+import { serveArguments } from './runner-command.js';
+
+export const DEFAULT_SOCKET = '/tmp/embly.sock';
+
+export interface DaemonOptions {
+  project: Project;
+  built: BuiltFunction[];
+  socketPath?: string;
+  /** Where gateways listen (default all interfaces). */
+  host?: string;
+  /** Runners per function (default: the cores). */
+  runnersPerFunction?: number;
+  /** Gateway ports to use instead of the project's, by gateway name (tests use 0). */
+  portOverrides?: Map<string, number>;
+  log?: (line: string) => void;
+  startTimeoutMs?: number;
+}
+
+export interface ListeningGateway { name: string; type: 'http' | 'tcp'; function: string; port: number; }
+
+const REASONS: Record<ExitReason, string> = { 0: 'ok', 1: 'error', 2: 'trap', 3: 'timeout', 4: 'killed' };
+
+export class Daemon {
+  readonly master: Master;
+  private readonly pools = new Map<string, RunnerPool>();
+  private readonly gateways: (HttpGateway | TcpGateway)[] = [];
+  private readonly log: (line: string) => void;
+  private readonly functionLogs: LogLimiter;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.log = options.log ?? ((line) => console.error(line));
+    this.functionLogs = new LogLimiter(this.log);
+    const pids = new Map<number, string>();
+    this.master = new Master({
+      socketPath: options.socketPath ?? DEFAULT_SOCKET,
+      functions: new Map(options.project.functions.map((f) => [f.name, { maxInstances: f.limits.maxInstances }])),
+      // Only runners we started, and each only for its own function.
+      authorize: (_socket, hello) => isSupervisedRunner(hello.pid) && pids.get(hello.pid) === hello.function,
+      log: (m) => this.log(`master: ${m}`),
+    });
+    this.runnerPids = pids;
+    this.master.on('log', (l: { function: string; address: bigint; fd: number; line: string }) =>
+      this.functionLogs.log(l.function, `[${l.function} ${l.address.toString(16).padStart(16, '0')}${l.fd === 2 ? ' stderr' : ''}] ${l.line}`));
+    this.master.on('exit', (e: InstanceExit) => {
+      if (e.reason !== ExitReason.Ok) this.functionLogs.log(e.function, `[${e.function} ${e.address.toString(16).padStart(16, '0')}] ended: ${REASONS[e.reason]}${e.reason === ExitReason.Error ? ` (code ${e.code})` : ''}`);
+    });
+  }
+
+  private readonly runnerPids: Map<number, string>;
+
+  async start(): Promise<ListeningGateway[]> {
+    await this.master.listen();
+    const ready = this.startRunners();
+    await ready;
+    return this.startGateways();
+  }
+
+  private startRunners(): Promise<void> {
+    const size = this.options.runnersPerFunction ?? availableParallelism();
+    const waiting = new Set(this.options.built.map((b) => b.spec.name));
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`runners did not connect for: ${[...waiting].join(', ')}`)), this.options.startTimeoutMs ?? 10_000);
+      const check = () => { if (waiting.size === 0) { clearTimeout(timer); resolve(); } };
+      this.master.on('runner', (r: { function: string }) => { waiting.delete(r.function); check(); });
+      check();
+    });
+    for (const built of this.options.built) {
+      const args = serveArguments(this.master.socketPath, built);
+      const pool = new RunnerPool({
+        name: built.spec.name,
+        size,
+        start: () => {
+          const runner = RunnerProcess.start({ args, label: `runner ${built.spec.name}`, stdout: 'null', stderr: 2 });
+          this.runnerPids.set(runner.pid, built.spec.name);
+          void runner.exited.then(() => this.runnerPids.delete(runner.pid));
+          return runner;
+        },
+      });
+      this.pools.set(built.spec.name, pool);
+      pool.start();
+    }
+    return ready;
+  }
+
+  private async startGateways(): Promise<ListeningGateway[]> {
+    const listening: ListeningGateway[] = [];
+    for (const spec of this.options.project.gateways) {
+      const fn = this.options.project.functions.find((f) => f.name === spec.function)!;
+      const port = this.options.portOverrides?.get(spec.name) ?? spec.port;
+      const common = { master: this.master, function: spec.function, port, host: this.options.host, log: (m: string) => this.log(`${spec.name}: ${m}`) };
+      const gateway = spec.type === 'http' ? new HttpGateway({ ...common, timeoutMs: fn.limits.timeoutMs }) : new TcpGateway(common);
+      this.gateways.push(gateway);
+      listening.push({ name: spec.name, type: spec.type, function: spec.function, port: await gateway.listen() });
+    }
+    return listening;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.gateways.map((g) => g.close()));
+    await Promise.all([...this.pools.values()].map((p) => p.stop()));
+    await this.master.close();
+  }
+}

@@ -1,0 +1,38 @@
+// Function logs are rate-limited per function, so a noisy function cannot
+// flood the daemon's log: a token bucket per key, and one line saying how
+// many lines were dropped once it refills.
+
+export interface RateLimit { linesPerSecond: number; burst: number; }
+
+export const DEFAULT_LOG_LIMIT: RateLimit = { linesPerSecond: 100, burst: 200 };
+
+interface Bucket { tokens: number; updated: number; dropped: number; }
+
+export class LogLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(private readonly write: (line: string) => void, private readonly limit: RateLimit = DEFAULT_LOG_LIMIT, private readonly now: () => number = () => performance.now()) {}
+
+  log(key: string, line: string): void {
+    const bucket = this.refill(key);
+    if (bucket.tokens < 1) {
+      bucket.dropped++;
+      return;
+    }
+    if (bucket.dropped > 0) {
+      this.write(`[${key}] ... ${bucket.dropped} log line${bucket.dropped === 1 ? '' : 's'} dropped (over ${this.limit.linesPerSecond}/s)`);
+      bucket.dropped = 0;
+    }
+    bucket.tokens--;
+    this.write(line);
+  }
+
+  private refill(key: string): Bucket {
+    const now = this.now();
+    const bucket = this.buckets.get(key) ?? { tokens: this.limit.burst, updated: now, dropped: 0 };
+    bucket.tokens = Math.min(this.limit.burst, bucket.tokens + ((now - bucket.updated) / 1000) * this.limit.linesPerSecond);
+    bucket.updated = now;
+    this.buckets.set(key, bucket);
+    return bucket;
+  }
+}
