@@ -62,5 +62,5 @@ test('a malformed request gets a 400 from the SDK HTTP helper', async (t) => {
 test('exec of an unknown function names the ones there are', async (t) => {
   const result = await runProcess(process.execPath, [embly, 'exec', 'nope', '--project', examples]);
   t.is(result.code, 64);
-  t.regex(result.stderr, /no function "nope" in .*embly-project\.yml; it has: hello-rust, hello-c, hello-as, hello-wat, fanout/);
+  t.regex(result.stderr, /no function "nope" in .*embly-project\.yml; it has: hello-rust, hello-c, hello-as, hello-wat, fanout, echo-wat, trap-c/);
 });

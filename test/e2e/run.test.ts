@@ -1,0 +1,102 @@
+// `embly run` on the example project: the daemon with its sandboxed runners,
+// the master and every gateway, on ephemeral loopback ports.
+import test from 'ava';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { get } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProject } from '../../src/build/project-build.js';
+import { Daemon, type ListeningGateway } from '../../src/daemon/daemon.js';
+import { loadProject } from '../../src/project/index.js';
+import { packageRoot } from '../../src/paths.js';
+
+let daemon: Daemon;
+let gateways: Map<string, ListeningGateway>;
+
+test.before(async () => {
+  const project = await loadProject(join(packageRoot, 'examples'));
+  const built = await buildProject(project);
+  daemon = new Daemon({
+    project, built, host: '127.0.0.1', runnersPerFunction: 1,
+    socketPath: join(mkdtempSync(join(tmpdir(), 'embly-run-')), 'embly.sock'),
+    portOverrides: new Map(project.gateways.map((g) => [g.name, 0])),
+    log: () => {},
+  });
+  gateways = new Map((await daemon.start()).map((g) => [g.name, g]));
+});
+
+test.after.always(async () => {
+  await daemon?.stop();
+});
+
+const url = (gateway: string) => `http://127.0.0.1:${gateways.get(gateway)!.port}/`;
+
+test('each language answers through its HTTP gateway', async (t) => {
+  const expected: [string, string][] = [
+    ['web', 'Hello from Rust!\n'], ['web-c', 'Hello from C!\n'],
+    ['web-as', 'Hello from AssemblyScript!\n'], ['web-wat', 'Hello from WebAssembly text (wat)!\n'],
+  ];
+  for (const [gateway, body] of expected) {
+    const response = await fetch(url(gateway));
+    t.is(response.status, 200, gateway);
+    t.is(await response.text(), body);
+  }
+});
+
+test('fanout combines the answers of both children', async (t) => {
+  const response = await fetch(url('web-fanout'));
+  t.is(response.status, 200);
+  t.is(await response.text(), 'hello-c (200): Hello from C!\nhello-as (200): Hello from AssemblyScript!\n');
+});
+
+test('the TCP gateway echoes', async (t) => {
+  const echoed = await new Promise<string>((resolve, reject) => {
+    const socket = connect(gateways.get('echo')!.port, '127.0.0.1', () => socket.end('echo me, please'));
+    let text = '';
+    socket.on('data', (d) => { text += d; });
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+  });
+  t.is(echoed, 'echo me, please');
+});
+
+test('the trapping function gets a 502 while the others keep serving', async (t) => {
+  const [trap, hello] = await Promise.all([fetch(url('web-trap')), fetch(url('web-c'))]);
+  t.is(trap.status, 502);
+  t.is(hello.status, 200);
+  t.is((await fetch(url('web-trap'))).status, 502);
+  t.is((await fetch(url('web-wat'))).status, 200);
+});
+
+function zombieChildren(): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      return /^State:\s+Z/m.test(status) && new RegExp(`^PPid:\\s+${process.pid}$`, 'm').test(status) ? [Number(pid)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** A GET on a connection of its own, closed after the answer: nothing pooled. */
+function status(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    get(address, { agent: false }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode!)); }).on('error', reject);
+  });
+}
+
+test.serial('no leaked fds and no zombies after 1,000 requests', async (t) => {
+  await status(url('web-c')); // warm up every lazily opened fd
+  const fdsBefore = readdirSync('/proc/self/fd').length;
+  for (let batch = 0; batch < 20; batch++) {
+    const answers = await Promise.all(Array.from({ length: 50 }, () => status(url('web-c'))));
+    t.true(answers.every((s) => s === 200));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200)); // let sockets close
+  t.true(readdirSync('/proc/self/fd').length <= fdsBefore + 2, 'fds leaked');
+  t.deepEqual(zombieChildren(), []);
+  t.is(daemon.master.liveInstances(), 0);
+});
