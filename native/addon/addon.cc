@@ -1,7 +1,12 @@
-// The Node addon: for now it only reports the runtime ABI it was built with,
-// so the TypeScript side can refuse a stale native build. The supervisor
-// (fork, sandbox, reap) lands here next; src/native is its only loader.
+// The Node addon (src/native/index.ts is its only loader). One .cc/.h pair
+// per concern; this file only assembles the exports:
+//   abiVersion                 the runtime ABI it was built with, so the
+//                              TypeScript side can refuse a stale native build
+//   spawnRunner, signalRunner  the supervisor (supervisor.h): fork, sandbox,
+//                              reap and report runner processes
 #include <napi.h>
+
+#include "supervisor.h"
 
 extern "C" {
 #include "embly/abi.h"
@@ -9,6 +14,7 @@ extern "C" {
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abiVersion", Napi::Number::New(env, EMBLY_ABI_VERSION));
+  embly::InitSupervisor(env, exports);
   return exports;
 }
 

@@ -25,10 +25,9 @@ typedef struct {
 static const allowed_syscall g_allowed[] = {
     /* I/O on fds the runner already holds (0-2, and in serve mode the
      * master socket, connected before the sandbox) */
-    {SCMP_SYS(read), "stdin: the root instance's input in exec mode"},
-    {SCMP_SYS(write), "stdout (instance output) and stderr (logs)"},
+    {SCMP_SYS(read), "stdin in exec mode; the master socket in serve mode"},
+    {SCMP_SYS(write), "stdout, stderr (logs); the master socket in serve mode"},
     {SCMP_SYS(writev), "glibc writes its fatal-error messages (malloc corruption) this way"},
-    {SCMP_SYS(recvfrom), "recv() on the master socket in serve mode"},
     {SCMP_SYS(poll), "wait for input or the earliest instance wake time"},
     {SCMP_SYS(ppoll), "poll() on architectures without the poll syscall"},
     /* memory */
@@ -95,12 +94,6 @@ int runner_sandbox_enter(char* err, size_t err_len) {
                         SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
   if (rc < 0)
     return fail(err, err_len, ctx, "mprotect", rc);
-
-  /* send() on the master socket in serve mode: a connected socket, so no
-   * destination address is ever given. */
-  rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 1, SCMP_A4(SCMP_CMP_EQ, 0));
-  if (rc < 0)
-    return fail(err, err_len, ctx, "sendto", rc);
 
   /* abort() and raise() signal the calling thread: only this process. */
   rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,

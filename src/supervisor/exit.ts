@@ -1,0 +1,62 @@
+// How a runner process ended, as the supervisor reports it.
+import { constants } from 'node:os';
+import type { NativeExitReport } from '../native/index.js';
+
+export interface RunnerExit {
+  readonly pid: number;
+  /** The exit status when it exited (docs/loader.md lists the runner's); null when a signal ended it. */
+  readonly code: number | null;
+  /** The signal that ended it, or null. */
+  readonly signal: NodeJS.Signals | null;
+  /** Killed by its seccomp filter (SIGSYS) for a system call outside the allowlist. */
+  readonly sandboxViolation: boolean;
+  /** It left a core dump (never, unless RLIMIT_CORE is raised: the supervisor sets it to 0). */
+  readonly coreDumped: boolean;
+  /** Its status was taken by someone else's wait(): code and signal are unknown. */
+  readonly reapedElsewhere: boolean;
+  /** kill() was called on it before it ended. */
+  readonly killed: boolean;
+  readonly userCpuMicros: number;
+  readonly systemCpuMicros: number;
+  /** Peak resident set, KiB. */
+  readonly maxRssKiB: number;
+  /** From start to reaping. */
+  readonly uptimeMs: number;
+}
+
+/** Number to name; where two names share a number (SIGABRT/SIGIOT), the first listed, the usual one. */
+const signalNames = new Map<number, NodeJS.Signals>();
+for (const [name, number] of Object.entries(constants.signals))
+  if (!signalNames.has(number)) signalNames.set(number, name as NodeJS.Signals);
+
+export function signalName(signal: number): NodeJS.Signals | null {
+  return signalNames.get(signal) ?? null;
+}
+
+export function signalNumber(signal: NodeJS.Signals | number): number | undefined {
+  return typeof signal === 'number' ? signal : constants.signals[signal];
+}
+
+export function toRunnerExit(report: NativeExitReport, killed: boolean, uptimeMs: number): RunnerExit {
+  return {
+    pid: report.pid,
+    code: report.exitCode,
+    signal: report.signal === null ? null : signalName(report.signal),
+    sandboxViolation: report.sandboxViolation,
+    coreDumped: report.coreDumped,
+    reapedElsewhere: report.reapedElsewhere,
+    killed,
+    userCpuMicros: report.rusage.userCpuMicros,
+    systemCpuMicros: report.rusage.systemCpuMicros,
+    maxRssKiB: report.rusage.maxRssKiB,
+    uptimeMs,
+  };
+}
+
+/** One line for logs: "exited with 70", "killed by SIGKILL", "sandbox violation (SIGSYS)". */
+export function describeExit(exit: RunnerExit): string {
+  if (exit.sandboxViolation) return 'sandbox violation: a forbidden system call, killed by seccomp (SIGSYS)';
+  if (exit.reapedElsewhere) return 'ended, status unknown (reaped by someone else)';
+  if (exit.signal !== null) return `killed by ${exit.signal}${exit.killed ? ' (as asked)' : ''}`;
+  return `exited with ${exit.code}`;
+}

@@ -1,0 +1,9 @@
+// The supervisor: starts sandboxed runner processes through the native
+// addon, reports how they end, and keeps pools of them (docs/supervisor.md).
+export { RunnerOptionsError, RunnerStartError } from './errors.js';
+export { describeExit, type RunnerExit } from './exit.js';
+export { stderrLog, type SupervisorLog } from './log.js';
+export { DEFAULT_MAX_OPEN_FILES, type RunnerProcessOptions, type StdioOption } from './options.js';
+export { defaultRestartDelay, RunnerPool, type RunnerPoolOptions } from './pool.js';
+export { execArguments, type RunnerFunction } from './runner-args.js';
+export { isSupervisedRunner, RunnerProcess, startRunner } from './runner-process.js';

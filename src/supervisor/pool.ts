@@ -1,0 +1,135 @@
+// A pool of runner processes for one function: `size` runners started ahead
+// of need; one that dies is replaced, and the instances it hosted are
+// reported killed. Restarts back off while runners keep dying young, so a
+// function whose runner cannot start does not fork in a loop.
+import { EventEmitter } from 'node:events';
+import { RunnerOptionsError } from './errors.js';
+import { describeExit, type RunnerExit } from './exit.js';
+import { stderrLog, type SupervisorLog } from './log.js';
+import type { RunnerProcess } from './runner-process.js';
+
+export interface RunnerPoolOptions {
+  /** The function, for logs. */
+  readonly name: string;
+  /** Runners kept running (a runner uses one core: size it to the cores). */
+  readonly size: number;
+  /** Starts one runner (startRunner with the function's arguments); may throw. */
+  readonly start: () => RunnerProcess;
+  /** The instances a dead runner hosted, reported killed. */
+  readonly onInstancesKilled?: (addresses: readonly bigint[], exit: RunnerExit, runner: RunnerProcess) => void;
+  readonly log?: SupervisorLog;
+  /** A runner that lived less than this died young (default 1000 ms). */
+  readonly minUptimeMs?: number;
+  /** The wait before the next start after `failures` young deaths or failed starts in a row. */
+  readonly restartDelayMs?: (failures: number) => number;
+}
+
+/** 100 ms after the first young death, doubling, at most 10 s. */
+export const defaultRestartDelay = (failures: number): number => Math.min(100 * 2 ** (failures - 1), 10_000);
+
+export class RunnerPool extends EventEmitter<{ started: [RunnerProcess]; exit: [RunnerProcess, RunnerExit] }> {
+  readonly name: string;
+  readonly size: number;
+  private readonly options: RunnerPoolOptions;
+  private readonly log: SupervisorLog;
+  /** Live runners and the addresses of the instances each hosts. */
+  private readonly members = new Map<RunnerProcess, Set<bigint>>();
+  private readonly hostOf = new Map<bigint, RunnerProcess>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private failures = 0;
+  private stopping = false;
+
+  constructor(options: RunnerPoolOptions) {
+    super();
+    if (typeof options?.name !== 'string' || !options.name) throw new RunnerOptionsError('a pool needs a function name');
+    if (!Number.isInteger(options.size) || options.size < 1) throw new RunnerOptionsError(`pool size must be a positive integer, not ${options.size}`);
+    if (typeof options.start !== 'function') throw new RunnerOptionsError('a pool needs a start function');
+    this.options = options;
+    this.name = options.name;
+    this.size = options.size;
+    this.log = options.log ?? stderrLog;
+  }
+
+  /** Starts the runners. */
+  start(): void {
+    for (let i = this.members.size + this.timers.size; i < this.size; i++) this.launch();
+  }
+
+  get runners(): RunnerProcess[] {
+    return [...this.members.keys()];
+  }
+
+  /** The live runner hosting the fewest instances, if any. */
+  pick(): RunnerProcess | undefined {
+    let best: RunnerProcess | undefined;
+    for (const [runner, instances] of this.members)
+      if (runner.alive && (!best || instances.size < this.members.get(best)!.size)) best = runner;
+    return best;
+  }
+
+  instanceStarted(runner: RunnerProcess, address: bigint): void {
+    const instances = this.members.get(runner);
+    if (!instances) throw new RunnerOptionsError(`${runner.describe()} is not a live runner of pool ${this.name}`);
+    instances.add(address);
+    this.hostOf.set(address, runner);
+  }
+
+  instanceEnded(address: bigint): void {
+    const runner = this.hostOf.get(address);
+    if (!runner) return;
+    this.hostOf.delete(address);
+    this.members.get(runner)?.delete(address);
+  }
+
+  instancesOf(runner: RunnerProcess): ReadonlySet<bigint> {
+    return this.members.get(runner) ?? new Set();
+  }
+
+  /** Stops replacing, kills every runner and waits until each is reaped. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    const runners = this.runners;
+    for (const runner of runners) runner.kill('SIGKILL');
+    await Promise.all(runners.map((r) => r.exited));
+  }
+
+  private launch(): void {
+    if (this.stopping) return;
+    let runner: RunnerProcess;
+    try {
+      runner = this.options.start();
+    } catch (e) {
+      this.failures++;
+      this.log.error(`cannot start a runner for ${this.name}: ${(e as Error).message}`);
+      this.relaunch();
+      return;
+    }
+    this.members.set(runner, new Set());
+    runner.once('exit', (exit) => this.onExit(runner, exit));
+    this.emit('started', runner);
+  }
+
+  private onExit(runner: RunnerProcess, exit: RunnerExit): void {
+    const instances = [...(this.members.get(runner) ?? [])];
+    this.members.delete(runner);
+    for (const address of instances) this.hostOf.delete(address);
+    if (instances.length > 0) this.options.onInstancesKilled?.(instances, exit, runner);
+    this.emit('exit', runner, exit);
+    if (this.stopping) return;
+    this.failures = exit.uptimeMs < (this.options.minUptimeMs ?? 1000) ? this.failures + 1 : 0;
+    this.log.error(`${runner.describe()} ${describeExit(exit)}; ${instances.length} instance(s) killed; starting a replacement`);
+    this.relaunch();
+  }
+
+  private relaunch(): void {
+    const delay = this.failures === 0 ? 0 : (this.options.restartDelayMs ?? defaultRestartDelay)(this.failures);
+    if (delay <= 0) return this.launch();
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.launch();
+    }, delay);
+    this.timers.add(timer);
+  }
+}

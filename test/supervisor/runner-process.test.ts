@@ -1,0 +1,132 @@
+// Runner processes started through the addon: what they run, the process
+// they run in, how their end is reported, and that nothing is left behind.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { nativeAbiVersion } from '../../src/native/index.js';
+import { execArguments, RunnerOptionsError, RunnerStartError, startRunner } from '../../src/supervisor/index.js';
+import { watFunction } from '../helpers/objects.js';
+import { helloFunction, memoryLog, procStat, readAll, runThroughSupervisor, startWaiter, waitFor, zombieChildren } from './helpers.js';
+
+test('a sandboxed runner runs a wat function; its output arrives through a pipe', async (t) => {
+  const run = await runThroughSupervisor('hello', [await helloFunction()]);
+  t.is(run.exit.code, 0, run.stderr);
+  t.is(run.exit.signal, null);
+  t.false(run.exit.sandboxViolation);
+  t.is(run.stdout.toString(), 'hello from a sandboxed runner');
+});
+
+test('stdout can be an fd the caller passes', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'embly-supervisor-'));
+  const file = join(dir, 'out');
+  const fd = openSync(file, 'w');
+  try {
+    const runner = startRunner({ args: execArguments('hello', [await helloFunction()]), stdout: fd, log: memoryLog() });
+    t.is(runner.stdout, null);
+    t.is((await runner.exited).code, 0);
+  } finally {
+    closeSync(fd);
+  }
+  t.is(await readFile(file, 'utf8'), 'hello from a sandboxed runner');
+  await rm(dir, { recursive: true });
+});
+
+test('the runner has an empty environment, cwd /, its own process group, only fds 0-2, no_new_privs, seccomp and its rlimits', async (t) => {
+  const runner = await startWaiter({ maxOpenFiles: 20 });
+  t.teardown(() => runner.kill());
+  const pid = runner.pid;
+  t.deepEqual((await readdir(`/proc/${pid}/fd`)).sort(), ['0', '1', '2']);
+  t.is((await readFile(`/proc/${pid}/environ`)).length, 0);
+  t.is(await readlink(`/proc/${pid}/cwd`), '/');
+  const [, ppid, pgrp] = await procStat(pid);
+  t.is(Number(pgrp), pid, 'its own process group');
+  t.is(Number(ppid), process.pid);
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  t.regex(status, /^NoNewPrivs:\s+1$/m);
+  t.regex(status, /^Seccomp:\s+2$/m, 'a seccomp filter is installed');
+  const limits = await readFile(`/proc/${pid}/limits`, 'utf8');
+  t.regex(limits, /^Max core file size\s+0\s+0\s/m);
+  t.regex(limits, /^Max open files\s+20\s+20\s/m);
+  t.notRegex(limits, /^Max address space\s+\d/m, 'no RLIMIT_AS: wasm memories reserve 8 GiB each');
+  runner.stdin!.end();
+  const exit = await runner.exited;
+  t.is(exit.code, 0);
+});
+
+test('kill() signals the runner; the report says which signal and that it was asked for', async (t) => {
+  const runner = await startWaiter();
+  t.teardown(() => runner.kill());
+  t.true(runner.alive);
+  t.true(runner.kill('SIGTERM'));
+  const exit = await runner.exited;
+  t.is(exit.signal, 'SIGTERM');
+  t.is(exit.code, null);
+  t.true(exit.killed);
+  t.false(exit.sandboxViolation);
+  t.false(runner.alive);
+  t.false(runner.kill(), 'a reaped runner cannot be signalled (its pid may be reused)');
+});
+
+test('exit reports carry rusage, and reaping does not block the event loop', async (t) => {
+  // Spins until the process has used 150 ms of CPU (WASI's process CPU clock).
+  const busy = await watFunction('busy', `(module
+    (import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))
+    (memory (export "memory") 1)
+    (func (export "_start")
+      (loop $spin
+        (drop (call $clock (i32.const 2) (i64.const 1) (i32.const 0)))
+        (br_if $spin (i64.lt_u (i64.load (i32.const 0)) (i64.const 150000000))))))`);
+  const runner = startRunner({ args: execArguments('busy', [busy]), log: memoryLog() });
+  let ticks = 0;
+  const timer = setInterval(() => { if (runner.alive) ticks++; }, 5);
+  const exit = await runner.exited;
+  clearInterval(timer);
+  t.is(exit.code, 0);
+  t.true(exit.userCpuMicros + exit.systemCpuMicros >= 150_000, `cpu ${exit.userCpuMicros}+${exit.systemCpuMicros} µs`);
+  t.true(exit.maxRssKiB > 0);
+  t.true(exit.uptimeMs >= 150);
+  t.true(ticks >= 1, 'timers ran while the runner was alive');
+});
+
+test('a runner that cannot be exec\'d is reported with the step and errno, and leaves no zombie', async (t) => {
+  const error = t.throws(() => startRunner({ args: ['exec'], runnerPath: '/nonexistent/embly-runner', log: memoryLog() }), { instanceOf: RunnerStartError });
+  t.is(error?.step, 'execve');
+  t.is(error?.errno, 'ENOENT');
+  t.regex(error?.message ?? '', /^cannot start runner \(\/nonexistent\/embly-runner\): execve: no such file or directory \(ENOENT\)$/i);
+  t.deepEqual(await zombieChildren(), []);
+});
+
+test('bad options are refused before the addon is called', (t) => {
+  t.throws(() => startRunner({ args: ['exec'], runnerPath: 'relative/runner' }), { instanceOf: RunnerOptionsError });
+  t.throws(() => startRunner({ args: ['exec'], stdout: -1 }), { instanceOf: RunnerOptionsError });
+  t.throws(() => startRunner({ args: ['exec'], stdin: 'inherit' as 'pipe' }), { instanceOf: RunnerOptionsError });
+  t.throws(() => startRunner({ args: ['exec', 'a\0b'] }), { instanceOf: RunnerOptionsError });
+  t.throws(() => startRunner({ args: ['exec'], maxOpenFiles: 2 }), { instanceOf: RunnerOptionsError });
+});
+
+// Serial: it counts this process's fds, which concurrent tests would change.
+test.serial('many runners exit: no zombie and no leaked fd is left, and Node\'s own children are not taken from it', async (t) => {
+  const hello = await helloFunction();
+  nativeAbiVersion(); // loads the addon: its reaper's eventfd is not a leak
+  const fdsBefore = (await readdir('/proc/self/fd')).length;
+  const ours = Array.from({ length: 60 }, () => startRunner({ args: execArguments('hello', [hello]), stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', log: memoryLog() }));
+  // Meanwhile child_process runs its own children, which its own wait must get.
+  const theirs = Array.from({ length: 10 }, () => new Promise<number | null>((resolve, reject) => {
+    const child = spawn('sh', ['-c', 'exit 7']);
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code));
+  }));
+  for (const r of ours) r.stdin!.end();
+  const outputs = await Promise.all(ours.map((r) => readAll(r.stdout)));
+  await Promise.all(ours.map((r) => readAll(r.stderr)));
+  const exits = await Promise.all(ours.map((r) => r.exited));
+  t.true(exits.every((e) => e.code === 0 && !e.reapedElsewhere));
+  t.true(outputs.every((o) => o.toString() === 'hello from a sandboxed runner'));
+  t.deepEqual(await Promise.all(theirs), Array(10).fill(7));
+  await waitFor(async () => (await zombieChildren()).length === 0, 'no zombie children');
+  await waitFor(async () => (await readdir('/proc/self/fd')).length <= fdsBefore, `fds back to ${fdsBefore}`);
+  t.pass();
+});
