@@ -4,8 +4,10 @@
 //                              TypeScript side can refuse a stale native build
 //   spawnRunner, signalRunner  the supervisor (supervisor.h): fork, sandbox,
 //                              reap and report runner processes
+//   peerCredentials            SO_PEERCRED of a Unix socket (peer.h)
 #include <napi.h>
 
+#include "peer.h"
 #include "supervisor.h"
 
 extern "C" {
@@ -15,6 +17,7 @@ extern "C" {
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abiVersion", Napi::Number::New(env, EMBLY_ABI_VERSION));
   embly::InitSupervisor(env, exports);
+  embly::InitPeer(env, exports);
   return exports;
 }
 

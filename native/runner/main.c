@@ -1,7 +1,11 @@
 /* embly-runner: hosts instances of Embly functions (docs/loader.md).
  *
  *   embly-runner exec ROOT --fn NAME OBJECT SHA256 [limits...] [--fn ...]
- *   embly-runner serve SOCKET --fn NAME OBJECT SHA256 [limits...] [--fn ...]
+ *   embly-runner serve SOCKET [--single-instance] --fn NAME OBJECT SHA256 [limits...]
+ *
+ * --sandbox (either mode): enter the seccomp allowlist once every object is
+ * open, before any instance runs. --single-instance: exit after serving one
+ * instance (isolation: process).
  *
  * limits apply to the --fn before them: --memory-pages N, --timeout-ms N,
  * --max-instances N, --env KEY=VALUE (repeatable). */
@@ -18,7 +22,7 @@ static int usage(const char* problem) {
   fprintf(stderr,
           "embly-runner: %s\n"
           "usage: embly-runner exec ROOT --fn NAME OBJECT SHA256 [--memory-pages N]\n"
-          "       embly-runner serve SOCKET --fn NAME OBJECT SHA256 [...]\n"
+          "       embly-runner serve SOCKET [--sandbox] [--single-instance] --fn NAME OBJECT SHA256 [...]\n"
           "       [--timeout-ms N] [--max-instances N] [--env KEY=VALUE]... [--fn ...]\n",
           problem);
   return EXEC_USAGE;
@@ -84,10 +88,12 @@ int main(int argc, char** argv) {
   wasm_rt_init();
   function_def* current = NULL;
   function_def* first = NULL;
-  bool sandbox = false;
+  bool sandbox = false, single_instance = false;
   for (int i = 3; i < argc; i++) {
     if (strcmp(argv[i], "--sandbox") == 0) {
       sandbox = true;
+    } else if (strcmp(argv[i], "--single-instance") == 0) {
+      single_instance = true;
     } else if (strcmp(argv[i], "--fn") == 0 && i + 3 < argc) {
       current = functions_add(argv[i + 1], argv[i + 2], argv[i + 3]);
       first = first ? first : current;
@@ -104,7 +110,7 @@ int main(int argc, char** argv) {
       return usage("serve needs at least one --fn");
     if (!open_all_objects())
       return EXEC_LOAD_FAILED;
-    return serve_functions(argv[2], first, sandbox ? enter_sandbox : NULL);
+    return serve_functions(argv[2], first, single_instance, sandbox ? enter_sandbox : NULL);
   }
   function_def* root = functions_find(argv[2], strlen(argv[2]));
   if (!root)

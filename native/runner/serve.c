@@ -32,6 +32,8 @@ static byte_pipe** g_outbox;
 static size_t g_outbox_count, g_outbox_capacity;
 static uint32_t g_next_request;
 static bool g_failed;
+static bool g_single_instance; /* isolation: process: exit after the first instance */
+static bool g_served;
 
 /* ---- Outgoing ------------------------------------------------------------ */
 
@@ -143,6 +145,7 @@ static void on_guest_end(guest* g) {
   drain_outbox(); /* its last bytes go before its EXIT */
   send_exit(g->address, exit_reason(g->outcome), g->outcome.code);
   addresses_remove(g->address);
+  g_served = true;
 }
 
 static uint32_t spawn_remote_child(guest* parent, const char* name, uint32_t name_len,
@@ -172,7 +175,7 @@ static const runner_mode serve_mode = {spawn_remote_child, log_to_master};
 
 static bool on_spawn(frame_fields* f) {
   uint64_t address = frame_u64(f), parent = frame_u64(f);
-  if (!f->ok || address == 0 || addresses_get(address))
+  if (!f->ok || address == 0 || addresses_get(address) || (g_single_instance && g_served))
     return false;
   char err[512];
   function_def* fn = functions_find((const char*)f->at, f->left);
@@ -346,8 +349,10 @@ static int poll_timeout_ms(uint64_t wake_at_ns) {
   return wake_at_ns <= now ? 0 : (int)((wake_at_ns - now + 999999) / 1000000);
 }
 
-int serve_functions(const char* socket_path, function_def* fn, bool (*before_serving)(void)) {
+int serve_functions(const char* socket_path, function_def* fn, bool single_instance,
+                    bool (*before_serving)(void)) {
   g_mode = &serve_mode;
+  g_single_instance = single_instance;
   signal(SIGPIPE, SIG_IGN); /* a vanished master is seen as a failed write */
   g_remote_pipe_changed = on_remote_pipe_changed;
   scheduler_init(on_guest_end);
@@ -367,6 +372,8 @@ int serve_functions(const char* socket_path, function_def* fn, bool (*before_ser
     drain_outbox();
     if (!flush_output())
       break;
+    if (g_single_instance && g_served && scheduler_idle() && pipe_buffered(g_out) == 0)
+      return EXEC_OK; /* its one instance has ended and every byte is out */
     struct pollfd pfd = {g_socket, POLLIN | (pipe_buffered(g_out) ? POLLOUT : 0), 0};
     if (poll(&pfd, 1, poll_timeout_ms(wake_at)) > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
         !read_input())

@@ -6,9 +6,11 @@
 #include "functions.h"
 
 /* Serves instances of the runner's functions for the master at socket_path;
- * `fn` names the runner in its HELLO. before_serving (may be NULL) runs once
- * connected, before any instance: where the sandbox is entered. Returns the
- * process exit status. */
-int serve_functions(const char* socket_path, function_def* fn, bool (*before_serving)(void));
+ * `fn` names the runner in its HELLO. With single_instance (isolation:
+ * process) it exits once its first instance has ended. before_serving (may be
+ * NULL) runs once connected, before any instance: where the sandbox is
+ * entered. Returns the process exit status. */
+int serve_functions(const char* socket_path, function_def* fn, bool single_instance,
+                    bool (*before_serving)(void));
 
 #endif

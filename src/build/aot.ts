@@ -25,8 +25,12 @@ export const AOT_CFLAGS = [
   '-fno-strict-aliasing',
   '-fno-optimize-sibling-calls', // wasm calls use stack: recursion must exhaust it, not loop forever
   '-ffp-contract=off',           // no fused multiply-add: wasm rounds a*b+c twice
+  '-fsignaling-nans',            // keep x*1, x-0, x/1: they must quiet a signaling NaN
   '-Wno-unused-function', '-Wno-unused-variable',
 ];
+
+/** Libraries objects link against: generated code calls libm (sqrt, nearbyint, ...). */
+export const AOT_LDLIBS = ['-lm'];
 
 export interface Sidecar {
   function: string;
@@ -71,7 +75,7 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 async function cacheKey(wasmSha256: string, functionName: string): Promise<string> {
-  const parts = [wasmSha256, `function ${functionName}`, AOT_CFLAGS.join(' '), `abi ${EMBLY_ABI_VERSION}`, `wasm2c ${WASM2C_VERSION}`,
+  const parts = [wasmSha256, `function ${functionName}`, AOT_CFLAGS.join(' '), AOT_LDLIBS.join(' '), `abi ${EMBLY_ABI_VERSION}`, `wasm2c ${WASM2C_VERSION}`,
     await ccIdentity(), await runtimeHeadersDigest()];
   return createHash('sha256').update(parts.join('\n')).digest('hex');
 }
@@ -95,7 +99,7 @@ async function translateAndCompile(wasm: Uint8Array, info: WasmInfo, wasmSha256:
       .catch((e: { stderr?: string }) => { throw new AotCompileError(`wasm2c failed: ${e.stderr ?? e}`); });
     const glue = generateGlue(info, { guestSource: 'guest.c', wasmSha256, abiVersion: EMBLY_ABI_VERSION });
     await writeFile(join(work, 'object.c'), glue);
-    await run(process.env.CC ?? 'cc', [...AOT_CFLAGS, `-I${nativeInclude}`, '-o', 'object.so', 'object.c', '-lm'],
+    await run(process.env.CC ?? 'cc', [...AOT_CFLAGS, `-I${nativeInclude}`, '-o', 'object.so', 'object.c', ...AOT_LDLIBS],
       { cwd: work, maxBuffer: 16 << 20 })
       .catch((e: { stderr?: string }) => { throw new AotCompileError(`the C compiler failed on the wasm2c output:\n${e.stderr ?? e}`); });
     await rename(join(work, 'object.so'), objectPath);

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { BuiltFunction } from '../build/project-build.js';
 import { ExitReason } from '../master/frames.js';
 import { Master, type InstanceExit } from '../master/master.js';
+import { socketPeer } from '../master/peer.js';
 import { HttpGateway } from '../gateways/http.js';
 import { TcpGateway } from '../gateways/tcp.js';
 import type { Project } from '../project/index.js';
@@ -46,9 +47,11 @@ export class Daemon {
     const pids = new Map<number, string>();
     this.master = new Master({
       socketPath: options.socketPath ?? DEFAULT_SOCKET,
-      functions: new Map(options.project.functions.map((f) => [f.name, { maxInstances: f.limits.maxInstances }])),
-      // Only runners we started, and each only for its own function.
-      authorize: (_socket, hello) => isSupervisedRunner(hello.pid) && pids.get(hello.pid) === hello.function,
+      functions: new Map(options.project.functions.map((f) => [f.name, { maxInstances: f.limits.maxInstances, isolation: f.isolation }])),
+      // Only runners we started (the kernel says which pid is connected),
+      // and each only for its own function.
+      authorize: (socket, hello) => socketPeer(socket)?.pid === hello.pid &&
+        isSupervisedRunner(hello.pid) && pids.get(hello.pid) === hello.function,
       log: (m) => this.log(`master: ${m}`),
     });
     this.runnerPids = pids;
@@ -79,9 +82,13 @@ export class Daemon {
     });
     for (const built of this.options.built) {
       const args = serveArguments(this.master.socketPath, built);
+      const singleInstance = built.spec.isolation === 'process';
       const pool = new RunnerPool({
         name: built.spec.name,
         size,
+        // A single-instance runner that served its instance and left is the
+        // plan, not a failure: it is replaced at once, off the request path.
+        expectedExit: singleInstance ? (exit) => exit.code === 0 : undefined,
         start: () => {
           const runner = RunnerProcess.start({ args, label: `runner ${built.spec.name}`, stdout: 'null', stderr: 2 });
           this.runnerPids.set(runner.pid, built.spec.name);

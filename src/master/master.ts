@@ -32,8 +32,9 @@ export type RunnerAuthorizer = (socket: Socket, hello: { pid: number; function: 
 
 export interface MasterOptions {
   socketPath: string;
-  /** The project's functions and their max_instances. */
-  functions: Map<string, { maxInstances: number }>;
+  /** The project's functions: max_instances, and whether each instance needs
+   * a fresh process (isolation: process; its runners serve one instance). */
+  functions: Map<string, { maxInstances: number; isolation?: 'instance' | 'process' }>;
   authorize: RunnerAuthorizer;
   log?: (message: string) => void;
   startTimeoutMs?: number;
@@ -54,6 +55,8 @@ interface PendingStart { resolve: () => void; reject: (e: Error) => void; timer:
 class RunnerConnection {
   function?: string;
   pid?: number;
+  /** has been given an instance (a single-instance runner takes no other) */
+  used = false;
   readonly instances = new Set<bigint>();
   readonly decoder = new FrameDecoder();
   constructor(readonly socket: Socket) {}
@@ -125,8 +128,7 @@ export class Master extends EventEmitter {
     const limits = this.options.functions.get(fn);
     if (!limits) throw new SpawnError(ERRNO.ENOENT, `no function named "${fn}"`);
     if (this.liveInstances(fn) >= limits.maxInstances) throw new SpawnError(ERRNO.ENOMEM, `${fn} is at max_instances (${limits.maxInstances})`);
-    const runner = this.pickRunner(fn);
-    if (!runner) throw new SpawnError(ERRNO.EAGAIN, `no runner is ready for ${fn}`);
+    const runner = await this.readyRunner(fn, limits.isolation === 'process');
     const address = this.newAddress();
     const instance: Instance = { address, function: fn, parent, children: new Set(), runner, started: false };
     this.instances.set(address, instance);
@@ -279,9 +281,43 @@ export class Master extends EventEmitter {
     for (const address of [...runner.instances]) this.onExit(address, ExitReason.Killed, 0);
   }
 
-  private pickRunner(fn: string): RunnerConnection | undefined {
+  /** A runner for fn now, or the next to say HELLO (a replacement starting,
+   * or the next fresh process of a single-instance pool), within the start
+   * timeout. */
+  private async readyRunner(fn: string, fresh: boolean): Promise<RunnerConnection> {
+    const now = this.claimRunner(fn, fresh);
+    if (now) return now;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('runner', onRunner);
+        reject(new SpawnError(ERRNO.EAGAIN, `no runner for ${fn} became ready`));
+      }, this.options.startTimeoutMs ?? 5000);
+      const onRunner = () => {
+        const runner = this.claimRunner(fn, fresh);
+        if (!runner) return;
+        clearTimeout(timer);
+        this.off('runner', onRunner);
+        resolve(runner);
+      };
+      this.on('runner', onRunner);
+    });
+  }
+
+  /** Picks a runner and, for isolation: process, claims it at once, so two
+   * spawns waiting for the same fresh runner cannot both take it. */
+  private claimRunner(fn: string, fresh: boolean): RunnerConnection | undefined {
+    const runner = this.pickRunner(fn, fresh);
+    if (runner) runner.used = true;
+    return runner;
+  }
+
+  /** The runner with the fewest instances; for isolation: process, one never used. */
+  private pickRunner(fn: string, fresh: boolean): RunnerConnection | undefined {
     let best: RunnerConnection | undefined;
-    for (const runner of this.runners.get(fn) ?? []) if (!best || runner.instances.size < best.instances.size) best = runner;
+    for (const runner of this.runners.get(fn) ?? []) {
+      if (fresh && runner.used) continue;
+      if (!best || runner.instances.size < best.instances.size) best = runner;
+    }
     return best;
   }
 

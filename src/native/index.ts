@@ -57,7 +57,10 @@ interface NativeAddon {
     | { readonly handle: RunnerHandle; readonly pid: number; readonly stdio: [number | null, number | null, number | null] }
     | { readonly error: { readonly step: string; readonly errno: number } };
   signalRunner(handle: RunnerHandle, signal: number): number;
+  peerCredentials(fd: number): PeerCredentials | { readonly errno: number };
 }
+
+export interface PeerCredentials { readonly pid: number; readonly uid: number; readonly gid: number; }
 
 let addon: NativeAddon | undefined;
 
@@ -87,4 +90,10 @@ export function spawnRunnerProcess(options: NativeSpawnOptions, onExit: (report:
 /** Sends `signal` to the runner's process group: 0, or an errno (ESRCH once it is reaped). */
 export function signalRunnerProcess(runner: RunnerHandle, signal: number): number {
   return load().signalRunner(runner, signal);
+}
+
+/** SO_PEERCRED of a connected Unix socket fd, or null if it cannot be read. */
+export function peerCredentials(fd: number): PeerCredentials | null {
+  const result = load().peerCredentials(fd);
+  return 'errno' in result ? null : result;
 }

@@ -20,6 +20,9 @@ export interface RunnerPoolOptions {
   readonly log?: SupervisorLog;
   /** A runner that lived less than this died young (default 1000 ms). */
   readonly minUptimeMs?: number;
+  /** Exits that are part of the plan (a single-instance runner done with its
+   * instance): replaced at once, not logged, not counted as failures. */
+  readonly expectedExit?: (exit: RunnerExit) => boolean;
   /** The wait before the next start after `failures` young deaths or failed starts in a row. */
   readonly restartDelayMs?: (failures: number) => number;
 }
@@ -118,6 +121,10 @@ export class RunnerPool extends EventEmitter<{ started: [RunnerProcess]; exit: [
     if (instances.length > 0) this.options.onInstancesKilled?.(instances, exit, runner);
     this.emit('exit', runner, exit);
     if (this.stopping) return;
+    if (this.options.expectedExit?.(exit)) {
+      this.failures = 0;
+      return this.launch();
+    }
     this.failures = exit.uptimeMs < (this.options.minUptimeMs ?? 1000) ? this.failures + 1 : 0;
     this.log.error(`${runner.describe()} ${describeExit(exit)}; ${instances.length} instance(s) killed; starting a replacement`);
     this.relaunch();

@@ -100,3 +100,16 @@ test.serial('no leaked fds and no zombies after 1,000 requests', async (t) => {
   t.deepEqual(zombieChildren(), []);
   t.is(daemon.master.liveInstances(), 0);
 });
+
+test.serial('isolation: process serves each instance from a fresh runner process', async (t) => {
+  const hellos: number[] = [];
+  const onRunner = (r: { function: string; pid: number }) => { if (r.function === 'hello-wat') hellos.push(r.pid); };
+  daemon.master.on('runner', onRunner);
+  for (let i = 0; i < 5; i++) t.is(await status(url('web-wat')), 200);
+  // More at once than warm runners: spawns wait for the next fresh one.
+  t.deepEqual(await Promise.all(Array.from({ length: 5 }, () => status(url('web-wat')))), [200, 200, 200, 200, 200]);
+  await new Promise((resolve) => setTimeout(resolve, 500)); // replacements connect off the request path
+  daemon.master.off('runner', onRunner);
+  t.true(hellos.length >= 10, `only ${hellos.length} fresh runners for 10 requests`);
+  t.is(new Set(hellos).size, hellos.length);
+});
