@@ -4,9 +4,10 @@
  * Every command line starts with the script line it came from, and so does
  * its answer, so the two sides cannot drift apart unnoticed. Names travel as
  * `x` + hex bytes (wasm names may hold spaces, newlines or NUL); `-` stands
- * for "the current module" or "no name".
+ * for "the current module" or "no name". A PATH is the rest of the line, so it
+ * may hold spaces.
  *
- *   L module PATH NAME|-          instantiate; on success it becomes current
+ *   L module NAME|- PATH          instantiate; on success it becomes current
  *                                 (PATH `-`: the build failed; only forget the
  *                                 current module)
  *   L instantiate PATH            instantiate, never current (assert_unlinkable,
@@ -18,9 +19,9 @@
  *   L get NAME|- FIELD            read an exported global
  *
  * Answers: `L ok VALUE...`, `L trap KIND`, `L exit CODE`, `L timeout`,
- * `L limit`, `L unlinkable MESSAGE`, `L error MESSAGE`. Values, in both
- * directions, are TYPE:BITS with BITS the unsigned decimal of the bit pattern
- * (floats included, so NaN payloads survive), or funcref:null|func,
+ * `L limit`, `L killed`, `L unlinkable MESSAGE`, `L error MESSAGE`. Values,
+ * in both directions, are TYPE:BITS with BITS the unsigned decimal of the bit
+ * pattern (floats included, so NaN payloads survive), or funcref:null|func,
  * externref:null|N. Comparing them with the expectations is the test's job.
  *
  * Each action runs on a fiber (as in the runner), so a trap, stack exhaustion
@@ -37,7 +38,7 @@
 /* As the runner's instances (native/runner/guest.c). */
 #define STACK_BYTES (1024u * 1024u)
 #define MAX_VALUES 64
-#define MESSAGE_BYTES 1024
+#define MESSAGE_BYTES (MAX_VALUES * 32 + 64)
 
 static embly_fiber* g_fiber;
 static spec_instance* g_current;
@@ -88,6 +89,7 @@ static int answer_stop(embly_stop stop) {
     case EMBLY_STOP_EXIT: answer("exit", "%" PRId32, stop.code); return 1;
     case EMBLY_STOP_TIMEOUT: answer("timeout", NULL); return 1;
     case EMBLY_STOP_LIMIT: answer("limit", NULL); return 1;
+    case EMBLY_STOP_KILLED: answer("killed", NULL); return 1;
   }
   answer("error", "unknown stop kind %d", (int)stop.kind);
   return 1;
@@ -292,11 +294,11 @@ static void answer_values(const char* codes, const embly_value* values) {
 
 /* `module` and `instantiate`: load, link, instantiate. */
 static void command_instantiate(char** cursor, int becomes_current) {
-  char* path = next_token(cursor);
   char* name_token = becomes_current ? next_token(cursor) : NULL;
+  char* path = *cursor; /* the rest of the line */
   spec_name name = {NULL, 0};
   int named = name_token && strcmp(name_token, "-") != 0;
-  if (!path || (becomes_current && !name_token) ||
+  if (!path || !*path || (becomes_current && !name_token) ||
       (named && !decode_name(name_token, &name))) {
     answer("error", "malformed command");
     return;
