@@ -122,3 +122,18 @@ test('a runner that dies takes only its instances with it, reported as killed', 
   t.is((await exited).reason, ExitReason.Killed);
   t.is(h.master.liveInstances(), 0);
 });
+
+test('spawning a name the project does not have answers ENOENT through the master', async (t) => {
+  const prober = await watFunction('prober', `(module
+    (import "embly" "spawn" (func $spawn (param i32 i32 i32) (result i32)))
+    (import "embly" "write" (func $write (param i32 i32 i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (data (i32.const 64) "no-such-function")
+    (func (export "_start")
+      (i32.store (i32.const 0) (call $spawn (i32.const 64) (i32.const 16) (i32.const 8)))
+      (drop (call $write (i32.const 1) (i32.const 0) (i32.const 4) (i32.const 12)))))`);
+  const h = await startHarness([prober]);
+  t.teardown(() => h.stop());
+  const c = await converse(h.master, 'prober', '');
+  t.is(c.data.readInt32LE(0), 44);
+});

@@ -1,0 +1,85 @@
+// The master routes bytes only between an instance and its parent or
+// children, whatever a runner claims: a fake runner speaks the protocol here.
+import test from 'ava';
+import { mkdtempSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeFrame, FrameDecoder, FrameKind, type Frame } from '../../src/master/frames.js';
+import { Master } from '../../src/master/master.js';
+
+interface FakeRunner { socket: Socket; frames: Frame[]; closed: Promise<void>; send(frame: Frame): void; }
+
+async function fakeRunner(socketPath: string, master: Master): Promise<FakeRunner> {
+  const socket = connect(socketPath);
+  const frames: Frame[] = [];
+  const decoder = new FrameDecoder();
+  socket.on('data', (chunk: Buffer) => {
+    for (const frame of decoder.push(chunk)) {
+      frames.push(frame);
+      // Start every instance we are asked for.
+      if (frame.kind === FrameKind.Spawn) socket.write(encodeFrame({ kind: FrameKind.Started, address: frame.address }));
+    }
+  });
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  const hello = new Promise((resolve) => master.once('runner', resolve));
+  socket.write(encodeFrame({ kind: FrameKind.Hello, version: 1, pid: process.pid, function: 'fn' }));
+  await hello;
+  return { socket, frames, closed, send: (frame) => socket.write(encodeFrame(frame)) };
+}
+
+async function setup() {
+  const socketPath = join(mkdtempSync(join(tmpdir(), 'embly-routing-')), 'embly.sock');
+  const logs: string[] = [];
+  const master = new Master({ socketPath, functions: new Map([['fn', { maxInstances: 10 }]]), authorize: () => true, log: (m) => logs.push(m), startTimeoutMs: 300 });
+  await master.listen();
+  const runner = await fakeRunner(socketPath, master);
+  const received = new Map<bigint, string[]>();
+  const endpoint = () => {
+    const got: string[] = [];
+    const address = master.openEndpoint({ data: (b) => got.push(Buffer.from(b).toString()), close: () => {}, exit: () => {} });
+    received.set(address, got);
+    return address;
+  };
+  return { master, runner, logs, received, endpoint };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
+
+test('an instance reaches its parent, not another instance or another gateway connection', async (t) => {
+  const { master, runner, logs, received, endpoint } = await setup();
+  t.teardown(() => master.close());
+  const [e1, e2] = [endpoint(), endpoint()];
+  const i1 = await master.spawn('fn', e1);
+  const i2 = await master.spawn('fn', e2);
+  runner.send({ kind: FrameKind.Data, from: i1, to: e1, bytes: Buffer.from('to my parent') });
+  runner.send({ kind: FrameKind.Data, from: i1, to: e2, bytes: Buffer.from('to a stranger') });
+  runner.send({ kind: FrameKind.Data, from: i1, to: i2, bytes: Buffer.from('to a sibling') });
+  runner.send({ kind: FrameKind.Data, from: i1, to: 0x1234n, bytes: Buffer.from('to a guess') });
+  await settle();
+  t.deepEqual(received.get(e1), ['to my parent']);
+  t.deepEqual(received.get(e2), []);
+  t.false(runner.frames.some((f) => f.kind === FrameKind.Data), 'nothing was routed back to the sibling');
+  t.is(logs.filter((l) => /not its parent or child/.test(l)).length, 3);
+});
+
+test('a runner speaking for an instance it does not host is dropped', async (t) => {
+  const { master, runner, logs, endpoint } = await setup();
+  t.teardown(() => master.close());
+  const e1 = endpoint();
+  await master.spawn('fn', e1);
+  runner.send({ kind: FrameKind.Data, from: 0xbadn, to: e1, bytes: Buffer.from('forged') });
+  await runner.closed;
+  t.regex(logs.join('\n'), /dropping runner .*which this runner does not host/);
+});
+
+test('a malformed frame drops only that connection', async (t) => {
+  const { master, runner, logs, endpoint } = await setup();
+  t.teardown(() => master.close());
+  runner.socket.write(Buffer.from([5, 0, 0, 0, 99, 0, 0, 0, 0]));
+  await runner.closed;
+  t.regex(logs.join('\n'), /unknown frame kind 99/);
+  const e = endpoint();
+  const error = await t.throwsAsync(master.spawn('fn', e)); // no runner left: it waits, then gives up
+  t.regex(error!.message, /no runner for fn became ready/);
+});
