@@ -3,7 +3,7 @@
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
-import { get } from 'node:http';
+import { get, request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,4 +112,30 @@ test.serial('isolation: process serves each instance from a fresh runner process
   daemon.master.off('runner', onRunner);
   t.true(hellos.length >= 10, `only ${hellos.length} fresh runners for 10 requests`);
   t.is(new Set(hellos).size, hellos.length);
+});
+
+function runnerPids(fn: string): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return args[1] === 'serve' && args[args.indexOf('--fn') + 1] === fn && readFileSync(`/proc/${pid}/status`, 'utf8').includes(`PPid:\t${process.pid}\n`) ? [Number(pid)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+test.serial('a runner killed mid-request gives that request a 502; the pool replaces it and the next succeeds', async (t) => {
+  const pending = new Promise<number>((resolve, reject) => {
+    // The body never ends, so hello-c is still reading when its runner dies.
+    const req = request(url('web-c'), { method: 'POST', headers: { 'Transfer-Encoding': 'chunked' }, agent: false }, (res) => { res.resume(); resolve(res.statusCode!); });
+    req.on('error', reject);
+    req.write('partial');
+  });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const victims = runnerPids('hello-c');
+  t.true(victims.length > 0);
+  for (const pid of victims) process.kill(pid, 'SIGKILL');
+  t.is(await pending, 502);
+  t.is(await status(url('web-c')), 200);
 });
