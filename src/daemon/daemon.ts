@@ -57,8 +57,12 @@ export class Daemon {
     this.runnerPids = pids;
     this.master.on('log', (l: { function: string; address: bigint; fd: number; line: string }) =>
       this.functionLogs.log(l.function, `[${l.function} ${l.address.toString(16).padStart(16, '0')}${l.fd === 2 ? ' stderr' : ''}] ${l.line}`));
+    // Every instance end is logged once; ok ends have a budget of their own
+    // so that a busy function's successes never crowd out its failures.
     this.master.on('exit', (e: InstanceExit) => {
-      if (e.reason !== ExitReason.Ok) this.functionLogs.log(e.function, `[${e.function} ${e.address.toString(16).padStart(16, '0')}] ended: ${REASONS[e.reason]}${e.reason === ExitReason.Error ? ` (code ${e.code})` : ''}`);
+      const detail = e.reason === ExitReason.Error ? ` (code ${e.code})` : '';
+      const key = e.reason === ExitReason.Ok ? `${e.function}:ok` : e.function;
+      this.functionLogs.log(key, `[${e.function} ${e.address.toString(16).padStart(16, '0')}] ended: ${REASONS[e.reason]}${detail}`);
     });
   }
 
