@@ -34,60 +34,36 @@ static void* grow_elements(void* data, uint32_t size, uint32_t max,
   return grown;
 }
 
-void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t* table,
-                                    uint32_t elements, uint32_t max_elements) {
-  table->data = allocate_elements(elements, sizeof(wasm_rt_funcref_t));
-  table->size = elements;
-  table->max_size = max_elements;
-}
+/* Both table kinds share one shape: define their three functions once. */
+#define DEFINE_TABLE(kind, element)                                              \
+  void wasm_rt_allocate_##kind##_table(wasm_rt_##kind##_table_t* table,          \
+                                       uint32_t elements, uint32_t max_elements) { \
+    table->data = allocate_elements(elements, sizeof(element));                  \
+    table->size = elements;                                                      \
+    table->max_size = max_elements;                                              \
+  }                                                                              \
+                                                                                 \
+  void wasm_rt_free_##kind##_table(wasm_rt_##kind##_table_t* table) {            \
+    free(table->data);                                                           \
+    table->data = NULL;                                                          \
+    table->size = 0;                                                             \
+  }                                                                              \
+                                                                                 \
+  uint32_t wasm_rt_grow_##kind##_table(wasm_rt_##kind##_table_t* table,          \
+                                       uint32_t delta, element init) {           \
+    uint32_t old_size = table->size;                                             \
+    if (delta == 0)                                                              \
+      return old_size;                                                           \
+    element* grown = grow_elements(table->data, old_size, table->max_size,       \
+                                   delta, sizeof *grown);                        \
+    if (!grown)                                                                  \
+      return UINT32_MAX;                                                         \
+    for (uint32_t i = old_size; i < old_size + delta; i++)                       \
+      grown[i] = init;                                                           \
+    table->data = grown;                                                         \
+    table->size = old_size + delta;                                              \
+    return old_size;                                                             \
+  }
 
-void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t* table) {
-  free(table->data);
-  table->data = NULL;
-  table->size = 0;
-}
-
-uint32_t wasm_rt_grow_funcref_table(wasm_rt_funcref_table_t* table,
-                                    uint32_t delta, wasm_rt_funcref_t init) {
-  uint32_t old_size = table->size;
-  if (delta == 0)
-    return old_size;
-  wasm_rt_funcref_t* grown = grow_elements(table->data, old_size, table->max_size,
-                                           delta, sizeof *grown);
-  if (!grown)
-    return UINT32_MAX;
-  for (uint32_t i = old_size; i < old_size + delta; i++)
-    grown[i] = init;
-  table->data = grown;
-  table->size = old_size + delta;
-  return old_size;
-}
-
-void wasm_rt_allocate_externref_table(wasm_rt_externref_table_t* table,
-                                      uint32_t elements, uint32_t max_elements) {
-  table->data = allocate_elements(elements, sizeof(wasm_rt_externref_t));
-  table->size = elements;
-  table->max_size = max_elements;
-}
-
-void wasm_rt_free_externref_table(wasm_rt_externref_table_t* table) {
-  free(table->data);
-  table->data = NULL;
-  table->size = 0;
-}
-
-uint32_t wasm_rt_grow_externref_table(wasm_rt_externref_table_t* table,
-                                      uint32_t delta, wasm_rt_externref_t init) {
-  uint32_t old_size = table->size;
-  if (delta == 0)
-    return old_size;
-  wasm_rt_externref_t* grown = grow_elements(table->data, old_size,
-                                             table->max_size, delta, sizeof *grown);
-  if (!grown)
-    return UINT32_MAX;
-  for (uint32_t i = old_size; i < old_size + delta; i++)
-    grown[i] = init;
-  table->data = grown;
-  table->size = old_size + delta;
-  return old_size;
-}
+DEFINE_TABLE(funcref, wasm_rt_funcref_t)
+DEFINE_TABLE(externref, wasm_rt_externref_t)

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileAot, sha256, type Sidecar } from './aot.js';
 import { checkImports } from './imports.js';
+import { withLock } from './lock.js';
 import { compileToWasm, sourceInputs } from './toolchains/index.js';
 import { readWasmInfo } from './wasm-info.js';
 import type { FunctionSpec, Project } from '../project/index.js';
@@ -98,6 +99,11 @@ export interface BuildOptions { progress?: ProgressListener; jobs?: number; only
 /** Builds every function (or `only` those); rejects with the first failure
  * after all have finished, so every error is reported once. */
 export async function buildProject(project: Project, options: BuildOptions = {}): Promise<BuiltFunction[]> {
+  await mkdir(buildDir(project), { recursive: true });
+  return withLock(join(buildDir(project), 'build.lock'), () => buildAll(project, options));
+}
+
+async function buildAll(project: Project, options: BuildOptions): Promise<BuiltFunction[]> {
   const progress = options.progress ?? (() => {});
   const specs = project.functions.filter((f) => !options.only || options.only.includes(f.name));
   const jobs = Math.max(1, options.jobs ?? availableParallelism());

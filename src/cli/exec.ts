@@ -6,21 +6,10 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { loadProject } from '../project/index.js';
-import { buildProject, type BuiltFunction } from '../build/project-build.js';
+import { buildProject } from '../build/project-build.js';
+import { execArguments, runnerFunction } from '../supervisor/index.js';
 import { progressReporter } from '../build/progress.js';
 import { runnerBinary } from '../paths.js';
-
-export function runnerArguments(root: string, functions: BuiltFunction[]): string[] {
-  const args = ['exec', root];
-  for (const { spec, objectPath, sidecar } of functions) {
-    args.push('--fn', spec.name, objectPath, sidecar.wasmSha256,
-      '--memory-pages', String(spec.limits.memoryPages),
-      '--timeout-ms', String(spec.limits.timeoutMs),
-      '--max-instances', String(spec.limits.maxInstances));
-    for (const [key, value] of Object.entries(spec.env)) args.push('--env', `${key}=${value}`);
-  }
-  return args;
-}
 
 export async function execCommand(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { project: { type: 'string', short: 'p' } } });
@@ -35,7 +24,7 @@ export async function execCommand(args: string[]): Promise<number> {
     return 64;
   }
   const built = await buildProject(project, { progress: process.stderr.isTTY ? progressReporter(process.stderr, project.functions.map((f) => f.name)) : undefined });
-  const child = spawn(runnerBinary, runnerArguments(name, built), { stdio: 'inherit' });
+  const child = spawn(runnerBinary, execArguments(name, built.map(runnerFunction)), { stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));

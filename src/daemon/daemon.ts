@@ -10,9 +10,8 @@ import { socketPeer } from '../master/peer.js';
 import { HttpGateway } from '../gateways/http.js';
 import { TcpGateway } from '../gateways/tcp.js';
 import type { Project } from '../project/index.js';
-import { isSupervisedRunner, RunnerPool, RunnerProcess } from '../supervisor/index.js';
+import { isSupervisedRunner, RunnerPool, RunnerProcess, runnerFunction, serveArguments } from '../supervisor/index.js';
 import { LogLimiter } from './log-limiter.js';
-import { serveArguments } from './runner-command.js';
 
 export const DEFAULT_SOCKET = '/tmp/embly.sock';
 
@@ -85,8 +84,8 @@ export class Daemon {
       check();
     });
     for (const built of this.options.built) {
-      const args = serveArguments(this.master.socketPath, built);
       const singleInstance = built.spec.isolation === 'process';
+      const args = serveArguments(this.master.socketPath, [runnerFunction(built)], { singleInstance });
       const pool = new RunnerPool({
         name: built.spec.name,
         size,

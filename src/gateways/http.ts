@@ -7,8 +7,8 @@
 // function's timeout a 504, max_instances a 503 with Retry-After.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ExitReason } from '../master/frames.js';
+import { listenOn } from './listen.js';
 import { ERRNO, SpawnError, type Master } from '../master/master.js';
 import { BadResponseError, endToEndHeaders, ResponseParser } from './http-response.js';
 
@@ -159,12 +159,8 @@ export class HttpGateway {
     const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES, keepAlive: true }, (req, res) => {
       void new Exchange(this.options, req, res).start();
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.host ?? '0.0.0.0', () => resolve());
-    });
     this.server = server;
-    return (server.address() as AddressInfo).port;
+    return listenOn(server, this.options.port, this.options.host);
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,9 @@
 // The TCP gateway: one instance per connection, bytes both ways until either
 // side closes; the function's close or exit closes the connection.
 
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { ExitReason } from '../master/frames.js';
+import { listenOn } from './listen.js';
 import type { Master } from '../master/master.js';
 
 export interface TcpGatewayOptions {
@@ -48,12 +49,8 @@ export class TcpGateway {
 
   async listen(): Promise<number> {
     const server = createServer({ allowHalfOpen: true }, (socket) => void serveConnection(this.options, socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.host ?? '0.0.0.0', () => resolve());
-    });
     this.server = server;
-    return (server.address() as AddressInfo).port;
+    return listenOn(server, this.options.port, this.options.host);
   }
 
   async close(): Promise<void> {

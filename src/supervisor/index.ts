@@ -5,5 +5,5 @@ export { describeExit, type RunnerExit } from './exit.js';
 export { stderrLog, type SupervisorLog } from './log.js';
 export { DEFAULT_MAX_OPEN_FILES, type RunnerProcessOptions, type StdioOption } from './options.js';
 export { defaultRestartDelay, RunnerPool, type RunnerPoolOptions } from './pool.js';
-export { execArguments, type RunnerFunction } from './runner-args.js';
+export { execArguments, runnerFunction, serveArguments, type RunnerFunction } from './runner-args.js';
 export { isSupervisedRunner, RunnerProcess, startRunner } from './runner-process.js';

@@ -32,3 +32,25 @@ function functionArguments(functions: readonly RunnerFunction[]): string[] {
 export function execArguments(root: string, functions: readonly RunnerFunction[], options: { sandbox?: boolean } = {}): string[] {
   return ['exec', root, ...(options.sandbox === false ? [] : ['--sandbox']), ...functionArguments(functions)];
 }
+
+/**
+ * `serve SOCKET --sandbox [--single-instance] --fn ...`: instances started by
+ * the master at `socketPath`. single-instance runners (isolation: process)
+ * exit after their one instance.
+ */
+export function serveArguments(socketPath: string, functions: readonly RunnerFunction[], options: { singleInstance?: boolean } = {}): string[] {
+  return ['serve', socketPath, '--sandbox', ...(options.singleInstance ? ['--single-instance'] : []), ...functionArguments(functions)];
+}
+
+/** A built function as the runner sees it: object, hash and limits. */
+export function runnerFunction(built: {
+  spec: { name: string; limits: { memoryPages: number; timeoutMs: number; maxInstances: number }; env: Record<string, string> };
+  objectPath: string;
+  sidecar: { wasmSha256: string };
+}): RunnerFunction {
+  const { spec, objectPath, sidecar } = built;
+  return {
+    name: spec.name, objectPath, sha256: sidecar.wasmSha256, env: spec.env,
+    memoryPages: spec.limits.memoryPages, timeoutMs: spec.limits.timeoutMs, maxInstances: spec.limits.maxInstances,
+  };
+}

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import wabtInit from 'wabt';
 import { compileAot } from '../../src/build/aot.js';
 import { packageRoot, runnerBinary } from '../../src/paths.js';
+import { execArguments } from '../../src/supervisor/index.js';
 
 export const testCache = join(packageRoot, 'test', '.cache');
 
@@ -40,14 +41,7 @@ export interface RunResult { code: number | null; signal: string | null; stdout:
 
 /** Runs the runner in exec mode; stdin `null` keeps it open (never EOF). */
 export function runExec(root: string, functions: TestFunction[], stdin: string | Buffer | null = ''): Promise<RunResult> {
-  const args = ['exec', root];
-  for (const f of functions) {
-    args.push('--fn', f.name, f.objectPath, f.sha256);
-    if (f.memoryPages !== undefined) args.push('--memory-pages', String(f.memoryPages));
-    if (f.timeoutMs !== undefined) args.push('--timeout-ms', String(f.timeoutMs));
-    if (f.maxInstances !== undefined) args.push('--max-instances', String(f.maxInstances));
-    for (const [k, v] of Object.entries(f.env ?? {})) args.push('--env', `${k}=${v}`);
-  }
+  const args = execArguments(root, functions, { sandbox: false });
   return runProcess(runnerBinary, args, stdin);
 }
 
