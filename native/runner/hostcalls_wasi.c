@@ -74,22 +74,23 @@ static bool posix_clock(uint32_t id, clockid_t* out) {
   return true;
 }
 
-static void wasi_clock_time_get(guest* g, const embly_value* args, embly_value* results) {
+/* clock_gettime and clock_getres share a shape: read one, store nanoseconds. */
+static void answer_clock(guest* g, uint32_t id, int (*read)(clockid_t, struct timespec*),
+                         uint32_t out, embly_value* results) {
   clockid_t clock;
   struct timespec ts;
-  if (!posix_clock(args[0].i32, &clock) || clock_gettime(clock, &ts) != 0)
+  if (!posix_clock(id, &clock) || read(clock, &ts) != 0)
     return answer(results, EMBLY_EINVAL);
   uint64_t ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-  answer(results, guest_store_u64(g, args[2].i32, ns) ? EMBLY_OK : EMBLY_EFAULT);
+  answer(results, guest_store_u64(g, out, ns) ? EMBLY_OK : EMBLY_EFAULT);
+}
+
+static void wasi_clock_time_get(guest* g, const embly_value* args, embly_value* results) {
+  answer_clock(g, args[0].i32, clock_gettime, args[2].i32, results);
 }
 
 static void wasi_clock_res_get(guest* g, const embly_value* args, embly_value* results) {
-  clockid_t clock;
-  struct timespec ts;
-  if (!posix_clock(args[0].i32, &clock) || clock_getres(clock, &ts) != 0)
-    return answer(results, EMBLY_EINVAL);
-  uint64_t ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-  answer(results, guest_store_u64(g, args[1].i32, ns) ? EMBLY_OK : EMBLY_EFAULT);
+  answer_clock(g, args[0].i32, clock_getres, args[1].i32, results);
 }
 
 /* args and environ share a layout: a count, then NUL-terminated strings. */
