@@ -108,7 +108,8 @@ test.serial('isolation: process serves each instance from a fresh runner process
   for (let i = 0; i < 5; i++) t.is(await status(url('web-wat')), 200);
   // More at once than warm runners: spawns wait for the next fresh one.
   t.deepEqual(await Promise.all(Array.from({ length: 5 }, () => status(url('web-wat')))), [200, 200, 200, 200, 200]);
-  await new Promise((resolve) => setTimeout(resolve, 500)); // replacements connect off the request path
+  // Replacements connect off the request path: give them time on a busy machine.
+  for (let waited = 0; hellos.length < 10 && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
   daemon.master.off('runner', onRunner);
   t.true(hellos.length >= 10, `only ${hellos.length} fresh runners for 10 requests`);
   t.is(new Set(hellos).size, hellos.length);
@@ -132,7 +133,7 @@ test.serial('a runner killed mid-request gives that request a 502; the pool repl
     req.on('error', reject);
     req.write('partial');
   });
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  while (daemon.master.liveInstances('hello-c') === 0) await new Promise((resolve) => setTimeout(resolve, 10));
   const victims = runnerPids('hello-c');
   t.true(victims.length > 0);
   for (const pid of victims) process.kill(pid, 'SIGKILL');

@@ -117,9 +117,9 @@ test('no answer within the function timeout is a 504', async (t) => {
 });
 
 test('at max_instances the gateway answers 503 with Retry-After', async (t) => {
-  const { port } = await serve(t, await watFunction('spin', SPIN, { maxInstances: 1, timeoutMs: 2000 }), 2000);
+  const { h, port } = await serve(t, await watFunction('spin', SPIN, { maxInstances: 1, timeoutMs: 2000 }), 2000);
   const first = fetch(`http://127.0.0.1:${port}/`);
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  while (h.master.liveInstances('spin') === 0) await new Promise((resolve) => setTimeout(resolve, 10));
   const second = await fetch(`http://127.0.0.1:${port}/`);
   t.is(second.status, 503);
   t.is(second.headers.get('retry-after'), '1');
