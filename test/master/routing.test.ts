@@ -56,7 +56,8 @@ test('an instance reaches its parent, not another instance or another gateway co
   runner.send({ kind: FrameKind.Data, from: i1, to: e2, bytes: Buffer.from('to a stranger') });
   runner.send({ kind: FrameKind.Data, from: i1, to: i2, bytes: Buffer.from('to a sibling') });
   runner.send({ kind: FrameKind.Data, from: i1, to: 0x1234n, bytes: Buffer.from('to a guess') });
-  await settle();
+  while (received.get(e1)!.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  await settle(); // frames are handled in order: the others had their chance before it
   t.deepEqual(received.get(e1), ['to my parent']);
   t.deepEqual(received.get(e2), []);
   t.false(runner.frames.some((f) => f.kind === FrameKind.Data), 'nothing was routed back to the sibling');
