@@ -61,7 +61,7 @@ export class Daemon {
     this.master.on('exit', (e: InstanceExit) => {
       const detail = e.reason === ExitReason.Error ? ` (code ${e.code})` : '';
       const key = e.reason === ExitReason.Ok ? `${e.function}:ok` : e.function;
-      this.functionLogs.log(key, `[${e.function} ${e.address.toString(16).padStart(16, '0')}] ended: ${REASONS[e.reason]}${detail}`);
+      this.functionLogs.log(key, () => `[${e.function} ${e.address.toString(16).padStart(16, '0')}] ended: ${REASONS[e.reason]}${detail}`);
     });
   }
 

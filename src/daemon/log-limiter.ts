@@ -13,7 +13,7 @@ export class LogLimiter {
 
   constructor(private readonly write: (line: string) => void, private readonly limit: RateLimit = DEFAULT_LOG_LIMIT, private readonly now: () => number = () => performance.now()) {}
 
-  log(key: string, line: string): void {
+  log(key: string, line: string | (() => string)): void {
     const bucket = this.refill(key);
     if (bucket.tokens < 1) {
       bucket.dropped++;
@@ -24,7 +24,7 @@ export class LogLimiter {
       bucket.dropped = 0;
     }
     bucket.tokens--;
-    this.write(line);
+    this.write(typeof line === 'string' ? line : line());
   }
 
   private refill(key: string): Bucket {

@@ -42,6 +42,7 @@ class Exchange {
   private finished = false;
   private readonly started = process.hrtime.bigint();
   private readonly parser: ResponseParser;
+  private held?: Buffer;
 
   constructor(private readonly gw: HttpGatewayOptions, private readonly req: IncomingMessage, private readonly res: ServerResponse) {
     this.parser = new ResponseParser({
@@ -50,11 +51,16 @@ class Exchange {
         if (head.reason) res.writeHead(head.status, head.reason, flat);
         else res.writeHead(head.status, flat);
       },
-      body: (bytes) => res.write(bytes),
+      // The first chunk is held until push() returns, so a response that
+      // arrived whole leaves in one res.end(body).
+      body: (bytes) => {
+        if (this.held) res.write(this.held);
+        this.held = bytes;
+      },
       end: () => this.complete(),
     });
     this.endpoint = gw.master.openEndpoint({
-      data: (bytes) => this.onData(Buffer.from(bytes)),
+      data: (bytes) => this.onData(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
       close: () => this.onFunctionDone(ExitReason.Ok),
       exit: (reason) => this.onFunctionDone(reason),
     });
@@ -63,7 +69,10 @@ class Exchange {
 
   async start(): Promise<void> {
     try {
-      this.address = await this.gw.master.spawn(this.gw.function, this.endpoint);
+      this.address = await this.gw.master.spawn(this.gw.function, this.endpoint, (address) => {
+        this.address = address;
+        this.streamRequest(address);
+      });
     } catch (e) {
       const full = e instanceof SpawnError && e.errno === ERRNO.ENOMEM;
       this.fail(full ? 503 : 502, (e as Error).message, full ? { 'Retry-After': '1' } : {});
@@ -71,7 +80,6 @@ class Exchange {
     }
     if (this.finished) return this.gw.master.kill(this.address, ExitReason.Killed);
     this.timer = setTimeout(() => this.onTimeout(), this.gw.timeoutMs);
-    this.streamRequest(this.address);
   }
 
   private streamRequest(to: bigint): void {
@@ -92,6 +100,10 @@ class Exchange {
   private onData(bytes: Buffer): void {
     try {
       this.parser.push(bytes);
+      if (this.held && !this.finished) {
+        this.res.write(this.held);
+        this.held = undefined;
+      }
     } catch (e) {
       if (!(e instanceof BadResponseError)) throw e;
       this.fail(502, `${this.gw.function} answered an invalid HTTP response: ${e.message}`);
@@ -133,7 +145,10 @@ class Exchange {
 
   private complete(): void {
     if (this.finished) return;
-    this.res.end();
+    const held = this.held;
+    this.held = undefined;
+    if (held) this.res.end(held);
+    else this.res.end();
     this.report(this.res.statusCode);
   }
 

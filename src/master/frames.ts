@@ -100,7 +100,7 @@ function decodeBody(kind: number, body: Buffer): Frame {
   }
   if (layout.rest) {
     const rest = body.subarray(at);
-    frame[layout.rest[0]] = layout.rest[1] === 'text' ? rest.toString('utf8') : Uint8Array.from(rest);
+    frame[layout.rest[0]] = layout.rest[1] === 'text' ? rest.toString('utf8') : rest;
   }
   return frame as unknown as Frame;
 }

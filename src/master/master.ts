@@ -60,8 +60,16 @@ class RunnerConnection {
   readonly instances = new Set<bigint>();
   readonly decoder = new FrameDecoder();
   constructor(readonly socket: Socket) {}
+  private queued: Buffer[] = [];
   send(frame: Frame): void {
-    this.socket.write(encodeFrame(frame));
+    // One write per runner per turn of the event loop: frames produced while
+    // handling a batch of I/O leave together, and wake the runner once.
+    if (this.queued.push(encodeFrame(frame)) === 1) setImmediate(() => this.flush());
+  }
+  private flush(): void {
+    const queued = this.queued;
+    this.queued = [];
+    if (!this.socket.destroyed) this.socket.write(queued.length === 1 ? queued[0]! : Buffer.concat(queued));
   }
 }
 
@@ -103,7 +111,10 @@ export class Master extends EventEmitter {
     return this.runners.get(fn)?.size ?? 0;
   }
 
+  private readonly liveCount = new Map<string, number>();
+
   liveInstances(fn?: string): number {
+    if (fn) return this.liveCount.get(fn) ?? 0;
     let n = 0;
     for (const i of this.instances.values()) if (i.runner && (!fn || i.function === fn)) n++;
     return n;
@@ -120,11 +131,15 @@ export class Master extends EventEmitter {
     const endpoint = this.instances.get(address);
     if (!endpoint?.handler) return;
     this.instances.delete(address);
-    for (const child of endpoint.children) this.tellPeerExit(address, child, ExitReason.Killed, 0);
+    if (endpoint.children.size === 0) return;
+    // After the frames already read: a child whose EXIT is among them needs no PEER_EXIT.
+    setImmediate(() => {
+      for (const child of endpoint.children) if (this.instances.has(child)) this.tellPeerExit(address, child, ExitReason.Killed, 0);
+    });
   }
 
   /** Starts an instance of fn whose parent is `parent`; resolves with its address. */
-  async spawn(fn: string, parent: bigint): Promise<bigint> {
+  async spawn(fn: string, parent: bigint, onAddress?: (address: bigint) => void): Promise<bigint> {
     const limits = this.options.functions.get(fn);
     if (!limits) throw new SpawnError(ERRNO.ENOENT, `no function named "${fn}"`);
     if (this.liveInstances(fn) >= limits.maxInstances) throw new SpawnError(ERRNO.ENOMEM, `${fn} is at max_instances (${limits.maxInstances})`);
@@ -132,6 +147,7 @@ export class Master extends EventEmitter {
     const address = this.newAddress();
     const instance: Instance = { address, function: fn, parent, children: new Set(), runner, started: false };
     this.instances.set(address, instance);
+    this.liveCount.set(fn, (this.liveCount.get(fn) ?? 0) + 1);
     runner.instances.add(address);
     this.instances.get(parent)?.children.add(address);
     const started = new Promise<void>((resolve, reject) => {
@@ -139,6 +155,8 @@ export class Master extends EventEmitter {
       this.pendingStarts.set(address, { resolve, reject, timer });
     });
     runner.send({ kind: FrameKind.Spawn, address, parent, function: fn });
+    // The runner handles frames in order: bytes sent now reach the instance.
+    onAddress?.(address);
     await started;
     return address;
   }
@@ -267,6 +285,7 @@ export class Master extends EventEmitter {
     const instance = this.instances.get(address);
     if (!instance) return;
     this.instances.delete(address);
+    if (instance.runner) this.liveCount.set(instance.function, this.liveCount.get(instance.function)! - 1);
     instance.runner?.instances.delete(address);
     this.instances.get(instance.parent)?.children.delete(address);
     this.failStart(address, reason === ExitReason.Error ? 'failed to start' : `ended (${ExitReason[reason]}) before starting`);
@@ -321,9 +340,16 @@ export class Master extends EventEmitter {
     return best;
   }
 
+  private addressPool = Buffer.alloc(0);
+  private addressAt = 0;
   private newAddress(): bigint {
     for (;;) {
-      const address = randomBytes(8).readBigUInt64LE(0);
+      if (this.addressAt + 8 > this.addressPool.length) {
+        this.addressPool = randomBytes(4096);
+        this.addressAt = 0;
+      }
+      const address = this.addressPool.readBigUInt64LE(this.addressAt);
+      this.addressAt += 8;
       if (address !== 0n && !this.instances.has(address)) return address;
     }
   }

@@ -1,0 +1,232 @@
+// A server process for the HTTP benchmark (bench/http.ts forks it with an IPC
+// channel; it is not meant to be run by hand):
+//
+//   node dist/bench/http-server.js plain
+//       a plain Node `http` hello server answering the same bytes as the
+//       benchmark's function (bench/functions/stamp.wat), on 127.0.0.1:0
+//
+//   node dist/bench/http-server.js embly [--runners N]
+//       Embly's daemon (src/daemon/daemon.ts, as `embly run` starts it) serving
+//       bench/functions/, every gateway on 127.0.0.1:0, its master on a socket
+//       in a temporary directory
+//
+// It says {type: 'ready', ports, pid} once listening. In embly mode the driver
+// can switch on a probe ({type: 'probe', on}) that times every spawn inside the
+// daemon without changing it: it subscribes to Node's http.server.request.start
+// diagnostics channel, wraps the Master instance's `openEndpoint`, `spawn` and
+// `send` (the calls an HTTP gateway request makes, in that order), and reads
+// the instants the function wrote into its response (X-Start-Ns, X-Read-Ns,
+// CLOCK_MONOTONIC like process.hrtime). Off, it leaves the master untouched.
+// {type: 'collect'} answers
+// {type: 'samples', samples} and forgets them. {type: 'runners'} answers the
+// pids of the live runner processes (for perf). {type: 'stop'} stops and exits.
+
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildProject } from '../src/build/project-build.js';
+import { Daemon } from '../src/daemon/daemon.js';
+import type { EndpointHandler, Master } from '../src/master/master.js';
+import { MAX_REQUEST_HEAD_BYTES } from '../src/gateways/http.js';
+import { loadProject } from '../src/project/index.js';
+import { BENCH_PROJECT, SEQUENCE_HEADER, type DriverMessage, type ServerMessage, type SpawnSample } from './http-common.js';
+
+const send = (message: ServerMessage) => process.send!(message);
+const now = () => Number(process.hrtime.bigint());
+
+// ------------------------------------------------------------------ plain
+
+/** The function's response, byte for byte, with this process's own instants. */
+const BODY = 'Hello from Embly bench!\n';
+const digits = (ns: bigint) => ns.toString().padStart(20, '0');
+
+function plainHello(_req: IncomingMessage, res: ServerResponse): void {
+  const started = digits(process.hrtime.bigint());
+  res.writeHead(200, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': BODY.length,
+    'X-Start-Ns': started,
+    'X-Read-Ns': started,
+  });
+  res.end(BODY);
+}
+
+async function servePlain(): Promise<() => Promise<void>> {
+  // The gateway's options, so that both parse requests alike.
+  const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES, keepAlive: true }, plainHello);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  send({ type: 'ready', pid: process.pid, ports: { plain: (server.address() as AddressInfo).port } });
+  return async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+}
+
+// ------------------------------------------------------------------ embly
+
+const headerValue = (text: string, name: string): number => {
+  const at = text.indexOf(`\r\n${name}: `);
+  if (at < 0) return -1;
+  const start = at + name.length + 4;
+  const end = text.indexOf('\r\n', start);
+  return Number(text.slice(start, end < 0 ? undefined : end));
+};
+
+const REQUEST_START = 'http.server.request.start';
+
+/** Wraps the master's gateway-facing calls to time each spawn. Off, the
+ * master is untouched: the wrappers are own properties of the instance that
+ * shadow its methods only while the probe is on. */
+class Probe {
+  private readonly open = new Map<bigint, Partial<SpawnSample>>();
+
+  /** when Node's HTTP server last started a request: the gateway opens its endpoint synchronously after */
+  private requestStarted = 0;
+  private readonly onRequestStart = () => { this.requestStarted = now(); };
+
+  constructor(private readonly master: Master) {}
+
+  set on(on: boolean) {
+    const master = this.master as unknown as Record<'spawn' | 'send' | 'openEndpoint', unknown>;
+    if (on) subscribe(REQUEST_START, this.onRequestStart);
+    else unsubscribe(REQUEST_START, this.onRequestStart);
+    if (!on) {
+      delete master.spawn;
+      delete master.send;
+      delete master.openEndpoint;
+      this.open.clear();
+      return;
+    }
+    const m = this.master;
+    const spawn = Object.getPrototypeOf(m).spawn as Master['spawn'];
+    const sendBytes = Object.getPrototypeOf(m).send as Master['send'];
+    const openEndpoint = Object.getPrototypeOf(m).openEndpoint as Master['openEndpoint'];
+    master.spawn = async (...args: Parameters<Master['spawn']>): Promise<bigint> => {
+      const [fn, parent] = args;
+      const sample = this.open.get(parent);
+      if (!sample) return spawn.apply(m, args);
+      sample.function = fn;
+      sample.spawnCalled = now();
+      const address = await spawn.apply(m, args);
+      sample.spawnResolved = now();
+      return address;
+    };
+    master.send = (...args: Parameters<Master['send']>): void => {
+      const [from, , bytes] = args;
+      const sample = this.open.get(from);
+      if (sample && sample.seq === undefined) sample.seq = headerValue(Buffer.from(bytes).toString('latin1'), SEQUENCE_HEADER);
+      sendBytes.apply(m, args);
+    };
+    master.openEndpoint = (handler: EndpointHandler, ...rest: unknown[]): bigint => {
+      const sample: Partial<SpawnSample> = { requestStarted: this.requestStarted };
+      const wrapped: EndpointHandler = {
+        data: (bytes) => {
+          if (sample.responseArrived === undefined) {
+            sample.responseArrived = now();
+            const head = Buffer.from(bytes).toString('latin1');
+            sample.functionStarted = headerValue(head, 'X-Start-Ns');
+            sample.requestRead = headerValue(head, 'X-Read-Ns');
+            this.finish(endpoint);
+          }
+          handler.data(bytes);
+        },
+        close: () => handler.close(),
+        exit: (reason, code) => {
+          this.open.delete(endpoint);
+          handler.exit(reason, code);
+        },
+      };
+      const endpoint = (openEndpoint as (...a: unknown[]) => bigint).call(m, wrapped, ...rest);
+      this.open.set(endpoint, sample);
+      return endpoint;
+    };
+  }
+
+  private readonly finished: Partial<SpawnSample>[] = [];
+
+  /** The response has begun: the sample is complete, except perhaps for
+   * spawnResolved (a gateway that streams the request before STARTED may see
+   * the response in the same read as STARTED, before spawn() resolves). */
+  private finish(endpoint: bigint): void {
+    const sample = this.open.get(endpoint);
+    this.open.delete(endpoint);
+    if (sample?.spawnCalled !== undefined && sample.functionStarted! > 0) this.finished.push(sample);
+  }
+
+  /** The samples so far (forgotten here); spawnResolved is -1 where spawn() never resolved. */
+  take(): SpawnSample[] {
+    return this.finished.splice(0).map((s) => ({ seq: -1, spawnResolved: -1, ...s }) as SpawnSample);
+  }
+}
+
+function childPids(parent: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === parent) pids.push(Number(entry));
+    } catch {
+      // it ended while we looked
+    }
+  }
+  return pids;
+}
+
+async function serveEmbly(runners: number | undefined): Promise<() => Promise<void>> {
+  const project = await loadProject(BENCH_PROJECT);
+  const built = await buildProject(project);
+  const socketDir = mkdtempSync(join(tmpdir(), 'embly-bench-http-socket-'));
+  const daemon = new Daemon({
+    project, built, host: '127.0.0.1', runnersPerFunction: runners,
+    socketPath: join(socketDir, 'embly.sock'),
+    portOverrides: new Map(project.gateways.map((g) => [g.name, 0])),
+    // Default logging, as `embly run` does it (the driver sends our stderr to a file).
+  });
+  const probe = new Probe(daemon.master);
+  const gateways = await daemon.start();
+  process.on('message', (m: DriverMessage) => {
+    if (m.type === 'probe') probe.on = m.on;
+    else if (m.type === 'collect') send({ type: 'samples', samples: probe.take() });
+    else if (m.type === 'runners') send({ type: 'runners', pids: childPids(process.pid) });
+  });
+  send({ type: 'ready', pid: process.pid, ports: Object.fromEntries(gateways.map((g) => [g.function, g.port])) });
+  return async () => {
+    await daemon.stop();
+    rmSync(socketDir, { recursive: true, force: true });
+  };
+}
+
+// ------------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  if (!process.send) throw new Error('bench/http-server.js is started by bench/http.js (it needs an IPC channel)');
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { runners: { type: 'string' } } });
+  const mode = positionals[0];
+  if (mode !== 'plain' && mode !== 'embly') throw new Error(`mode must be plain or embly, not ${mode}`);
+  const stop = mode === 'plain' ? await servePlain() : await serveEmbly(values.runners ? Number(values.runners) : undefined);
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    await stop();
+    process.exit(0);
+  };
+  process.on('message', (m: DriverMessage) => { if (m.type === 'stop') void shutdown(); });
+  process.on('disconnect', () => void shutdown());
+}
+
+main().catch((e: unknown) => {
+  const message = e instanceof Error ? e.stack ?? e.message : String(e);
+  if (process.send) send({ type: 'error', message });
+  else console.error(message);
+  process.exit(1);
+});
