@@ -40,6 +40,26 @@ extern "C" {
 #define __has_builtin(x) 0
 #endif
 
+/* isnan as a bit test. AOT objects are built with -fsignaling-nans (wasm
+ * must quiet signaling NaNs), under which gcc turns isnan() into a call to
+ * libm's __isnan; generated code uses it in every float min/max/rounding
+ * helper. wasm2c's output includes <math.h> before this header, so this
+ * definition wins. */
+static inline int wasm_rt_isnan_f32(float x) {
+  uint32_t bits;
+  memcpy(&bits, &x, sizeof bits);
+  return (bits & 0x7fffffffu) > 0x7f800000u;
+}
+static inline int wasm_rt_isnan_f64(double x) {
+  uint64_t bits;
+  memcpy(&bits, &x, sizeof bits);
+  return (bits & 0x7fffffffffffffffull) > 0x7ff0000000000000ull;
+}
+#ifndef __cplusplus
+#undef isnan
+#define isnan(x) _Generic((x), float: wasm_rt_isnan_f32, default: wasm_rt_isnan_f64)(x)
+#endif
+
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define wasm_rt_memcpy memcpy
