@@ -72,7 +72,7 @@ static uint32_t spawn_local_child(guest* parent, const char* name, uint32_t name
   if (f->live_instances >= f->max_instances)
     return EMBLY_ENOMEM;
   char err[512];
-  guest* child = scheduler_spawn(f, err, sizeof err);
+  guest* child = scheduler_spawn(f, 0, err, sizeof err);
   if (!child) {
     runner_log("cannot start function %s for %s: %s", f->name, parent->function->name, err);
     return EMBLY_ENOENT;
@@ -142,7 +142,7 @@ int exec_function(function_def* root) {
   g_mode = &exec_mode;
   signal(SIGPIPE, SIG_IGN);
   scheduler_init(on_guest_end);
-  g_root = scheduler_spawn(root, err, sizeof err);
+  g_root = scheduler_spawn(root, 0, err, sizeof err);
   if (!g_root) {
     runner_log("cannot start %s: %s", root->name, err);
     return EXEC_LOAD_FAILED;

@@ -36,14 +36,14 @@ static guest* refuse(guest* g, char* err, size_t err_len, const char* message) {
   return NULL;
 }
 
-guest* guest_new(function_def* function, char* err, size_t err_len) {
+guest* guest_new(function_def* function, uint64_t address, char* err, size_t err_len) {
   const embly_module* module = function_module(function, err, err_len);
   if (!module)
     return NULL;
   guest* g = calloc(1, sizeof *g);
   if (!g || !embly_instance_init(&g->instance, module))
     return refuse(g, err, err_len, "out of memory");
-  g->address = random_address();
+  g->address = address ? address : random_address(); /* serve mode: the master chose it */
   g->function = function;
   if (!host_link(g, err, err_len))
     return refuse(g, err, err_len, NULL);

@@ -66,8 +66,9 @@ typedef struct guest {
   struct guest* next_live;
 } guest;
 
-/* Creates a guest of `function` (not yet started); NULL with a message in err. */
-guest* guest_new(function_def* function, char* err, size_t err_len);
+/* Creates a guest of `function` (not yet started) at `address`, or at a new
+ * random address when it is 0; NULL with a message in err. */
+guest* guest_new(function_def* function, uint64_t address, char* err, size_t err_len);
 /* Adds a handle joining the guest to a peer; returns its number or 0. */
 uint32_t guest_add_handle(guest* g, byte_pipe* in, byte_pipe* out);
 handle_entry* guest_handle(guest* g, uint32_t handle);

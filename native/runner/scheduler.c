@@ -37,8 +37,8 @@ static guest* dequeue(void) {
   return g;
 }
 
-guest* scheduler_spawn(function_def* f, char* err, size_t err_len) {
-  guest* g = guest_new(f, err, err_len);
+guest* scheduler_spawn(function_def* f, uint64_t address, char* err, size_t err_len) {
+  guest* g = guest_new(f, address, err, err_len);
   if (!g)
     return NULL;
   g->next_live = g_live;

@@ -13,8 +13,9 @@
 typedef void (*guest_ended_fn)(guest* g);
 
 void scheduler_init(guest_ended_fn on_end);
-/* Creates a guest and queues it to start; NULL with a message in err. */
-guest* scheduler_spawn(function_def* f, char* err, size_t err_len);
+/* Creates a guest (address 0: a random one) and queues it to start; NULL
+ * with a message in err. */
+guest* scheduler_spawn(function_def* f, uint64_t address, char* err, size_t err_len);
 void scheduler_wake(guest* g);
 /* Ends a guest that is not running: it stops at the host call it is
  * suspended in (or before it starts) with the given reason. */

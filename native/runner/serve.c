@@ -179,14 +179,13 @@ static bool on_spawn(frame_fields* f) {
     return false;
   char err[512];
   function_def* fn = functions_find((const char*)f->at, f->left);
-  guest* g = fn ? scheduler_spawn(fn, err, sizeof err) : NULL;
+  guest* g = fn ? scheduler_spawn(fn, address, err, sizeof err) : NULL;
   if (!g) {
     runner_log("cannot start %.*s: %s", (int)f->left, (const char*)f->at,
                fn ? err : "this runner does not host that function");
     send_exit(address, EMBLY_EXIT_ERROR, -1);
     return true;
   }
-  g->address = address;
   if (!addresses_put(address, g) || connect_remote(g, parent) != EMBLY_HANDLE_PARENT) {
     scheduler_kill(g, EMBLY_STOP_KILLED);
     return true;
