@@ -24,7 +24,10 @@ export async function runCommand(args: string[]): Promise<number> {
     socketPath: values.socket ?? DEFAULT_SOCKET,
     runnersPerFunction: values.runners ? Number(values.runners) : undefined,
   });
-  const gateways = await daemon.start();
+  const gateways = await daemon.start().catch(async (e: Error) => {
+    await daemon.stop(); // no runner outlives a failed start
+    throw e;
+  });
   console.log(`embly: serving ${project.file} (master on ${daemon.master.socketPath})`);
   for (const g of gateways) console.log(describe(g, host));
   await new Promise<void>((resolve) => {

@@ -15,6 +15,10 @@ import { LogLimiter } from './log-limiter.js';
 
 export const DEFAULT_SOCKET = '/tmp/embly.sock';
 
+export class GatewayListenError extends Error {
+  readonly code = 'EMBLY_GATEWAY_LISTEN';
+}
+
 export interface DaemonOptions {
   project: Project;
   built: BuiltFunction[];
@@ -113,7 +117,10 @@ export class Daemon {
       const common = { master: this.master, function: spec.function, port, host: this.options.host, log: (m: string) => this.log(`${spec.name}: ${m}`) };
       const gateway = spec.type === 'http' ? new HttpGateway({ ...common, timeoutMs: fn.limits.timeoutMs }) : new TcpGateway(common);
       this.gateways.push(gateway);
-      listening.push({ name: spec.name, type: spec.type, function: spec.function, port: await gateway.listen() });
+      const bound = await gateway.listen().catch((e: NodeJS.ErrnoException) => {
+        throw new GatewayListenError(`gateway "${spec.name}" cannot listen on ${this.options.host ?? '0.0.0.0'}:${port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : e.message}`);
+      });
+      listening.push({ name: spec.name, type: spec.type, function: spec.function, port: bound });
     }
     return listening;
   }

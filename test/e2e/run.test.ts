@@ -142,3 +142,22 @@ test.serial('a runner killed mid-request gives that request a 502; the pool repl
   t.is(await pending, 502);
   t.is(await status(url('web-c')), 200);
 });
+
+test.serial('a gateway port in use is a clear error, and no runner outlives the failed start', async (t) => {
+  const { createServer } = await import('node:net');
+  const holder = createServer();
+  const taken = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)));
+  t.teardown(() => holder.close());
+  const project = await loadProject(join(packageRoot, 'examples'));
+  const second = new Daemon({
+    project, built: await buildProject(project), host: '127.0.0.1', runnersPerFunction: 1,
+    socketPath: join(mkdtempSync(join(tmpdir(), 'embly-run-')), 'embly.sock'),
+    portOverrides: new Map(project.gateways.map((g) => [g.name, g.name === 'web' ? taken : 0])),
+    log: () => {},
+  });
+  const before = runnerPids('hello-rust').length;
+  const error = await t.throwsAsync(second.start());
+  t.is(error!.message, `gateway "web" cannot listen on 127.0.0.1:${taken}: the port is in use`);
+  await second.stop();
+  t.is(runnerPids('hello-rust').length, before);
+});
