@@ -19,8 +19,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify, parseArgs } from 'node:util';
-import { AOT_CFLAGS, compileAot } from '../src/build/aot.js';
+import { AOT_CFLAGS, AOT_LDLIBS, compileAot } from '../src/build/aot.js';
 import { packageRoot, runnerBinary } from '../src/paths.js';
+import { BenchError, runBench } from './cli.js';
 
 const run = promisify(execFile);
 
@@ -34,7 +35,6 @@ const USAGE = `usage: node dist/bench/compute.js [options]
   --only NAMES      comma-separated programs to run (default: all in bench/compute/)
   --node-flags=F    extra flags for the child node of the V8 variant, e.g. --node-flags=--no-liftoff
   --json FILE       also write every measurement to FILE
-  --no-libm-preload run embly-runner without LD_PRELOAD=libm.so.6 (see bench/README.md)
   --keep            keep the build directory (wasm, native binaries, AOT objects)
   --check-goal      exit 3 if embly misses the goal (≤ ${GOAL_VS_NATIVE} × native, < ${GOAL_VS_V8} × V8, median cpu time)
                     on any program
@@ -66,23 +66,10 @@ interface Program {
 
 interface Options {
   runs: number; scale: string; only: string[] | null; nodeFlags: string[]; json: string | null;
-  keep: boolean; checkGoal: boolean; libmPreload: boolean;
+  keep: boolean; checkGoal: boolean;
 }
 
-// Workaround, on unless --no-libm-preload: wasm2c output calls libm (sqrt,
-// floor, nearbyint… on their slow paths), AOT objects are linked without -lm,
-// and Debian's gcc links embly-runner --as-needed, which drops its -lm. Such an
-// object then fails to load ("undefined symbol: sqrt", exit 78). Preloading
-// libm into the runner stands in for the fix (link objects with -lm); it
-// changes no generated code. See docs/benchmarks.md.
-const LIBM_PRELOAD = 'libm.so.6';
 
-/** A failure to report as one message; exitCode 1 = a build or run failed, 2 = usage or setup. */
-class BenchError extends Error {
-  constructor(message: string, readonly exitCode: 1 | 2 = 2) {
-    super(message);
-  }
-}
 
 const RESULT_LINE = /embly-bench (\S+) kernel_ns=(\d+) cpu_ns=(\d+) check=(\S+)/;
 // The runner logs a guest's fd 1 to stderr as `[function address] line`.
@@ -99,7 +86,6 @@ function parseCommandLine(argv: string[]) {
       json: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'check-goal': { type: 'boolean', default: false },
-      'no-libm-preload': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -124,7 +110,6 @@ function parseOptions(argv: string[]): Options | null {
     json: values.json ?? null,
     keep: values.keep,
     checkGoal: values['check-goal'],
-    libmPreload: !values['no-libm-preload'],
   };
 }
 
@@ -173,11 +158,6 @@ function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv): Pr
   });
 }
 
-function runnerEnv(options: Options): NodeJS.ProcessEnv {
-  if (!options.libmPreload) return process.env;
-  return { ...process.env, LD_PRELOAD: [process.env.LD_PRELOAD, LIBM_PRELOAD].filter(Boolean).join(' ') };
-}
-
 const nodeWasiScript = fileURLToPath(new URL('./node-wasi.js', import.meta.url));
 
 async function runVariant(program: Program, variant: Variant, options: Options): Promise<Sample> {
@@ -191,7 +171,7 @@ async function runVariant(program: Program, variant: Variant, options: Options):
       break;
     case 'embly':
       finished = await runProcess(runnerBinary, ['exec', program.name, '--fn', program.name, program.object, program.wasmSha256,
-        '--timeout-ms', '0', '--env', `BENCH_SCALE=${options.scale}`], runnerEnv(options));
+        '--timeout-ms', '0', '--env', `BENCH_SCALE=${options.scale}`], process.env);
       line = RUNNER_LOG_LINE.exec(finished.stderr)?.[2];
       break;
     case 'v8':
@@ -299,8 +279,7 @@ async function main(argv: string[]): Promise<number> {
   console.log(`compute benchmark: ${options.runs} runs per variant, scale ${options.scale}\n` +
     `  ${cpus().length} × ${cpu}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start\n` +
     `  native: ${gcc}, ${NATIVE_CFLAGS.join(' ')}\n  wasm:   ${clang}, ${WASM_CFLAGS.join(' ')}\n` +
-    `  embly:  wasm2c + cc ${AOT_CFLAGS.join(' ')}\n  v8:     node ${process.version} ${options.nodeFlags.join(' ')}\n` +
-    (options.libmPreload ? `  note:   embly-runner runs with LD_PRELOAD=${LIBM_PRELOAD} (objects lack -lm; see docs/benchmarks.md)\n` : ''));
+    `  embly:  wasm2c + cc ${AOT_CFLAGS.join(' ')} ${AOT_LDLIBS.join(' ')}\n  v8:     node ${process.version} ${options.nodeFlags.join(' ')}\n`);
 
   const work = await mkdtemp(join(tmpdir(), 'embly-bench-'));
   try {
@@ -364,15 +343,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (error: unknown) => {
-    if (error instanceof BenchError) {
-      console.error(`bench: ${error.message}`);
-      process.exitCode = error.exitCode;
-    } else {
-      console.error(error);
-      process.exitCode = 1;
-    }
-  },
-);
+runBench(main);

@@ -29,6 +29,7 @@ import { buildProject } from '../src/build/project-build.js';
 import { runnerBinary } from '../src/paths.js';
 import { loadProject } from '../src/project/index.js';
 import { BENCH_PROJECT, SEQUENCE_HEADER, type DriverMessage, type ServerMessage, type SpawnSample } from './http-common.js';
+import { BenchError, runBench } from './cli.js';
 
 const run = promisify(execFile);
 
@@ -61,11 +62,6 @@ interface Options {
   runners?: number; process: boolean; perf: boolean; json: string | null; checkGoal: boolean;
 }
 
-class BenchError extends Error {
-  constructor(message: string, readonly exitCode: 1 | 2 = 2) {
-    super(message);
-  }
-}
 
 function parseOptions(argv: string[]): Options | null {
   let values;
@@ -703,15 +699,4 @@ async function profile(embly: ServerProcess, options: Options, work: string): Pr
   console.log(`  kept ${data} and /tmp/perf-${embly.pid}.map (JS symbols): perf report -i ${data} --no-children --sort comm,dso,sym`);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (error: unknown) => {
-    if (error instanceof BenchError) {
-      console.error(`bench: ${error.message}`);
-      process.exitCode = error.exitCode;
-    } else {
-      console.error(error);
-      process.exitCode = 1;
-    }
-  },
-);
+runBench(main);
