@@ -12,7 +12,7 @@ export interface SpawnSample {
   /** X-Bench-Seq of the request, -1 if it had none */
   seq: number;
   function: string;
-  /** Node's HTTP server published http.server.request.start: the request's head is parsed */
+  /** the gateway published requestStart: the request's head is parsed */
   requestStarted: number;
   /** the gateway called master.spawn(): the request has been parsed and handed to Embly */
   spawnCalled: number;

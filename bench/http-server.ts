@@ -12,8 +12,8 @@
 //
 // It says {type: 'ready', ports, pid} once listening. In embly mode the driver
 // can switch on a probe ({type: 'probe', on}) that times every spawn inside the
-// daemon without changing it: it subscribes to Node's http.server.request.start
-// diagnostics channel, wraps the Master instance's `openEndpoint`, `spawn` and
+// daemon without changing it: it subscribes to the gateway's requestStart
+// diagnostics channel, wraps the Master instance's `openEndpoint`, `start` and
 // `send` (the calls an HTTP gateway request makes, in that order), and reads
 // the instants the function wrote into its response (X-Start-Ns, X-Read-Ns,
 // CLOCK_MONOTONIC like process.hrtime). Off, it leaves the master untouched.
@@ -21,7 +21,6 @@
 // {type: 'samples', samples} and forgets them. {type: 'runners'} answers the
 // pids of the live runner processes (for perf). {type: 'stop'} stops and exits.
 
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { buildProject } from '../src/build/project-build.js';
 import { Daemon } from '../src/daemon/daemon.js';
 import type { EndpointHandler, Master } from '../src/master/master.js';
-import { MAX_REQUEST_HEAD_BYTES } from '../src/gateways/http.js';
+import { MAX_REQUEST_HEAD_BYTES, requestStart } from '../src/gateways/http/index.js';
 import { loadProject } from '../src/project/index.js';
 import { BENCH_PROJECT, SEQUENCE_HEADER, type DriverMessage, type ServerMessage, type SpawnSample } from './http-common.js';
 
@@ -51,6 +50,9 @@ function plainHello(_req: IncomingMessage, res: ServerResponse): void {
     'Content-Length': BODY.length,
     'X-Start-Ns': started,
     'X-Read-Ns': started,
+    // What Node would add itself, in the function's order (the gateway adds only Date).
+    Connection: 'keep-alive',
+    'Keep-Alive': 'timeout=5',
   });
   res.end(BODY);
 }
@@ -79,44 +81,52 @@ const headerValue = (text: string, name: string): number => {
   return Number(text.slice(start, end < 0 ? undefined : end));
 };
 
-const REQUEST_START = 'http.server.request.start';
-
 /** Wraps the master's gateway-facing calls to time each spawn. Off, the
  * master is untouched: the wrappers are own properties of the instance that
  * shadow its methods only while the probe is on. */
 class Probe {
   private readonly open = new Map<bigint, Partial<SpawnSample>>();
+  private readonly byAddress = new Map<bigint, Partial<SpawnSample>>();
 
-  /** when Node's HTTP server last started a request: the gateway opens its endpoint synchronously after */
+  /** when the gateway last read a request head: it opens its endpoint synchronously after */
   private requestStarted = 0;
   private readonly onRequestStart = () => { this.requestStarted = now(); };
 
   constructor(private readonly master: Master) {}
 
   set on(on: boolean) {
-    const master = this.master as unknown as Record<'spawn' | 'send' | 'openEndpoint', unknown>;
-    if (on) subscribe(REQUEST_START, this.onRequestStart);
-    else unsubscribe(REQUEST_START, this.onRequestStart);
+    const master = this.master as unknown as Record<'start' | 'send' | 'openEndpoint' | 'onStarted', unknown>;
+    if (on) requestStart.subscribe(this.onRequestStart);
+    else requestStart.unsubscribe(this.onRequestStart);
     if (!on) {
-      delete master.spawn;
-      delete master.send;
-      delete master.openEndpoint;
+      for (const name of ['start', 'send', 'openEndpoint', 'onStarted'] as const) delete master[name];
       this.open.clear();
+      this.byAddress.clear();
       return;
     }
     const m = this.master;
-    const spawn = Object.getPrototypeOf(m).spawn as Master['spawn'];
-    const sendBytes = Object.getPrototypeOf(m).send as Master['send'];
-    const openEndpoint = Object.getPrototypeOf(m).openEndpoint as Master['openEndpoint'];
-    master.spawn = async (...args: Parameters<Master['spawn']>): Promise<bigint> => {
-      const [fn, parent] = args;
+    const proto = Object.getPrototypeOf(m) as Record<string, (...a: unknown[]) => unknown>;
+    const start = proto.start as Master['start'];
+    const sendBytes = proto.send as Master['send'];
+    const openEndpoint = proto.openEndpoint as Master['openEndpoint'];
+    const onStarted = proto.onStarted!;
+    master.start = (...args: Parameters<Master['start']>): void => {
+      const [fn, parent, onAddress, onError] = args;
       const sample = this.open.get(parent);
-      if (!sample) return spawn.apply(m, args);
+      if (!sample) return start.apply(m, args);
       sample.function = fn;
       sample.spawnCalled = now();
-      const address = await spawn.apply(m, args);
-      sample.spawnResolved = now();
-      return address;
+      start.call(m, fn, parent, (address) => {
+        this.byAddress.set(address, sample);
+        onAddress(address);
+      }, onError);
+    };
+    // The master's private STARTED handler: when the runner said the instance runs.
+    master.onStarted = (runner: unknown, address: bigint): unknown => {
+      const sample = this.byAddress.get(address);
+      this.byAddress.delete(address);
+      if (sample) sample.spawnResolved = now();
+      return onStarted.call(m, runner, address);
     };
     master.send = (...args: Parameters<Master['send']>): void => {
       const [from, , bytes] = args;
@@ -153,14 +163,14 @@ class Probe {
 
   /** The response has begun: the sample is complete, except perhaps for
    * spawnResolved (a gateway that streams the request before STARTED may see
-   * the response in the same read as STARTED, before spawn() resolves). */
+   * the response in the same read as STARTED, before STARTED is handled). */
   private finish(endpoint: bigint): void {
     const sample = this.open.get(endpoint);
     this.open.delete(endpoint);
     if (sample?.spawnCalled !== undefined && sample.functionStarted! > 0) this.finished.push(sample);
   }
 
-  /** The samples so far (forgotten here); spawnResolved is -1 where spawn() never resolved. */
+  /** The samples so far (forgotten here); spawnResolved is -1 where STARTED was not seen. */
   take(): SpawnSample[] {
     return this.finished.splice(0).map((s) => ({ seq: -1, spawnResolved: -1, ...s }) as SpawnSample);
   }

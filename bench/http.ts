@@ -6,8 +6,8 @@
 //      loaded while the others idle, in rounds with a rotating order.
 //   2. spawn latency: one connection, sequential requests paced at --rate per
 //      second. Inside the daemon a probe (bench/http-server.ts) notes when
-//      Node's HTTP server had parsed the request (the gateway's request) and
-//      when the gateway called master.spawn(); the function writes when its
+//      the gateway had parsed the request head (its requestStart channel) and
+//      when the gateway called master.start(); the function writes when its
 //      first instruction ran (CLOCK_MONOTONIC, like process.hrtime). Spawn
 //      latency: gateway request -> function running.
 //
@@ -574,7 +574,7 @@ function report(list: Target[], probes: Probe[], throughput: Map<string, WrkResu
   }
   console.log(table(lrows));
   console.log('  spawn: the gateway\'s request (Node\'s HTTP server parsed its head) -> the function\'s first instruction, from the daemon\'s probe\n' +
-    '  and the function\'s clock; spawn(): the same from the gateway\'s master.spawn() call. client est.: without the probe, the client\'s\n' +
+    '  and the function\'s clock; spawn(): the same from the gateway\'s master.start() call. client est.: without the probe, the client\'s\n' +
     '  send -> the function\'s first instruction, less the plain server\'s send -> its handler (medians).');
 
   console.log('\nWhere an Embly request\'s time goes (medians, µs; plain: send -> handler -> received)');
@@ -615,8 +615,8 @@ const DAEMON_USER_RULES: Rule[] = [
   ['V8 garbage collection (main thread)', /Scaveng|MarkCompact|Heap::|GCTracer|Sweeper|IncrementalMarking/],
   ['master: random addresses (crypto.randomBytes)', /newAddress|RandomBytes/],
   ['master: frame encoding/decoding (frames.ts)', /master\/frames\.js/],
-  ['gateway: relaying the response (ResponseParser, writeHead, write, end)', /http-response\.js|_http_outgoing|writeHead/],
-  ['master + gateway logic (spawn, route, Exchange, exit logs)', /master\/master\.js|gateways\/http\.js|daemon\/daemon\.js|log-limiter\.js/],
+  ['gateway: HTTP parsing (head.ts, body.ts, reader.ts)', /gateways\/http\/(head|body|reader|date)\.js/],
+  ['master + gateway logic (spawn, route, Exchange, exit logs)', /master\/master\.js|gateways\/http\/|daemon\/daemon\.js|log-limiter\.js/],
   ["Node's HTTP server (llhttp, IncomingMessage, ServerResponse)", /llhttp|Parser::|_http_server|_http_common|_http_incoming/],
   ['other: event loop, streams, promises, timers', /./],
 ];

@@ -26,7 +26,8 @@
   ;;   4096  the read buffer (the request is consumed, not kept)
   (memory (export "memory") 1)
 
-  ;; 147 bytes of head + 24 bytes of body = 171 bytes.
+  ;; 194 bytes of head + 24 bytes of body = 218 bytes. The gateway adds Date, so the response
+  ;; has the same headers as plain Node's (which adds Date, Connection and Keep-Alive).
   ;; Offsets: "X-Start-Ns: " starts at 1024 + 17 + 41 + 20 = 1102, its digits at 1114;
   ;; "X-Read-Ns: " starts at 1114 + 22 = 1136, its digits at 1147.
   (data (i32.const 1024)
@@ -35,6 +36,8 @@
     "Content-Length: 24\r\n"                           ;; 20
     "X-Start-Ns: 00000000000000000000\r\n"             ;; 34
     "X-Read-Ns: 00000000000000000000\r\n"              ;; 33
+    "Connection: keep-alive\r\n"                       ;; 24
+    "Keep-Alive: timeout=5\r\n"                        ;; 23
     "\r\n"                                             ;; 2
     "Hello from Embly bench!\n")                       ;; 24
 
@@ -45,7 +48,7 @@
   (global $clock_out i32 (i32.const 8))
   (global $ready i32 (i32.const 16))
   (global $response i32 (i32.const 1024))
-  (global $response_len i32 (i32.const 171))
+  (global $response_len i32 (i32.const 218))
   (global $start_digits i32 (i32.const 1114))
   (global $read_digits i32 (i32.const 1147))
   (global $buf i32 (i32.const 4096))

@@ -7,7 +7,7 @@ import type { BuiltFunction } from '../build/project-build.js';
 import { ExitReason } from '../master/frames.js';
 import { Master, type InstanceExit } from '../master/master.js';
 import { socketPeer } from '../master/peer.js';
-import { HttpGateway } from '../gateways/http.js';
+import { HttpGateway } from '../gateways/http/index.js';
 import { TcpGateway } from '../gateways/tcp.js';
 import type { Project } from '../project/index.js';
 import { isSupervisedRunner, RunnerPool, RunnerProcess, runnerFunction, serveArguments } from '../supervisor/index.js';

@@ -30,95 +30,117 @@ export class FrameError extends Error {
   readonly code = 'EMBLY_BAD_FRAME';
 }
 
-/** Field layouts: fixed fields in order, then an optional trailing rest. */
-type Field = ['u8' | 'u16' | 'u32' | 'i32' | 'u64', string];
-interface Layout { fields: Field[]; rest?: [string, 'text' | 'bytes']; }
+// One encoder and one decoder per kind, written out rather than driven by a
+// table: frames are on every request's path, and objects of one fixed shape
+// per kind keep V8's property access monomorphic.
 
-const LAYOUTS: Record<FrameKind, Layout> = {
-  [FrameKind.Hello]: { fields: [['u16', 'version'], ['u32', 'pid']], rest: ['function', 'text'] },
-  [FrameKind.Spawn]: { fields: [['u64', 'address'], ['u64', 'parent']], rest: ['function', 'text'] },
-  [FrameKind.Started]: { fields: [['u64', 'address']] },
-  [FrameKind.Data]: { fields: [['u64', 'from'], ['u64', 'to']], rest: ['bytes', 'bytes'] },
-  [FrameKind.Close]: { fields: [['u64', 'from'], ['u64', 'to']] },
-  [FrameKind.Exit]: { fields: [['u64', 'address'], ['u8', 'reason'], ['i32', 'code']] },
-  [FrameKind.Error]: { fields: [['u32', 'code']], rest: ['message', 'text'] },
-  [FrameKind.SpawnRequest]: { fields: [['u64', 'requester'], ['u32', 'request']], rest: ['function', 'text'] },
-  [FrameKind.SpawnResult]: { fields: [['u64', 'requester'], ['u32', 'request'], ['u32', 'errno'], ['u64', 'child']] },
-  [FrameKind.Log]: { fields: [['u64', 'address'], ['u8', 'fd']], rest: ['line', 'bytes'] },
-  [FrameKind.Kill]: { fields: [['u64', 'address'], ['u8', 'reason']] },
-  [FrameKind.PeerExit]: { fields: [['u64', 'from'], ['u64', 'to'], ['u8', 'reason'], ['i32', 'code']] },
+/** Bytes of each kind's fixed fields; `true`: a trailing byte string or text follows. */
+const FIXED: Record<FrameKind, [bytes: number, rest: boolean]> = {
+  [FrameKind.Hello]: [6, true],
+  [FrameKind.Spawn]: [16, true],
+  [FrameKind.Started]: [8, false],
+  [FrameKind.Data]: [16, true],
+  [FrameKind.Close]: [16, false],
+  [FrameKind.Exit]: [13, false],
+  [FrameKind.Error]: [4, true],
+  [FrameKind.SpawnRequest]: [12, true],
+  [FrameKind.SpawnResult]: [24, false],
+  [FrameKind.Log]: [9, true],
+  [FrameKind.Kill]: [9, false],
+  [FrameKind.PeerExit]: [21, false],
 };
 
-const SIZES = { u8: 1, u16: 2, u32: 4, i32: 4, u64: 8 } as const;
+const EMPTY = Buffer.alloc(0);
+const text = (value: string) => Buffer.from(value, 'utf8');
 
-function restBytes(frame: Record<string, unknown>, layout: Layout): Uint8Array {
-  if (!layout.rest) return new Uint8Array(0);
-  const value = frame[layout.rest[0]];
-  return layout.rest[1] === 'text' ? Buffer.from(value as string, 'utf8') : (value as Uint8Array);
+function restOf(frame: Frame): Uint8Array | undefined {
+  switch (frame.kind) {
+    case FrameKind.Hello: case FrameKind.Spawn: case FrameKind.SpawnRequest: return text(frame.function);
+    case FrameKind.Error: return text(frame.message);
+    case FrameKind.Data: return frame.bytes;
+    case FrameKind.Log: return frame.line;
+    default: return undefined;
+  }
+}
+
+/** Writes the fixed fields at 5; returns nothing (offsets are per kind). */
+function writeFields(out: Buffer, frame: Frame): void {
+  switch (frame.kind) {
+    case FrameKind.Hello: out.writeUInt16LE(frame.version, 5); out.writeUInt32LE(frame.pid, 7); return;
+    case FrameKind.Spawn: out.writeBigUInt64LE(frame.address, 5); out.writeBigUInt64LE(frame.parent, 13); return;
+    case FrameKind.Started: out.writeBigUInt64LE(frame.address, 5); return;
+    case FrameKind.Data: case FrameKind.Close: out.writeBigUInt64LE(frame.from, 5); out.writeBigUInt64LE(frame.to, 13); return;
+    case FrameKind.Exit: out.writeBigUInt64LE(frame.address, 5); out.writeUInt8(frame.reason, 13); out.writeInt32LE(frame.code, 14); return;
+    case FrameKind.Error: out.writeUInt32LE(frame.code, 5); return;
+    case FrameKind.SpawnRequest: out.writeBigUInt64LE(frame.requester, 5); out.writeUInt32LE(frame.request, 13); return;
+    case FrameKind.SpawnResult:
+      out.writeBigUInt64LE(frame.requester, 5); out.writeUInt32LE(frame.request, 13);
+      out.writeUInt32LE(frame.errno, 17); out.writeBigUInt64LE(frame.child, 21); return;
+    case FrameKind.Log: out.writeBigUInt64LE(frame.address, 5); out.writeUInt8(frame.fd, 13); return;
+    case FrameKind.Kill: out.writeBigUInt64LE(frame.address, 5); out.writeUInt8(frame.reason, 13); return;
+    case FrameKind.PeerExit:
+      out.writeBigUInt64LE(frame.from, 5); out.writeBigUInt64LE(frame.to, 13);
+      out.writeUInt8(frame.reason, 21); out.writeInt32LE(frame.code, 22); return;
+  }
 }
 
 export function encodeFrame(frame: Frame): Buffer {
-  const layout = LAYOUTS[frame.kind];
-  const record = frame as unknown as Record<string, unknown>;
-  const rest = restBytes(record, layout);
-  const fixed = layout.fields.reduce((n, [type]) => n + SIZES[type], 0);
-  const length = 1 + fixed + rest.length;
+  const fixed = FIXED[frame.kind][0];
+  const rest = restOf(frame);
+  const length = 1 + fixed + (rest?.length ?? 0);
   if (length > MAX_FRAME_BYTES) throw new FrameError(`frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`);
   const out = Buffer.allocUnsafe(4 + length);
   out.writeUInt32LE(length, 0);
-  out.writeUInt8(frame.kind, 4);
-  let at = 5;
-  for (const [type, name] of layout.fields) {
-    const value = record[name];
-    if (type === 'u8') out.writeUInt8(value as number, at);
-    else if (type === 'u16') out.writeUInt16LE(value as number, at);
-    else if (type === 'u32') out.writeUInt32LE(value as number, at);
-    else if (type === 'i32') out.writeInt32LE(value as number, at);
-    else out.writeBigUInt64LE(value as bigint, at);
-    at += SIZES[type];
-  }
-  out.set(rest, at);
+  out[4] = frame.kind;
+  writeFields(out, frame);
+  if (rest) out.set(rest, 5 + fixed);
   return out;
 }
 
-function decodeBody(kind: number, body: Buffer): Frame {
-  const layout = LAYOUTS[kind as FrameKind];
-  if (!layout) throw new FrameError(`unknown frame kind ${kind}`);
-  const fixed = layout.fields.reduce((n, [type]) => n + SIZES[type], 0);
-  if (body.length < fixed || (!layout.rest && body.length !== fixed)) {
-    throw new FrameError(`frame kind ${FrameKind[kind]} has ${body.length} bytes of fields, expected ${layout.rest ? 'at least ' : ''}${fixed}`);
+/** Decodes one frame's kind and body (`at`: where its fields start in `b`, `end`: where it ends). */
+function decodeFrame(kind: number, b: Buffer, at: number, end: number): Frame {
+  const shape = FIXED[kind as FrameKind];
+  if (!shape) throw new FrameError(`unknown frame kind ${kind}`);
+  const [fixed, hasRest] = shape;
+  const size = end - at;
+  if (size < fixed || (!hasRest && size !== fixed)) {
+    throw new FrameError(`frame kind ${FrameKind[kind]} has ${size} bytes of fields, expected ${hasRest ? 'at least ' : ''}${fixed}`);
   }
-  const frame: Record<string, unknown> = { kind };
-  let at = 0;
-  for (const [type, name] of layout.fields) {
-    if (type === 'u8') frame[name] = body.readUInt8(at);
-    else if (type === 'u16') frame[name] = body.readUInt16LE(at);
-    else if (type === 'u32') frame[name] = body.readUInt32LE(at);
-    else if (type === 'i32') frame[name] = body.readInt32LE(at);
-    else frame[name] = body.readBigUInt64LE(at);
-    at += SIZES[type];
+  const rest = () => b.subarray(at + fixed, end);
+  const u64 = (offset: number) => b.readBigUInt64LE(at + offset);
+  switch (kind as FrameKind) {
+    case FrameKind.Hello: return { kind: FrameKind.Hello, version: b.readUInt16LE(at), pid: b.readUInt32LE(at + 2), function: rest().toString('utf8') };
+    case FrameKind.Spawn: return { kind: FrameKind.Spawn, address: u64(0), parent: u64(8), function: rest().toString('utf8') };
+    case FrameKind.Started: return { kind: FrameKind.Started, address: u64(0) };
+    case FrameKind.Data: return { kind: FrameKind.Data, from: u64(0), to: u64(8), bytes: rest() };
+    case FrameKind.Close: return { kind: FrameKind.Close, from: u64(0), to: u64(8) };
+    case FrameKind.Exit: return { kind: FrameKind.Exit, address: u64(0), reason: b[at + 8]!, code: b.readInt32LE(at + 9) };
+    case FrameKind.Error: return { kind: FrameKind.Error, code: b.readUInt32LE(at), message: rest().toString('utf8') };
+    case FrameKind.SpawnRequest: return { kind: FrameKind.SpawnRequest, requester: u64(0), request: b.readUInt32LE(at + 8), function: rest().toString('utf8') };
+    case FrameKind.SpawnResult:
+      return { kind: FrameKind.SpawnResult, requester: u64(0), request: b.readUInt32LE(at + 8), errno: b.readUInt32LE(at + 12), child: u64(16) };
+    case FrameKind.Log: return { kind: FrameKind.Log, address: u64(0), fd: b[at + 8]!, line: rest() };
+    case FrameKind.Kill: return { kind: FrameKind.Kill, address: u64(0), reason: b[at + 8]! };
+    case FrameKind.PeerExit: return { kind: FrameKind.PeerExit, from: u64(0), to: u64(8), reason: b[at + 16]!, code: b.readInt32LE(at + 17) };
   }
-  if (layout.rest) {
-    const rest = body.subarray(at);
-    frame[layout.rest[0]] = layout.rest[1] === 'text' ? rest.toString('utf8') : rest;
-  }
-  return frame as unknown as Frame;
 }
 
 /** Splits a byte stream into frames; throws FrameError on the first bad one. */
 export class FrameDecoder {
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = EMPTY;
 
   push(chunk: Buffer): Frame[] {
-    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    const bytes = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     const frames: Frame[] = [];
-    while (this.pending.length >= 4) {
-      const length = this.pending.readUInt32LE(0);
+    let at = 0;
+    while (bytes.length - at >= 4) {
+      const length = bytes.readUInt32LE(at);
       if (length === 0 || length > MAX_FRAME_BYTES) throw new FrameError(`frame length ${length} is out of range (1..${MAX_FRAME_BYTES})`);
-      if (this.pending.length < 4 + length) break;
-      frames.push(decodeBody(this.pending.readUInt8(4), this.pending.subarray(5, 4 + length)));
-      this.pending = this.pending.subarray(4 + length);
+      if (bytes.length - at < 4 + length) break;
+      frames.push(decodeFrame(bytes[at + 4]!, bytes, at + 5, at + 4 + length));
+      at += 4 + length;
     }
+    this.pending = at === bytes.length ? EMPTY : bytes.subarray(at);
     return frames;
   }
 }

@@ -138,26 +138,40 @@ export class Master extends EventEmitter {
     });
   }
 
-  /** Starts an instance of fn whose parent is `parent`; resolves with its address. */
-  async spawn(fn: string, parent: bigint, onAddress?: (address: bigint) => void): Promise<bigint> {
+  /** Starts an instance of fn whose parent is `parent`; resolves with its
+   * address once it runs. `onAddress` hears the address as soon as there is
+   * one: bytes sent to it from then on reach the instance. */
+  spawn(fn: string, parent: bigint, onAddress?: (address: bigint) => void): Promise<bigint> {
+    return new Promise((resolve, reject) => {
+      this.start(fn, parent, (address) => {
+        const timer = setTimeout(() => this.failStart(address, 'did not start in time'), this.options.startTimeoutMs ?? 5000);
+        this.pendingStarts.set(address, { resolve: () => resolve(address), reject, timer });
+        onAddress?.(address);
+      }, reject);
+    });
+  }
+
+  /** spawn() without waiting for the instance to run: for builtin endpoints,
+   * which hear an instance that fails to start as its EXIT, and have
+   * deadlines of their own. Calls back at once when a runner is ready. */
+  start(fn: string, parent: bigint, onAddress: (address: bigint) => void, onError: (e: SpawnError) => void): void {
     const limits = this.options.functions.get(fn);
-    if (!limits) throw new SpawnError(ERRNO.ENOENT, `no function named "${fn}"`);
-    if (this.liveInstances(fn) >= limits.maxInstances) throw new SpawnError(ERRNO.ENOMEM, `${fn} is at max_instances (${limits.maxInstances})`);
-    const runner = await this.readyRunner(fn, limits.isolation === 'process');
+    if (!limits) return onError(new SpawnError(ERRNO.ENOENT, `no function named "${fn}"`));
+    if (this.liveInstances(fn) >= limits.maxInstances) return onError(new SpawnError(ERRNO.ENOMEM, `${fn} is at max_instances (${limits.maxInstances})`));
+    const fresh = limits.isolation === 'process';
+    const runner = this.claimRunner(fn, fresh);
+    if (runner) return onAddress(this.place(fn, parent, runner));
+    this.nextRunner(fn, fresh).then((next) => onAddress(this.place(fn, parent, next)), onError);
+  }
+
+  /** Records a new instance on `runner` and tells the runner to start it. */
+  private place(fn: string, parent: bigint, runner: RunnerConnection): bigint {
     const address = this.newAddress();
-    const instance: Instance = { address, function: fn, parent, children: new Set(), runner, started: false };
-    this.instances.set(address, instance);
+    this.instances.set(address, { address, function: fn, parent, children: new Set(), runner, started: false });
     this.liveCount.set(fn, (this.liveCount.get(fn) ?? 0) + 1);
     runner.instances.add(address);
     this.instances.get(parent)?.children.add(address);
-    const started = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => this.failStart(address, 'did not start in time'), this.options.startTimeoutMs ?? 5000);
-      this.pendingStarts.set(address, { resolve, reject, timer });
-    });
     runner.send({ kind: FrameKind.Spawn, address, parent, function: fn });
-    // The runner handles frames in order: bytes sent now reach the instance.
-    onAddress?.(address);
-    await started;
     return address;
   }
 
@@ -300,12 +314,9 @@ export class Master extends EventEmitter {
     for (const address of [...runner.instances]) this.onExit(address, ExitReason.Killed, 0);
   }
 
-  /** A runner for fn now, or the next to say HELLO (a replacement starting,
-   * or the next fresh process of a single-instance pool), within the start
-   * timeout. */
-  private async readyRunner(fn: string, fresh: boolean): Promise<RunnerConnection> {
-    const now = this.claimRunner(fn, fresh);
-    if (now) return now;
+  /** The next runner for fn to say HELLO (a replacement starting, or the
+   * next fresh process of a single-instance pool), within the start timeout. */
+  private nextRunner(fn: string, fresh: boolean): Promise<RunnerConnection> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.off('runner', onRunner);

@@ -2,7 +2,7 @@
 import test from 'ava';
 import { connect } from 'node:net';
 import { request as httpRequest } from 'node:http';
-import { HttpGateway } from '../../src/gateways/http.js';
+import { HttpGateway } from '../../src/gateways/http/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { watFunction, type TestFunction } from '../helpers/objects.js';
 import { BIG, ECHO, GARBAGE, HELLO, SPIN, TRAP } from './functions.js';

@@ -1,0 +1,144 @@
+// A client connection to the HTTP gateway: requests are read one at a time
+// (a pipelined next request waits, unread, until the current one is
+// answered), each becomes an Exchange, and the connection is kept alive
+// between them. A request the gateway cannot read is answered 400, 431, 501
+// or 505 here, and the connection ends.
+
+import type { Socket } from 'node:net';
+import { channel } from 'node:diagnostics_channel';
+import { HttpSyntaxError, parseRequestHead, type RequestHead } from './head.js';
+import { MessageReader } from './reader.js';
+import { errorResponse, Exchange, type ExchangeOwner, type GatewayContext } from './exchange.js';
+
+export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
+/** unread bytes of pipelined requests held before the client is paused */
+const MAX_INBOX_BYTES = 64 * 1024;
+/** idle keep-alive connections end after this many sweeps (seconds) */
+const KEEP_ALIVE_SWEEPS = 5;
+/** a request head must arrive within this many sweeps (seconds) */
+const HEAD_SWEEPS = 30;
+
+/** Published as each request's head is read, for probes (bench/http-server.ts). */
+export const requestStart = channel('embly.http.request-start');
+
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+
+export class ClientConnection implements ExchangeOwner {
+  private readonly reader: MessageReader<RequestHead>;
+  private exchange: Exchange | null = null;
+  /** bytes after the request being answered, read when it is done */
+  private inbox: Buffer | null = null;
+  private clientEnded = false;
+  private closed = false;
+  private quietSweeps = 0;
+  private headSweeps = 0;
+
+  constructor(private readonly socket: Socket, private readonly gw: GatewayContext, private readonly onGone: (c: ClientConnection) => void) {
+    this.reader = new MessageReader<RequestHead>(parseRequestHead, { maxHeadBytes: MAX_REQUEST_HEAD_BYTES, headTooLargeStatus: 431 }, {
+      head: (head, framing, raw) => this.onRequestHead(head, framing.kind !== 'none', raw),
+      body: (raw) => this.exchange?.requestBytes(raw),
+      end: () => this.exchange?.requestEnd(),
+    });
+    socket.setNoDelay(true);
+    socket.on('data', (bytes: Buffer) => this.onBytes(bytes));
+    socket.on('end', () => this.onClientEnd());
+    socket.on('error', () => {});
+    socket.on('close', () => this.onClose());
+  }
+
+  /** Called once a second: ends idle connections and heads that take too long. */
+  sweep(): void {
+    if (this.exchange) return;
+    if (this.reader.partialHead) {
+      if (++this.headSweeps > HEAD_SWEEPS) this.refuse(408, 'the request head took too long');
+    } else if (++this.quietSweeps > KEEP_ALIVE_SWEEPS) {
+      this.socket.destroy();
+    }
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  send(bytes: Buffer): void {
+    if (!this.closed) this.socket.write(bytes);
+  }
+
+  done(next: 'keep' | 'close' | 'cut'): void {
+    this.exchange = null;
+    if (next === 'cut') return void this.socket.destroy();
+    if (next === 'close' || this.clientEnded) return void this.socket.end();
+    this.reader.reset();
+    this.quietSweeps = 0;
+    const inbox = this.inbox;
+    this.inbox = null;
+    if (inbox) {
+      this.socket.resume();
+      this.read(inbox);
+    }
+  }
+
+  private onBytes(bytes: Buffer): void {
+    this.quietSweeps = 0;
+    if (this.reader.complete) return this.hold(bytes);
+    this.read(bytes);
+  }
+
+  /** Keeps the next request's bytes until the current one is answered. */
+  private hold(bytes: Buffer): void {
+    this.inbox = this.inbox ? Buffer.concat([this.inbox, bytes]) : bytes;
+    if (this.inbox.length > MAX_INBOX_BYTES) this.socket.pause();
+  }
+
+  private read(bytes: Buffer): void {
+    try {
+      const used = this.reader.push(bytes);
+      if (used < bytes.length) this.hold(bytes.subarray(used));
+    } catch (e) {
+      if (!(e instanceof HttpSyntaxError)) throw e;
+      this.refuse(e.status, e.message);
+    }
+  }
+
+  private onRequestHead(head: RequestHead, hasBody: boolean, raw: Buffer): void {
+    this.headSweeps = 0;
+    if (requestStart.hasSubscribers) requestStart.publish(head);
+    // Clients that wait for a go-ahead before sending a body get it at once:
+    // the function reads the body as it streams.
+    if (hasBody && head.minor === 1 && this.expectsContinue(head)) this.send(CONTINUE);
+    this.exchange = new Exchange(this.gw, head, this);
+    this.exchange.requestBytes(raw);
+  }
+
+  private expectsContinue(head: RequestHead): boolean {
+    return head.headers.some(([name, value]) => name.toLowerCase() === 'expect' && value.toLowerCase() === '100-continue');
+  }
+
+  /** Answers a request the gateway cannot read, and ends the connection. */
+  private refuse(status: number, why: string): void {
+    const answered = this.exchange?.abandon() ?? false;
+    this.exchange = null;
+    this.gw.log?.(`refused a request (${status}): ${why}`);
+    if (answered) return void this.socket.destroy(); // too late for a status
+    this.send(errorResponse(status, why, 'Connection: close\r\n'));
+    this.socket.end();
+    this.closed = true;
+  }
+
+  private onClientEnd(): void {
+    this.clientEnded = true;
+    if (this.exchange && !this.reader.complete) {
+      // The request was cut short: nobody will ever see all of it.
+      this.exchange.abandon();
+      this.exchange = null;
+    }
+    if (!this.exchange) this.socket.end();
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    this.exchange?.abandon();
+    this.exchange = null;
+    this.onGone(this);
+  }
+}

@@ -1,0 +1,113 @@
+// An incremental reader of one HTTP/1.1 message in a byte stream: it finds the
+// head, checks it, then tells the raw bytes of the body as they come and
+// where the message ends. It never copies a body; the bytes it hands on are
+// slices of what it was given.
+
+import { BodyScanner } from './body.js';
+import { HttpSyntaxError, type Framing } from './head.js';
+
+export interface MessageEvents<H> {
+  /** The head, and its raw bytes (final CRLF CRLF included). */
+  head(head: H, framing: Framing, raw: Buffer): void;
+  body(raw: Buffer): void;
+  end(): void;
+}
+
+export interface ReaderLimits {
+  maxHeadBytes: number;
+  /** what a too large head is answered with (431 for requests) */
+  headTooLargeStatus: number;
+}
+
+const HEAD_END = Buffer.from('\r\n\r\n');
+
+export class MessageReader<H> {
+  private headBytes: Buffer | null = null;
+  private searchFrom = 0;
+  private body: BodyScanner | null = null;
+  private ended = false;
+  private framing?: Framing;
+
+  constructor(
+    private readonly parseHead: (text: string) => { head: H; framing: Framing },
+    private readonly limits: ReaderLimits,
+    private readonly events: MessageEvents<H>,
+  ) {}
+
+  get inHead(): boolean {
+    return this.body === null && !this.ended;
+  }
+
+  /** Some bytes of a head have arrived but not all of it. */
+  get partialHead(): boolean {
+    return this.inHead && this.headBytes !== null;
+  }
+
+  get complete(): boolean {
+    return this.ended;
+  }
+
+  /** Whether the body runs until the sender closes. */
+  get untilClose(): boolean {
+    return this.body !== null && !this.body.done && this.framing?.kind === 'until-close';
+  }
+
+  /** Ready for the next message on the same stream. */
+  reset(): void {
+    this.headBytes = null;
+    this.searchFrom = 0;
+    this.body = null;
+    this.ended = false;
+  }
+
+  /** Feeds bytes; returns how many belong to this message (the rest are the
+   * next one's). Throws HttpSyntaxError on a malformed message. */
+  push(bytes: Buffer): number {
+    let used = 0;
+    if (this.inHead) {
+      used = this.readHead(bytes);
+      if (this.inHead) return used;
+    }
+    if (this.ended) return used;
+    const taken = this.body!.scan(bytes, used);
+    if (taken > 0) this.events.body(used === 0 && taken === bytes.length ? bytes : bytes.subarray(used, used + taken));
+    if (this.body!.done) this.finish();
+    return used + taken;
+  }
+
+  /** The sender closed: true if that completes a body framed by the close. */
+  finish(): boolean {
+    if (this.ended) return true;
+    if (!this.body || (!this.body.done && this.framing?.kind !== 'until-close')) return false;
+    this.ended = true;
+    this.events.end();
+    return true;
+  }
+
+  /** Consumes head bytes; returns how many of `bytes` it took. */
+  private readHead(bytes: Buffer): number {
+    let start = 0;
+    if (this.headBytes === null) {
+      // Empty lines before a request line are allowed (RFC 9112 §2.2).
+      while (start + 1 < bytes.length && bytes[start] === 0x0d && bytes[start + 1] === 0x0a) start += 2;
+      if (start === bytes.length) return start;
+    }
+    const before = this.headBytes?.length ?? 0;
+    const all = this.headBytes ? Buffer.concat([this.headBytes, bytes.subarray(start)]) : bytes.subarray(start);
+    const end = all.indexOf(HEAD_END, this.searchFrom);
+    if (end < 0 || end + 4 > this.limits.maxHeadBytes) {
+      if (all.length > this.limits.maxHeadBytes) throw new HttpSyntaxError(`head larger than ${this.limits.maxHeadBytes} bytes`, this.limits.headTooLargeStatus);
+      this.headBytes = Buffer.from(all); // own copy: the caller may reuse its buffer
+      this.searchFrom = Math.max(0, all.length - 3);
+      return bytes.length;
+    }
+    const raw = all.subarray(0, end + 4);
+    const { head, framing } = this.parseHead(raw.toString('latin1', 0, end));
+    this.headBytes = null;
+    this.framing = framing;
+    this.body = new BodyScanner(framing, this.limits.maxHeadBytes);
+    this.events.head(head, framing, raw);
+    if (this.body.done) this.finish();
+    return start + (end + 4 - before);
+  }
+}
