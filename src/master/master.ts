@@ -44,7 +44,8 @@ interface Instance {
   address: bigint;
   function: string;
   parent: bigint;
-  children: Set<bigint>;
+  /** made on the first child: most instances never have one */
+  children?: Set<bigint>;
   runner?: RunnerConnection;     // hosts it; absent for builtin endpoints
   handler?: EndpointHandler;     // builtin endpoints only
   started: boolean;
@@ -123,7 +124,7 @@ export class Master extends EventEmitter {
   /** A builtin endpoint (a gateway connection) with an address of its own. */
   openEndpoint(handler: EndpointHandler): bigint {
     const address = this.newAddress();
-    this.instances.set(address, { address, function: '', parent: 0n, children: new Set(), handler, started: true });
+    this.instances.set(address, { address, function: '', parent: 0n, handler, started: true });
     return address;
   }
 
@@ -131,10 +132,11 @@ export class Master extends EventEmitter {
     const endpoint = this.instances.get(address);
     if (!endpoint?.handler) return;
     this.instances.delete(address);
-    if (endpoint.children.size === 0) return;
+    const children = endpoint.children;
+    if (!children?.size) return;
     // After the frames already read: a child whose EXIT is among them needs no PEER_EXIT.
     setImmediate(() => {
-      for (const child of endpoint.children) if (this.instances.has(child)) this.tellPeerExit(address, child, ExitReason.Killed, 0);
+      for (const child of children) if (this.instances.has(child)) this.tellPeerExit(address, child, ExitReason.Killed, 0);
     });
   }
 
@@ -167,10 +169,11 @@ export class Master extends EventEmitter {
   /** Records a new instance on `runner` and tells the runner to start it. */
   private place(fn: string, parent: bigint, runner: RunnerConnection): bigint {
     const address = this.newAddress();
-    this.instances.set(address, { address, function: fn, parent, children: new Set(), runner, started: false });
+    this.instances.set(address, { address, function: fn, parent, runner, started: false });
     this.liveCount.set(fn, (this.liveCount.get(fn) ?? 0) + 1);
     runner.instances.add(address);
-    this.instances.get(parent)?.children.add(address);
+    const parentInstance = this.instances.get(parent);
+    if (parentInstance) (parentInstance.children ??= new Set()).add(address);
     runner.send({ kind: FrameKind.Spawn, address, parent, function: fn });
     return address;
   }
@@ -271,7 +274,7 @@ export class Master extends EventEmitter {
   // ---- routing ---------------------------------------------------------------
 
   private mayTalk(from: Instance, to: bigint): boolean {
-    return from.parent === to || from.children.has(to);
+    return from.parent === to || from.children?.has(to) === true;
   }
 
   private route(frame: Extract<Frame, { kind: FrameKind.Data | FrameKind.Close }>): void {
@@ -301,10 +304,10 @@ export class Master extends EventEmitter {
     this.instances.delete(address);
     if (instance.runner) this.liveCount.set(instance.function, this.liveCount.get(instance.function)! - 1);
     instance.runner?.instances.delete(address);
-    this.instances.get(instance.parent)?.children.delete(address);
+    this.instances.get(instance.parent)?.children?.delete(address);
     this.failStart(address, reason === ExitReason.Error ? 'failed to start' : `ended (${ExitReason[reason]}) before starting`);
     this.tellPeerExit(address, instance.parent, reason, code);
-    for (const child of instance.children) this.tellPeerExit(address, child, reason, code);
+    for (const child of instance.children ?? []) this.tellPeerExit(address, child, reason, code);
     this.emit('exit', { address, function: instance.function, reason, code } satisfies InstanceExit);
   }
 

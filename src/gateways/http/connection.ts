@@ -105,13 +105,9 @@ export class ClientConnection implements ExchangeOwner {
     if (requestStart.hasSubscribers) requestStart.publish(head);
     // Clients that wait for a go-ahead before sending a body get it at once:
     // the function reads the body as it streams.
-    if (hasBody && head.minor === 1 && this.expectsContinue(head)) this.send(CONTINUE);
+    if (hasBody && head.minor === 1 && head.fields.expect.includes('100-continue')) this.send(CONTINUE);
     this.exchange = new Exchange(this.gw, head, this);
     this.exchange.requestBytes(raw);
-  }
-
-  private expectsContinue(head: RequestHead): boolean {
-    return head.headers.some(([name, value]) => name.toLowerCase() === 'expect' && value.toLowerCase() === '100-continue');
   }
 
   /** Answers a request the gateway cannot read, and ends the connection. */

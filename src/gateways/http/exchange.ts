@@ -5,7 +5,7 @@
 
 import { ExitReason } from '../../master/frames.js';
 import { ERRNO, SpawnError, type Master } from '../../master/master.js';
-import { hasHeader, HttpSyntaxError, keepsAlive, listValues, parseResponseHead, type Framing, type RequestHead, type ResponseHead } from './head.js';
+import { HttpSyntaxError, keepsAlive, parseResponseHead, type Framing, type RequestHead, type ResponseHead } from './head.js';
 import { MessageReader } from './reader.js';
 import { httpDate } from './date.js';
 
@@ -130,8 +130,8 @@ export class Exchange {
   private withGatewayHeaders(head: ResponseHead, raw: Buffer): Buffer {
     let extra = '';
     // RFC 9110 §6.6.1: a recipient with a clock adds Date to a response forwarded without one.
-    if (!hasHeader(head, 'date')) extra += `Date: ${httpDate()}\r\n`;
-    const options = listValues(head, 'connection');
+    if (!head.fields.date) extra += `Date: ${httpDate()}\r\n`;
+    const options = head.fields.connection;
     if (this.closeAfter && !options.includes('close')) extra += 'Connection: close\r\n';
     else if (!this.closeAfter && this.request.minor === 0 && !options.includes('keep-alive')) extra += 'Connection: keep-alive\r\n';
     if (!extra) return raw;

@@ -1,0 +1,126 @@
+// The gateway's own HTTP/1.1 readers: what they accept, where they say a
+// message ends, and what they refuse (with which status).
+import test from 'ava';
+import { HttpSyntaxError, parseRequestHead, parseResponseHead, type Framing, type RequestHead, type ResponseHead } from '../../src/gateways/http/head.js';
+import { MessageReader } from '../../src/gateways/http/reader.js';
+
+interface Read<H> { head?: H; framing?: Framing; raw: string; body: string; ended: boolean; used: number }
+
+function reader<H>(parse: (text: string) => { head: H; framing: Framing }, maxHeadBytes = 16 * 1024) {
+  const out: Read<H> = { raw: '', body: '', ended: false, used: 0 };
+  const r = new MessageReader<H>(parse, { maxHeadBytes, headTooLargeStatus: 431 }, {
+    head: (head, framing, raw) => Object.assign(out, { head, framing, raw: raw.toString('latin1') }),
+    body: (raw) => { out.body += raw.toString('latin1'); },
+    end: () => { out.ended = true; },
+  });
+  return { r, out };
+}
+
+/** Feeds `text` in pieces of `step` bytes; returns what was read and how many bytes belonged to the message. */
+function readRequest(text: string, step = text.length): Read<RequestHead> {
+  const { r, out } = reader(parseRequestHead);
+  const bytes = Buffer.from(text, 'latin1');
+  for (let at = 0; at < bytes.length && !out.ended; at += step) out.used += r.push(bytes.subarray(at, Math.min(at + step, bytes.length)));
+  return out;
+}
+
+function refusal(text: string): { status: number; message: string } {
+  try {
+    readRequest(text);
+  } catch (e) {
+    if (e instanceof HttpSyntaxError) return { status: e.status, message: e.message };
+    throw e;
+  }
+  throw new Error(`accepted: ${JSON.stringify(text)}`);
+}
+
+test('a GET without a body ends at its head', (t) => {
+  const read = readRequest('GET /a?b=1 HTTP/1.1\r\nHost: x\r\nX-Thing:  spaced value \t\r\n\r\nGET /next');
+  t.is(read.head?.method, 'GET');
+  t.is(read.head?.target, '/a?b=1');
+  t.deepEqual(read.head?.headers, [['Host', 'x'], ['X-Thing', 'spaced value']]);
+  t.true(read.ended);
+  t.is(read.used, read.raw.length, 'the next request is not taken');
+});
+
+test('a Content-Length body, fed a byte at a time, ends at its length', (t) => {
+  const text = 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloPOST';
+  const read = readRequest(text, 1);
+  t.is(read.body, 'hello');
+  t.true(read.ended);
+  t.is(read.used, text.length - 4);
+});
+
+test('a chunked body is passed on raw, extensions and trailers included', (t) => {
+  const body = '3;ext=1\r\nabc\r\nA\r\n0123456789\r\n0\r\nTrailer: yes\r\n\r\n';
+  for (const step of [1, 7, 1000]) {
+    const read = readRequest(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${body}GET`, step);
+    t.is(read.body, body, `step ${step}`);
+    t.true(read.ended);
+  }
+});
+
+test('empty lines before a request line are skipped', (t) => {
+  t.is(readRequest('\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n').head?.target, '/');
+});
+
+test('HTTP/1.0 needs no Host', (t) => {
+  t.is(readRequest('GET / HTTP/1.0\r\n\r\n').head?.minor, 0);
+});
+
+const REFUSED: [string, string, number, RegExp][] = [
+  ['garbage', 'GARBAGE\r\n\r\n', 400, /malformed request line/],
+  ['a bare LF', 'GET / HTTP/1.1\nHost: x\r\n\r\n', 400, /bare LF/],
+  ['a bare CR', 'GET / HTTP/1.1\r\nHost: x\rY: z\r\n\r\n', 400, /bare CR/],
+  ['obs-fold', 'GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n', 400, /folding/],
+  ['space before the colon', 'GET / HTTP/1.1\r\nHost : x\r\n\r\n', 400, /malformed header/],
+  ['a control character in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n', 400, /control character/],
+  ['no Host', 'GET / HTTP/1.1\r\n\r\n', 400, /no Host/],
+  ['two Hosts', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 400, /more than one Host/],
+  ['Content-Length and Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n', 400, /both/],
+  ['differing Content-Lengths', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n', 400, /conflicting/],
+  ['a signed Content-Length', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +3\r\n\r\n', 400, /bad Content-Length/],
+  ['gzip as the last coding', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n', 501, /unsupported Transfer-Encoding/],
+  ['Transfer-Encoding in HTTP/1.0', 'POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n', 400, /HTTP\/1\.0/],
+  ['HTTP/2.0', 'GET / HTTP/2.0\r\nHost: x\r\n\r\n', 505, /not supported/],
+  ['CONNECT', 'CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n', 501, /CONNECT/],
+  ['a head over 16 KiB', `GET / HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(17000)}\r\n\r\n`, 431, /head larger/],
+  ['a head over 16 KiB, still coming', `GET / HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(17000)}`, 431, /head larger/],
+  ['a chunk size that is not hex', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400, /chunk size/],
+  ['a chunk size of 13 digits', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1000000000000\r\n', 400, /too large/],
+  ['chunk data longer than its size', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n', 400, /not followed by CRLF/],
+  ['a bare LF after a chunk size', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\nab\r\n', 400, /chunk size/],
+];
+
+for (const [what, text, status, message] of REFUSED) {
+  test(`refuses ${what} with ${status}`, (t) => {
+    const refused = refusal(text);
+    t.is(refused.status, status);
+    t.regex(refused.message, message);
+  });
+}
+
+function readResponse(text: string, method = 'GET', closeAtEnd = false): Read<ResponseHead> {
+  const { r, out } = reader((head) => parseResponseHead(head, method), 64 * 1024);
+  out.used = r.push(Buffer.from(text, 'latin1'));
+  if (closeAtEnd) r.finish();
+  return out;
+}
+
+test('responses: HEAD, 204 and 304 have no body whatever they announce', (t) => {
+  t.true(readResponse('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n', 'HEAD').ended);
+  t.true(readResponse('HTTP/1.1 204 No Content\r\n\r\n').ended);
+  t.true(readResponse('HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n').ended);
+});
+
+test('responses: without a length the body runs until the function closes', (t) => {
+  const open = readResponse('HTTP/1.1 200 OK\r\n\r\npart');
+  t.false(open.ended);
+  t.is(open.body, 'part');
+  t.true(readResponse('HTTP/1.1 200 OK\r\n\r\npart', 'GET', true).ended);
+});
+
+test('responses: a malformed status line is refused', (t) => {
+  t.throws(() => readResponse('HTTP/1.1 2000 OK\r\n\r\n'), { instanceOf: HttpSyntaxError, message: /malformed status line/ });
+  t.throws(() => readResponse('hello\r\n\r\n'), { instanceOf: HttpSyntaxError });
+});
