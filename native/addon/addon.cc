@@ -2,7 +2,7 @@
 // per concern; this file only assembles the exports:
 //   abiVersion                 the runtime ABI it was built with, so the
 //                              TypeScript side can refuse a stale native build
-//   spawnRunner, signalRunner  the supervisor (supervisor.h): fork, sandbox,
+//   spawnRunner, signalRunner  the supervisor (supervisor.h): start, sandbox,
 //                              reap and report runner processes
 //   peerCredentials            SO_PEERCRED of a Unix socket (peer.h)
 #include <napi.h>

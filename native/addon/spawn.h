@@ -1,4 +1,4 @@
-// Starting a runner process: fork, sandbox the child, exec (docs/supervisor.md).
+// Starting a runner process: clone, sandbox the child, exec (docs/supervisor.md).
 //
 // Plain data in, plain data out: nothing here touches JavaScript, so the
 // Node-API glue (supervisor.cc) stays a thin translation layer and this file
@@ -35,7 +35,7 @@ struct SpawnResult {
   int error = 0;
 };
 
-// Forks and execs a sandboxed runner; returns once it has exec'd (or failed
+// Starts and execs a sandboxed runner; returns once it has exec'd (or failed
 // to: a child that cannot exec is reaped here and reported as data).
 SpawnResult SpawnRunner(const SpawnRequest& request);
 

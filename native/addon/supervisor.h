@@ -1,6 +1,6 @@
 // The supervisor's JavaScript face: spawnRunner and signalRunner, typed in
 // src/native/index.ts. It translates arguments and reports; the work is in
-// spawn.cc (fork, sandbox, exec) and reaper.cc (reap, report). Policy --
+// spawn.cc (clone, sandbox, exec) and reaper.cc (reap, report). Policy --
 // pools, restarts, logging -- lives in src/supervisor.
 #ifndef EMBLY_ADDON_SUPERVISOR_H
 #define EMBLY_ADDON_SUPERVISOR_H

@@ -75,7 +75,7 @@ export function nativeAbiVersion(): number {
 }
 
 /**
- * Forks a sandboxed process (own process group, parent-death SIGKILL, no core
+ * Starts a sandboxed process (own process group, parent-death SIGKILL, no core
  * dumps, RLIMIT_NOFILE, only fds 0-2, cwd `/`, no_new_privs, empty environment)
  * and execs `options.file`. Returns once it has exec'd. `onExit` is called once,
  * on the main thread, after it is reaped. Arguments must already be valid

@@ -1,5 +1,5 @@
 // One runner process started through the addon: its pid, its pipes, how it
-// ended. Starting it is synchronous (fork + exec take about a millisecond);
+// ended. Starting it is synchronous (the clone + exec take a fraction of a millisecond);
 // its end arrives later, reaped off the event loop by the addon's thread.
 import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';

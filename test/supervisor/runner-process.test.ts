@@ -99,6 +99,21 @@ test('a runner that cannot be exec\'d is reported with the step and errno, and l
   t.deepEqual(await zombieChildren(), []);
 });
 
+// The child is cloned into the daemon's memory (CLONE_VM) and resets every
+// signal disposition before execve: that must be its own copy, not Node's.
+test('starting runners leaves the daemon\'s signal handlers in place', async (t) => {
+  let received = 0;
+  const onSignal = (): void => { received++; };
+  process.on('SIGUSR2', onSignal);
+  t.teardown(() => { process.off('SIGUSR2', onSignal); });
+  const runner = await startWaiter();
+  t.teardown(() => runner.kill());
+  t.throws(() => startRunner({ args: ['exec'], runnerPath: '/nonexistent/embly-runner', log: memoryLog() }), { instanceOf: RunnerStartError });
+  process.kill(process.pid, 'SIGUSR2');
+  await waitFor(() => received === 1, 'SIGUSR2 handled by the daemon');
+  t.pass();
+});
+
 test('bad options are refused before the addon is called', (t) => {
   t.throws(() => startRunner({ args: ['exec'], runnerPath: 'relative/runner' }), { instanceOf: RunnerOptionsError });
   t.throws(() => startRunner({ args: ['exec'], stdout: -1 }), { instanceOf: RunnerOptionsError });
