@@ -340,7 +340,9 @@ export class Master extends EventEmitter {
    * spawns waiting for the same fresh runner cannot both take it. */
   private claimRunner(fn: string, fresh: boolean): RunnerConnection | undefined {
     const runner = this.pickRunner(fn, fresh);
-    if (runner) runner.used = true;
+    if (!runner) return undefined;
+    runner.used = true;
+    if (fresh) this.emit('claimed', { function: fn, pid: runner.pid! });
     return runner;
   }
 

@@ -39,6 +39,8 @@ export class RunnerPool extends EventEmitter<{ started: [RunnerProcess]; exit: [
   private readonly members = new Map<RunnerProcess, Set<bigint>>();
   private readonly hostOf = new Map<bigint, RunnerProcess>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** runners already replaced (a single-instance runner once claimed): their exit starts no other */
+  private readonly retired = new Set<RunnerProcess>();
   private failures = 0;
   private stopping = false;
 
@@ -55,7 +57,17 @@ export class RunnerPool extends EventEmitter<{ started: [RunnerProcess]; exit: [
 
   /** Starts the runners. */
   start(): void {
-    for (let i = this.members.size + this.timers.size; i < this.size; i++) this.launch();
+    for (let i = this.members.size - this.retired.size + this.timers.size; i < this.size; i++) this.launch();
+  }
+
+  /** Starts the replacement of runner `pid` now, ahead of its exit: a
+   * single-instance runner has been given its instance, and the next request
+   * should find a fresh one ready. */
+  retire(pid: number): void {
+    const runner = [...this.members.keys()].find((r) => r.pid === pid);
+    if (!runner || this.retired.has(runner) || this.stopping) return;
+    this.retired.add(runner);
+    this.launch();
   }
 
   get runners(): RunnerProcess[] {
@@ -120,7 +132,10 @@ export class RunnerPool extends EventEmitter<{ started: [RunnerProcess]; exit: [
     for (const address of instances) this.hostOf.delete(address);
     if (instances.length > 0) this.options.onInstancesKilled?.(instances, exit, runner);
     this.emit('exit', runner, exit);
+    const replaced = this.retired.delete(runner);
     if (this.stopping) return;
+    if (replaced && this.options.expectedExit?.(exit)) return;
+    if (replaced) return this.log.error(`${runner.describe()} ${describeExit(exit)}; ${instances.length} instance(s) killed; already replaced`);
     if (this.options.expectedExit?.(exit)) {
       this.failures = 0;
       return this.launch();

@@ -75,3 +75,29 @@ test('a runner that cannot even be started is retried with back-off', async (t) 
   t.is(pool.runners.length, 0);
   t.true(log.lines.every((l) => l.includes('cannot start a runner for unstartable') && l.includes('ENOENT')));
 });
+
+test('a retired runner is replaced at once, and its planned exit starts no other', async (t) => {
+  const waiter = await waiterFunction();
+  const log = memoryLog();
+  let starts = 0;
+  const pool = new RunnerPool({
+    name: 'waiter', size: 1, log,
+    start: () => { starts++; return startRunner({ args: execArguments('waiter', [waiter]), stdin: 'pipe', stdout: 'pipe', label: 'waiter', log }); },
+    expectedExit: (exit) => exit.signal === 'SIGTERM',
+  });
+  t.teardown(() => pool.stop());
+  pool.start();
+  const [claimed] = pool.runners as [RunnerProcess];
+  pool.retire(claimed.pid);
+  pool.retire(claimed.pid);
+  t.is(starts, 2, 'one replacement, however often it is retired');
+  t.is(pool.runners.length, 2, 'the claimed runner stays until it is done');
+  const exited = new Promise((resolve) => pool.once('exit', resolve));
+  claimed.kill('SIGTERM');
+  await exited;
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.is(starts, 2);
+  t.is(pool.runners.length, 1);
+  t.false(pool.runners.includes(claimed));
+  t.deepEqual(log.lines, []);
+});
