@@ -63,23 +63,23 @@ function restOf(frame: Frame): Uint8Array | undefined {
   }
 }
 
-/** Writes the fixed fields at 5; returns nothing (offsets are per kind). */
-function writeFields(out: Buffer, frame: Frame): void {
+/** Writes the fixed fields, from byte 5 on. */
+function writeFields(out: Buffer, view: DataView, frame: Frame): void {
   switch (frame.kind) {
     case FrameKind.Hello: out.writeUInt16LE(frame.version, 5); out.writeUInt32LE(frame.pid, 7); return;
-    case FrameKind.Spawn: out.writeBigUInt64LE(frame.address, 5); out.writeBigUInt64LE(frame.parent, 13); return;
-    case FrameKind.Started: out.writeBigUInt64LE(frame.address, 5); return;
-    case FrameKind.Data: case FrameKind.Close: out.writeBigUInt64LE(frame.from, 5); out.writeBigUInt64LE(frame.to, 13); return;
-    case FrameKind.Exit: out.writeBigUInt64LE(frame.address, 5); out.writeUInt8(frame.reason, 13); out.writeInt32LE(frame.code, 14); return;
+    case FrameKind.Spawn: view.setBigUint64(5, frame.address, true); view.setBigUint64(13, frame.parent, true); return;
+    case FrameKind.Started: view.setBigUint64(5, frame.address, true); return;
+    case FrameKind.Data: case FrameKind.Close: view.setBigUint64(5, frame.from, true); view.setBigUint64(13, frame.to, true); return;
+    case FrameKind.Exit: view.setBigUint64(5, frame.address, true); out.writeUInt8(frame.reason, 13); out.writeInt32LE(frame.code, 14); return;
     case FrameKind.Error: out.writeUInt32LE(frame.code, 5); return;
-    case FrameKind.SpawnRequest: out.writeBigUInt64LE(frame.requester, 5); out.writeUInt32LE(frame.request, 13); return;
+    case FrameKind.SpawnRequest: view.setBigUint64(5, frame.requester, true); out.writeUInt32LE(frame.request, 13); return;
     case FrameKind.SpawnResult:
-      out.writeBigUInt64LE(frame.requester, 5); out.writeUInt32LE(frame.request, 13);
-      out.writeUInt32LE(frame.errno, 17); out.writeBigUInt64LE(frame.child, 21); return;
-    case FrameKind.Log: out.writeBigUInt64LE(frame.address, 5); out.writeUInt8(frame.fd, 13); return;
-    case FrameKind.Kill: out.writeBigUInt64LE(frame.address, 5); out.writeUInt8(frame.reason, 13); return;
+      view.setBigUint64(5, frame.requester, true); out.writeUInt32LE(frame.request, 13);
+      out.writeUInt32LE(frame.errno, 17); view.setBigUint64(21, frame.child, true); return;
+    case FrameKind.Log: view.setBigUint64(5, frame.address, true); out.writeUInt8(frame.fd, 13); return;
+    case FrameKind.Kill: view.setBigUint64(5, frame.address, true); out.writeUInt8(frame.reason, 13); return;
     case FrameKind.PeerExit:
-      out.writeBigUInt64LE(frame.from, 5); out.writeBigUInt64LE(frame.to, 13);
+      view.setBigUint64(5, frame.from, true); view.setBigUint64(13, frame.to, true);
       out.writeUInt8(frame.reason, 21); out.writeInt32LE(frame.code, 22); return;
   }
 }
@@ -92,13 +92,14 @@ export function encodeFrame(frame: Frame): Buffer {
   const out = Buffer.allocUnsafe(4 + length);
   out.writeUInt32LE(length, 0);
   out[4] = frame.kind;
-  writeFields(out, frame);
+  // DataView's 64-bit accessors make no intermediate BigInts (Buffer's do).
+  writeFields(out, new DataView(out.buffer, out.byteOffset, out.length), frame);
   if (rest) out.set(rest, 5 + fixed);
   return out;
 }
 
 /** Decodes one frame's kind and body (`at`: where its fields start in `b`, `end`: where it ends). */
-function decodeFrame(kind: number, b: Buffer, at: number, end: number): Frame {
+function decodeFrame(kind: number, b: Buffer, view: DataView, at: number, end: number): Frame {
   const shape = FIXED[kind as FrameKind];
   if (!shape) throw new FrameError(`unknown frame kind ${kind}`);
   const [fixed, hasRest] = shape;
@@ -107,7 +108,7 @@ function decodeFrame(kind: number, b: Buffer, at: number, end: number): Frame {
     throw new FrameError(`frame kind ${FrameKind[kind]} has ${size} bytes of fields, expected ${hasRest ? 'at least ' : ''}${fixed}`);
   }
   const rest = () => b.subarray(at + fixed, end);
-  const u64 = (offset: number) => b.readBigUInt64LE(at + offset);
+  const u64 = (offset: number) => view.getBigUint64(at + offset, true);
   switch (kind as FrameKind) {
     case FrameKind.Hello: return { kind: FrameKind.Hello, version: b.readUInt16LE(at), pid: b.readUInt32LE(at + 2), function: rest().toString('utf8') };
     case FrameKind.Spawn: return { kind: FrameKind.Spawn, address: u64(0), parent: u64(8), function: rest().toString('utf8') };
@@ -132,12 +133,13 @@ export class FrameDecoder {
   push(chunk: Buffer): Frame[] {
     const bytes = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     const frames: Frame[] = [];
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
     let at = 0;
     while (bytes.length - at >= 4) {
       const length = bytes.readUInt32LE(at);
       if (length === 0 || length > MAX_FRAME_BYTES) throw new FrameError(`frame length ${length} is out of range (1..${MAX_FRAME_BYTES})`);
       if (bytes.length - at < 4 + length) break;
-      frames.push(decodeFrame(bytes[at + 4]!, bytes, at + 5, at + 4 + length));
+      frames.push(decodeFrame(bytes[at + 4]!, bytes, view, at + 5, at + 4 + length));
       at += 4 + length;
     }
     this.pending = at === bytes.length ? EMPTY : bytes.subarray(at);

@@ -356,15 +356,16 @@ export class Master extends EventEmitter {
     return best;
   }
 
-  private addressPool = Buffer.alloc(0);
+  private addressPool = new DataView(new ArrayBuffer(0));
   private addressAt = 0;
   private newAddress(): bigint {
     for (;;) {
-      if (this.addressAt + 8 > this.addressPool.length) {
-        this.addressPool = randomBytes(4096);
+      if (this.addressAt + 8 > this.addressPool.byteLength) {
+        const bytes = randomBytes(4096);
+        this.addressPool = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
         this.addressAt = 0;
       }
-      const address = this.addressPool.readBigUInt64LE(this.addressAt);
+      const address = this.addressPool.getBigUint64(this.addressAt, true);
       this.addressAt += 8;
       if (address !== 0n && !this.instances.has(address)) return address;
     }

@@ -22,9 +22,7 @@ export type Framing =
 export interface Head {
   /** 1.0 or 1.1, as the minor version */
   minor: 0 | 1;
-  /** [name, value] pairs in order, names as written, values trimmed */
-  headers: [string, string][];
-  /** what the gateway acts on, gathered in the same pass (lists split, lower-cased) */
+  /** the fields the gateway acts on (lists split, lower-cased); the rest pass through unread */
   fields: KnownFields;
 }
 
@@ -48,30 +46,48 @@ export interface ResponseHead extends Head {
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const FIELD_VALUE = /^[ \t]*[\t\x20-\x7e\x80-\xff]*$/;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e\x80-\xff]+) HTTP\/([0-9])\.([0-9])$/;
 const STATUS_LINE = /^HTTP\/1\.([01]) ([0-9]{3})(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
+/** Every field line well formed, checked in one pass from the end of the start line. */
+const FIELD_LINES = /(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*)*$/y;
+/** The field lines the gateway acts on. */
+const KNOWN_FIELD = /\r\n(connection|transfer-encoding|content-length|expect|host|date):[ \t]*([^\r]*)/gi;
 
-/** Splits a head (without its final CRLF CRLF) into lines, refusing bare CR or LF. */
-function lines(text: string): string[] {
-  for (let lf = text.indexOf('\n'); lf >= 0; lf = text.indexOf('\n', lf + 1)) {
-    if (text.charCodeAt(lf - 1) !== 0x0d) throw new HttpSyntaxError('bare LF in the head');
-  }
-  for (let cr = text.indexOf('\r'); cr >= 0; cr = text.indexOf('\r', cr + 1)) {
-    if (text.charCodeAt(cr + 1) !== 0x0a) throw new HttpSyntaxError('bare CR in the head');
-  }
-  return text.split('\r\n');
+/** The start line and the fields of a head (given without its final CRLF CRLF). */
+function splitHead(text: string): { startLine: string; fields: KnownFields } {
+  const lineEnd = text.indexOf('\r\n');
+  const startLine = lineEnd < 0 ? text : text.slice(0, lineEnd);
+  if (startLine.includes('\n') || startLine.includes('\r')) throw new HttpSyntaxError('bare CR or LF in the head');
+  if (lineEnd < 0) return { startLine, fields: noFields() };
+  FIELD_LINES.lastIndex = lineEnd;
+  if (!FIELD_LINES.test(text)) throw whyFieldsAreBad(text.slice(lineEnd + 2));
+  return { startLine, fields: knownFields(text, lineEnd) };
 }
 
-const isBlank = (code: number) => code === 0x20 || code === 0x09;
+const noFields = (): KnownFields => ({ connection: [], transferEncoding: [], contentLength: [], hosts: 0, expect: [], date: false });
 
-/** A field value without the optional whitespace around it. */
-function trimmed(line: string, from: number): string {
-  let start = from;
-  let end = line.length;
-  while (start < end && isBlank(line.charCodeAt(start))) start++;
-  while (end > start && isBlank(line.charCodeAt(end - 1))) end--;
-  return line.slice(start, end);
+function knownFields(text: string, from: number): KnownFields {
+  const fields = noFields();
+  KNOWN_FIELD.lastIndex = from;
+  for (let m = KNOWN_FIELD.exec(text); m; m = KNOWN_FIELD.exec(text)) {
+    gather(fields, m[1]!.toLowerCase(), m[2]!.replace(/[ \t]+$/, ''));
+  }
+  return fields;
+}
+
+/** The precise complaint about field lines that failed the one-pass check. */
+function whyFieldsAreBad(block: string): HttpSyntaxError {
+  if (/\r(?!\n)/.test(block)) return new HttpSyntaxError('bare CR in the head');
+  if (/(?<!\r)\n/.test(block)) return new HttpSyntaxError('bare LF in the head');
+  for (const line of block.split('\r\n')) {
+    const colon = line.indexOf(':');
+    const name = line.slice(0, colon);
+    if (line[0] === ' ' || line[0] === '\t') return new HttpSyntaxError('obsolete line folding');
+    if (colon <= 0 || !TOKEN.test(name)) return new HttpSyntaxError(`malformed header line: ${JSON.stringify(line.slice(0, 80))}`);
+    if (!FIELD_VALUE.test(line.slice(colon + 1))) return new HttpSyntaxError(`header ${name} has a control character`);
+  }
+  return new HttpSyntaxError('malformed header section');
 }
 
 function listItems(value: string, into: string[]): void {
@@ -79,22 +95,6 @@ function listItems(value: string, into: string[]): void {
     const t = item.trim().toLowerCase();
     if (t) into.push(t);
   }
-}
-
-function parseFields(fieldLines: string[]): { headers: [string, string][]; fields: KnownFields } {
-  const fields: KnownFields = { connection: [], transferEncoding: [], contentLength: [], hosts: 0, expect: [], date: false };
-  const headers = fieldLines.map((line): [string, string] => {
-    const colon = line.indexOf(':');
-    const name = line.slice(0, colon);
-    if (colon <= 0 || !TOKEN.test(name)) {
-      throw new HttpSyntaxError(line[0] === ' ' || line[0] === '\t' ? 'obsolete line folding' : `malformed header line: ${JSON.stringify(line.slice(0, 80))}`);
-    }
-    const value = trimmed(line, colon + 1);
-    if (!FIELD_VALUE.test(value)) throw new HttpSyntaxError(`header ${name} has a control character`);
-    gather(fields, name.toLowerCase(), value);
-    return [name, value];
-  });
-  return { headers, fields };
 }
 
 function gather(fields: KnownFields, lowerName: string, value: string): void {
@@ -132,13 +132,13 @@ const UNTIL_CLOSE: Framing = { kind: 'until-close' };
 const CHUNKED: Framing = { kind: 'chunked' };
 
 export function parseRequestHead(text: string): { head: RequestHead; framing: Framing } {
-  const [requestLine = '', ...fieldLines] = lines(text);
+  const { startLine: requestLine, fields } = splitHead(text);
   const line = REQUEST_LINE.exec(requestLine);
   if (!line) throw new HttpSyntaxError(`malformed request line: ${JSON.stringify(requestLine.slice(0, 80))}`);
   const [, method, target, major, minor] = line as unknown as [string, string, string, string, string];
   if (major !== '1' || (minor !== '0' && minor !== '1')) throw new HttpSyntaxError(`HTTP/${major}.${minor} is not supported`, 505);
   if (method === 'CONNECT') throw new HttpSyntaxError('CONNECT is not supported', 501);
-  const head: RequestHead = { method, target, minor: minor === '1' ? 1 : 0, ...parseFields(fieldLines) };
+  const head: RequestHead = { method, target, minor: minor === '1' ? 1 : 0, fields };
   // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host.
   const { hosts } = head.fields;
   if (head.minor === 1 ? hosts !== 1 : hosts > 1) throw new HttpSyntaxError(hosts ? 'more than one Host header' : 'no Host header');
@@ -146,12 +146,12 @@ export function parseRequestHead(text: string): { head: RequestHead; framing: Fr
 }
 
 export function parseResponseHead(text: string, requestMethod: string): { head: ResponseHead; framing: Framing } {
-  const [statusLine = '', ...fieldLines] = lines(text);
+  const { startLine: statusLine, fields } = splitHead(text);
   const line = STATUS_LINE.exec(statusLine);
   if (!line) throw new HttpSyntaxError(`malformed status line: ${JSON.stringify(statusLine.slice(0, 80))}`);
   const status = Number(line[2]);
   if (status < 100) throw new HttpSyntaxError(`status ${status} is out of range`);
-  const head: ResponseHead = { status, reason: line[3] ?? '', minor: line[1] === '1' ? 1 : 0, ...parseFields(fieldLines) };
+  const head: ResponseHead = { status, reason: line[3] ?? '', minor: line[1] === '1' ? 1 : 0, fields };
   const declared = declaredFraming(head);
   // RFC 9112 §6.3: these never have a body, whatever the headers say.
   if (requestMethod === 'HEAD' || status < 200 || status === 204 || status === 304) return { head, framing: NO_BODY };
