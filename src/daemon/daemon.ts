@@ -64,10 +64,13 @@ export class Daemon {
       this.functionLogs.log(l.function, `[${l.function} ${l.address.toString(16).padStart(16, '0')}${l.fd === 2 ? ' stderr' : ''}] ${l.line}`));
     // Every instance end is logged once; ok ends have a budget of their own
     // so that a busy function's successes never crowd out its failures.
+    const okKeys = new Map(options.project.functions.map((f) => [f.name, `${f.name}:ok`]));
     this.master.on('exit', (e: InstanceExit) => {
-      const detail = e.reason === ExitReason.Error ? ` (code ${e.code})` : '';
-      const key = e.reason === ExitReason.Ok ? `${e.function}:ok` : e.function;
-      this.functionLogs.log(key, () => `[${e.function} ${e.address.toString(16).padStart(16, '0')}] ended: ${REASONS[e.reason]}${detail}`);
+      const key = e.reason === ExitReason.Ok ? okKeys.get(e.function)! : e.function;
+      this.functionLogs.log(key, () => {
+        const detail = e.reason === ExitReason.Error ? ` (code ${e.code})` : '';
+        return `[${e.function} ${e.address.toString(16).padStart(16, '0')}] ended: ${REASONS[e.reason]}${detail}`;
+      });
     });
   }
 

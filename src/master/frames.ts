@@ -107,22 +107,20 @@ function decodeFrame(kind: number, b: Buffer, view: DataView, at: number, end: n
   if (size < fixed || (!hasRest && size !== fixed)) {
     throw new FrameError(`frame kind ${FrameKind[kind]} has ${size} bytes of fields, expected ${hasRest ? 'at least ' : ''}${fixed}`);
   }
-  const rest = () => b.subarray(at + fixed, end);
-  const u64 = (offset: number) => view.getBigUint64(at + offset, true);
   switch (kind as FrameKind) {
-    case FrameKind.Hello: return { kind: FrameKind.Hello, version: b.readUInt16LE(at), pid: b.readUInt32LE(at + 2), function: rest().toString('utf8') };
-    case FrameKind.Spawn: return { kind: FrameKind.Spawn, address: u64(0), parent: u64(8), function: rest().toString('utf8') };
-    case FrameKind.Started: return { kind: FrameKind.Started, address: u64(0) };
-    case FrameKind.Data: return { kind: FrameKind.Data, from: u64(0), to: u64(8), bytes: rest() };
-    case FrameKind.Close: return { kind: FrameKind.Close, from: u64(0), to: u64(8) };
-    case FrameKind.Exit: return { kind: FrameKind.Exit, address: u64(0), reason: b[at + 8]!, code: b.readInt32LE(at + 9) };
-    case FrameKind.Error: return { kind: FrameKind.Error, code: b.readUInt32LE(at), message: rest().toString('utf8') };
-    case FrameKind.SpawnRequest: return { kind: FrameKind.SpawnRequest, requester: u64(0), request: b.readUInt32LE(at + 8), function: rest().toString('utf8') };
+    case FrameKind.Hello: return { kind: FrameKind.Hello, version: b.readUInt16LE(at), pid: b.readUInt32LE(at + 2), function: b.toString('utf8', at + fixed, end) };
+    case FrameKind.Spawn: return { kind: FrameKind.Spawn, address: view.getBigUint64(at, true), parent: view.getBigUint64(at + 8, true), function: b.toString('utf8', at + fixed, end) };
+    case FrameKind.Started: return { kind: FrameKind.Started, address: view.getBigUint64(at, true) };
+    case FrameKind.Data: return { kind: FrameKind.Data, from: view.getBigUint64(at, true), to: view.getBigUint64(at + 8, true), bytes: b.subarray(at + fixed, end) };
+    case FrameKind.Close: return { kind: FrameKind.Close, from: view.getBigUint64(at, true), to: view.getBigUint64(at + 8, true) };
+    case FrameKind.Exit: return { kind: FrameKind.Exit, address: view.getBigUint64(at, true), reason: b[at + 8]!, code: b.readInt32LE(at + 9) };
+    case FrameKind.Error: return { kind: FrameKind.Error, code: b.readUInt32LE(at), message: b.toString('utf8', at + fixed, end) };
+    case FrameKind.SpawnRequest: return { kind: FrameKind.SpawnRequest, requester: view.getBigUint64(at, true), request: b.readUInt32LE(at + 8), function: b.toString('utf8', at + fixed, end) };
     case FrameKind.SpawnResult:
-      return { kind: FrameKind.SpawnResult, requester: u64(0), request: b.readUInt32LE(at + 8), errno: b.readUInt32LE(at + 12), child: u64(16) };
-    case FrameKind.Log: return { kind: FrameKind.Log, address: u64(0), fd: b[at + 8]!, line: rest() };
-    case FrameKind.Kill: return { kind: FrameKind.Kill, address: u64(0), reason: b[at + 8]! };
-    case FrameKind.PeerExit: return { kind: FrameKind.PeerExit, from: u64(0), to: u64(8), reason: b[at + 16]!, code: b.readInt32LE(at + 17) };
+      return { kind: FrameKind.SpawnResult, requester: view.getBigUint64(at, true), request: b.readUInt32LE(at + 8), errno: b.readUInt32LE(at + 12), child: view.getBigUint64(at + 16, true) };
+    case FrameKind.Log: return { kind: FrameKind.Log, address: view.getBigUint64(at, true), fd: b[at + 8]!, line: b.subarray(at + fixed, end) };
+    case FrameKind.Kill: return { kind: FrameKind.Kill, address: view.getBigUint64(at, true), reason: b[at + 8]! };
+    case FrameKind.PeerExit: return { kind: FrameKind.PeerExit, from: view.getBigUint64(at, true), to: view.getBigUint64(at + 8, true), reason: b[at + 16]!, code: b.readInt32LE(at + 17) };
   }
 }
 

@@ -4,9 +4,9 @@
 // function's timeout a 504, max_instances a 503 with Retry-After.
 
 import { ExitReason } from '../../master/frames.js';
-import { ERRNO, SpawnError, type Master } from '../../master/master.js';
+import { ERRNO, SpawnError, type EndpointHandler, type Master } from '../../master/master.js';
 import { HttpSyntaxError, keepsAlive, parseResponseHead, type Framing, type RequestHead, type ResponseHead } from './head.js';
-import { MessageReader } from './reader.js';
+import { MessageReader, type MessageEvents } from './reader.js';
 import { httpDate } from './date.js';
 
 export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
@@ -29,7 +29,14 @@ export interface ExchangeOwner {
   done(next: 'keep' | 'close' | 'cut'): void;
 }
 
-export class Exchange {
+const RESPONSE_LIMITS = { maxHeadBytes: MAX_RESPONSE_HEAD_BYTES, headTooLargeStatus: 502 };
+const parseAnswerToHead = (text: string) => parseResponseHead(text, 'HEAD');
+const parseAnswer = (text: string) => parseResponseHead(text, 'GET');
+
+/** It hears the function as its endpoint's handler (data, close, exit) and
+ * the response as its reader's events (head, body, end): no closures per
+ * request, on the path every request takes. */
+export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
   private readonly endpoint: bigint;
   private address?: bigint;
   private readonly started = process.hrtime.bigint();
@@ -46,17 +53,8 @@ export class Exchange {
   private outgoing: Buffer[] = [];
 
   constructor(private readonly gw: GatewayContext, private readonly request: RequestHead, private readonly owner: ExchangeOwner) {
-    this.response = new MessageReader<ResponseHead>((text) => parseResponseHead(text, request.method),
-      { maxHeadBytes: MAX_RESPONSE_HEAD_BYTES, headTooLargeStatus: 502 }, {
-        head: (head, framing, raw) => this.onResponseHead(head, framing, raw),
-        body: (raw) => this.forward(raw),
-        end: () => this.onResponseEnd(),
-      });
-    this.endpoint = gw.master.openEndpoint({
-      data: (bytes) => this.onFunctionBytes(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
-      close: () => this.onFunctionDone(ExitReason.Ok),
-      exit: (reason) => this.onFunctionDone(reason),
-    });
+    this.response = new MessageReader<ResponseHead>(request.method === 'HEAD' ? parseAnswerToHead : parseAnswer, RESPONSE_LIMITS, this);
+    this.endpoint = gw.master.openEndpoint(this);
     this.timer = setTimeout(() => this.onTimeout(), gw.timeoutMs);
     gw.master.start(gw.function, this.endpoint, (address) => this.onAddress(address), (e) => this.onSpawnFailed(e));
   }
@@ -97,6 +95,20 @@ export class Exchange {
     this.fail(full ? 503 : 502, e.message, full ? 'Retry-After: 1\r\n' : '');
   }
 
+  // ---- the function, as the endpoint's handler
+
+  data(bytes: Uint8Array): void {
+    this.onFunctionBytes(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+
+  close(): void {
+    this.onFunctionDone(ExitReason.Ok);
+  }
+
+  exit(reason: ExitReason): void {
+    this.onFunctionDone(reason);
+  }
+
   private onFunctionBytes(bytes: Buffer): void {
     if (this.finished) return;
     try {
@@ -118,7 +130,9 @@ export class Exchange {
     this.owner.send(out.length === 1 ? out[0]! : Buffer.concat(out));
   }
 
-  private onResponseHead(head: ResponseHead, framing: Framing, raw: Buffer): void {
+  // ---- the response, as the reader's events
+
+  head(head: ResponseHead, framing: Framing, raw: Buffer): void {
     if (head.status === 101) throw new HttpSyntaxError('protocol upgrades are not supported');
     if (head.status < 200) return this.forward(raw); // interim: the final response follows
     this.status = head.status;
@@ -138,13 +152,17 @@ export class Exchange {
     return Buffer.concat([raw.subarray(0, raw.length - 2), Buffer.from(extra, 'latin1'), raw.subarray(raw.length - 2)]);
   }
 
-  private forward(bytes: Buffer): void {
-    this.outgoing.push(bytes);
+  body(raw: Buffer): void {
+    this.forward(raw);
   }
 
-  private onResponseEnd(): void {
+  end(): void {
     if (this.status === 0) return this.response.reset(); // after an interim response
     this.complete(!this.closeAfter && this.requestComplete ? 'keep' : 'close');
+  }
+
+  private forward(bytes: Buffer): void {
+    this.outgoing.push(bytes);
   }
 
   /** The function closed handle 1 or ended: whatever it sent is all there is. */
