@@ -2,16 +2,16 @@
 import test from 'ava';
 import { connect } from 'node:net';
 import { request as httpRequest } from 'node:http';
-import { HttpGateway } from '../../src/gateways/http/index.js';
+import { HttpGateway, type HttpGatewayOptions } from '../../src/gateways/http/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { watFunction, type TestFunction } from '../helpers/objects.js';
 import { BIG, ECHO, GARBAGE, HELLO, SPIN, TRAP } from './functions.js';
 
 interface Served { h: Harness; port: number; gateway: HttpGateway; }
 
-async function serve(t: { teardown(fn: () => Promise<void>): void }, fn: TestFunction, timeoutMs = 5000): Promise<Served> {
+async function serve(t: { teardown(fn: () => Promise<void>): void }, fn: TestFunction, timeoutMs = 5000, more: Partial<HttpGatewayOptions> = {}): Promise<Served> {
   const h = await startHarness([fn]);
-  const gateway = new HttpGateway({ master: h.master, function: fn.name, timeoutMs, port: 0, host: '127.0.0.1', log: () => {} });
+  const gateway = new HttpGateway({ master: h.master, function: fn.name, timeoutMs, port: 0, host: '127.0.0.1', log: () => {}, ...more });
   const port = await gateway.listen();
   t.teardown(async () => { await gateway.close(); await h.stop(); });
   return { h, port, gateway };
@@ -149,4 +149,92 @@ test('a runner killed mid-request gives that request a 502 and the next one succ
   t.is(await pending, 502);
   await h.startRunner(fn);
   t.is((await fetch(`http://127.0.0.1:${port}/`)).status, 200);
+});
+
+/** A client socket that collects what it is answered and notes when it is closed. */
+function client(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  const state = { text: '', closed: false };
+  socket.on('data', (d) => { state.text += d.toString('latin1'); });
+  socket.on('close', () => { state.closed = true; });
+  socket.on('error', () => {});
+  const until = async (ok: () => boolean, what: string) => {
+    for (const started = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 5))) {
+      if (Date.now() - started > 5000) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(state.text)}`);
+    }
+  };
+  return { socket, state, until };
+}
+
+const count = (text: string, part: string) => text.split(part).length - 1;
+
+test('pipelined requests on one connection are answered in order, one at a time', async (t) => {
+  const { port } = await serve(t, await watFunction('hello', HELLO));
+  const answer = await raw(port, 'GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n');
+  t.is(count(answer, 'HTTP/1.1 200 OK'), 2);
+  t.is(count(answer, 'hello\n'), 2);
+});
+
+test('an answer framed by the end of the connection ends the connection, pipelined requests unanswered', async (t) => {
+  const { port } = await serve(t, await watFunction('echo', ECHO));
+  const answer = await raw(port, 'GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n');
+  t.is(count(answer, 'HTTP/1.1 200 OK'), 1);
+  t.regex(answer, /\r\nConnection: close\r\n/);
+  t.true(answer.includes('GET /first') && !answer.includes('GET /second'));
+});
+
+test('HEAD: the answer is the head alone, and the connection goes on', async (t) => {
+  const { port } = await serve(t, await watFunction('hello', HELLO));
+  const answer = await raw(port, 'HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  t.is(count(answer, 'HTTP/1.1 200 OK'), 2);
+  t.is(count(answer, 'hello\n'), 1);
+  t.true(answer.endsWith('\r\n\r\nhello\n'));
+});
+
+test('the gateway adds Date to an answer without one, and says when it will close', async (t) => {
+  const { port } = await serve(t, await watFunction('hello', HELLO));
+  const response = await fetch(`http://127.0.0.1:${port}/`);
+  t.truthy(Date.parse(response.headers.get('date') ?? ''), 'a valid Date');
+  await response.text();
+  const c = client(port);
+  c.socket.write('GET / HTTP/1.0\r\n\r\n');
+  await c.until(() => c.state.closed, 'the HTTP/1.0 connection to close');
+  t.regex(c.state.text, /\r\nConnection: close\r\n/);
+  const keep = client(port);
+  keep.socket.write('GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
+  await keep.until(() => keep.state.text.endsWith('hello\n'), 'the answer');
+  t.regex(keep.state.text, /\r\nConnection: keep-alive\r\n/);
+  t.false(keep.state.closed);
+  keep.socket.destroy();
+});
+
+test('Expect: 100-continue gets its go-ahead before the body is sent', async (t) => {
+  const { port } = await serve(t, await watFunction('echo', ECHO));
+  const c = client(port);
+  c.socket.write('POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n');
+  await c.until(() => c.state.text.includes('HTTP/1.1 100 Continue\r\n\r\n'), '100 Continue');
+  c.socket.write('abcde');
+  await c.until(() => c.state.text.endsWith('abcde'), 'the echoed body');
+  t.true(c.state.text.startsWith('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK'));
+  c.socket.destroy();
+});
+
+test('an idle keep-alive connection is closed, and a head that takes too long gets 408', async (t) => {
+  const { port } = await serve(t, await watFunction('hello', HELLO), 5000, { keepAliveTimeoutMs: 300, headTimeoutMs: 300 });
+  const idle = client(port);
+  idle.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  await idle.until(() => idle.state.closed, 'the idle connection to close');
+  t.true(idle.state.text.endsWith('hello\n'), 'after its answer');
+  const slow = client(port);
+  slow.socket.write('GET / HTTP/1.1\r\nHo');
+  await slow.until(() => slow.state.closed, 'the slow connection to close');
+  t.regex(slow.state.text, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+});
+
+test('a malformed chunked body after the head is a 400, and the instance is ended', async (t) => {
+  const { h, port } = await serve(t, await watFunction('hello', HELLO));
+  const answer = await raw(port, 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n');
+  t.regex(answer, /^HTTP\/1\.1 400 Bad Request\r\n[^]*malformed chunk size/);
+  for (const started = Date.now(); h.master.liveInstances('hello') > 0 && Date.now() - started < 5000;) await new Promise((r) => setTimeout(r, 10));
+  t.is(h.master.liveInstances('hello'), 0);
 });

@@ -13,10 +13,14 @@ import { errorResponse, Exchange, type ExchangeOwner, type GatewayContext } from
 export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
 /** unread bytes of pipelined requests held before the client is paused */
 const MAX_INBOX_BYTES = 64 * 1024;
-/** idle keep-alive connections end after this many sweeps (seconds) */
-const KEEP_ALIVE_SWEEPS = 5;
-/** a request head must arrive within this many sweeps (seconds) */
-const HEAD_SWEEPS = 30;
+
+/** How long a connection may wait, counted in the gateway's sweeps. */
+export interface ConnectionDeadlines {
+  /** an idle keep-alive connection ends after this many sweeps */
+  idleSweeps: number;
+  /** a request head must be complete within this many sweeps (else 408) */
+  headSweeps: number;
+}
 
 /** Published as each request's head is read, for probes (bench/http-server.ts). */
 export const requestStart = channel('embly.http.request-start');
@@ -33,7 +37,12 @@ export class ClientConnection implements ExchangeOwner {
   private quietSweeps = 0;
   private headSweeps = 0;
 
-  constructor(private readonly socket: Socket, private readonly gw: GatewayContext, private readonly onGone: (c: ClientConnection) => void) {
+  constructor(
+    private readonly socket: Socket,
+    private readonly gw: GatewayContext,
+    private readonly deadlines: ConnectionDeadlines,
+    private readonly onGone: (c: ClientConnection) => void,
+  ) {
     this.reader = new MessageReader<RequestHead>(parseRequestHead, { maxHeadBytes: MAX_REQUEST_HEAD_BYTES, headTooLargeStatus: 431 }, {
       head: (head, framing, raw) => this.onRequestHead(head, framing.kind !== 'none', raw),
       body: (raw) => this.exchange?.requestBytes(raw),
@@ -46,12 +55,12 @@ export class ClientConnection implements ExchangeOwner {
     socket.on('close', () => this.onClose());
   }
 
-  /** Called once a second: ends idle connections and heads that take too long. */
+  /** Called at each sweep: ends idle connections and heads that take too long. */
   sweep(): void {
     if (this.exchange) return;
     if (this.reader.partialHead) {
-      if (++this.headSweeps > HEAD_SWEEPS) this.refuse(408, 'the request head took too long');
-    } else if (++this.quietSweeps > KEEP_ALIVE_SWEEPS) {
+      if (++this.headSweeps >= this.deadlines.headSweeps) this.refuse(408, 'the request head took too long');
+    } else if (++this.quietSweeps >= this.deadlines.idleSweeps) {
       this.socket.destroy();
     }
   }
@@ -67,7 +76,7 @@ export class ClientConnection implements ExchangeOwner {
   done(next: 'keep' | 'close' | 'cut'): void {
     this.exchange = null;
     if (next === 'cut') return void this.socket.destroy();
-    if (next === 'close' || this.clientEnded) return void this.socket.end();
+    if (next === 'close') return void this.socket.end();
     this.reader.reset();
     this.quietSweeps = 0;
     const inbox = this.inbox;
@@ -76,6 +85,8 @@ export class ClientConnection implements ExchangeOwner {
       this.socket.resume();
       this.read(inbox);
     }
+    // A client that sent its last request and half-closed is answered in full first.
+    if (this.clientEnded && !this.exchange && !this.closed) this.socket.end();
   }
 
   private onBytes(bytes: Buffer): void {

@@ -15,7 +15,14 @@ export { MAX_REQUEST_HEAD_BYTES, requestStart } from './connection.js';
 export interface HttpGatewayOptions extends GatewayContext {
   port: number;
   host?: string;
+  /** an idle keep-alive client connection is closed after this (default 5 s, like Node's) */
+  keepAliveTimeoutMs?: number;
+  /** a request head must arrive within this (default 30 s), else 408 */
+  headTimeoutMs?: number;
 }
+
+/** Deadlines are checked by one timer per gateway, not one per connection. */
+const SWEEP_MS = 250;
 
 export class HttpGateway {
   private server?: Server;
@@ -27,11 +34,13 @@ export class HttpGateway {
   /** Starts listening; resolves with the port (useful when asked for 0). */
   async listen(): Promise<number> {
     const forget = (c: ClientConnection) => this.connections.delete(c);
+    const sweeps = (ms: number) => Math.max(1, Math.ceil(ms / SWEEP_MS));
+    const deadlines = { idleSweeps: sweeps(this.options.keepAliveTimeoutMs ?? 5000), headSweeps: sweeps(this.options.headTimeoutMs ?? 30_000) };
     const server = createServer({ allowHalfOpen: true }, (socket) => {
-      this.connections.add(new ClientConnection(socket, this.options, forget));
+      this.connections.add(new ClientConnection(socket, this.options, deadlines, forget));
     });
     this.server = server;
-    this.sweeper = setInterval(() => { for (const c of this.connections) c.sweep(); }, 1000).unref();
+    this.sweeper = setInterval(() => { for (const c of this.connections) c.sweep(); }, SWEEP_MS).unref();
     return listenOn(server, this.options.port, this.options.host);
   }
 
