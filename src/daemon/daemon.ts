@@ -58,8 +58,12 @@ export class Daemon {
       log: (m) => this.log(`master: ${m}`),
     });
     this.runnerPids = pids;
-    // A fresh runner given its one instance is replaced at once, not when it exits.
-    this.master.on('claimed', (c: { function: string; pid: number }) => this.pools.get(c.function)?.retire(c.pid));
+    // A fresh runner given its one instance is replaced at once, not when it
+    // exits; on the next turn of the event loop, once the SPAWN has been
+    // written, because starting a process holds the event loop a moment.
+    this.master.on('claimed', (c: { function: string; pid: number }) => {
+      setTimeout(() => this.pools.get(c.function)?.retire(c.pid), 0);
+    });
     this.master.on('log', (l: { function: string; address: bigint; fd: number; line: string }) =>
       this.functionLogs.log(l.function, `[${l.function} ${l.address.toString(16).padStart(16, '0')}${l.fd === 2 ? ' stderr' : ''}] ${l.line}`));
     // Every instance end is logged once; ok ends have a budget of their own
