@@ -15,11 +15,13 @@
 #define GUEST_STACK_BYTES (1024u * 1024u)
 #define LOG_LINE_MAX 4096
 /* Prewarming (guest_prewarm): how much of a fresh stack and memory to make
- * resident. The stack's top pages hold the frames of every instance; the
- * memory covers the initial memory of small modules and of Rust's (17 wasm
- * pages) whole, at ~1 µs per 4 KiB page, once per runner. */
+ * resident. The stack's top pages hold the frames of every instance. The
+ * memory's cap covers the whole initial memory of wat, AssemblyScript and C
+ * modules (1-2 wasm pages); it is not larger because a resident page is
+ * scanned each time the memory returns to the pool, so a page populated but
+ * never used would cost every later instance too. */
 #define PREWARM_STACK_BYTES (32u * 1024u)
-#define PREWARM_MEMORY_BYTES (2u * 1024u * 1024u)
+#define PREWARM_MEMORY_BYTES (128u * 1024u)
 #define WASM_PAGE_BYTES 65536u
 #define PREWARM_ADDRESS 1 /* never registered: the dry guest is not reachable */
 
