@@ -14,6 +14,16 @@
  * memory. */
 #define GUEST_STACK_BYTES (1024u * 1024u)
 #define LOG_LINE_MAX 4096
+/* Prewarming (guest_prewarm): how much of a fresh stack and memory to make
+ * resident. The stack's top pages hold the frames of every instance. The
+ * memory's cap covers the whole initial memory of wat, AssemblyScript and C
+ * modules (1-2 wasm pages); it is not larger because a resident page is
+ * scanned each time the memory returns to the pool, so a page populated but
+ * never used would cost every later instance too. */
+#define PREWARM_STACK_BYTES (32u * 1024u)
+#define PREWARM_MEMORY_BYTES (128u * 1024u)
+#define WASM_PAGE_BYTES 65536u
+#define PREWARM_ADDRESS 1 /* never registered: the dry guest is not reachable */
 
 static uint64_t random_address(void) {
   uint64_t address = 0;
@@ -60,6 +70,30 @@ guest* guest_new(function_def* function, uint64_t address, char* err, size_t err
   g->memory = memory ? memory->address(g->instance.state) : NULL;
   function->live_instances++;
   return g;
+}
+
+/* The initial size of the memory an instance of `module` will allocate, when
+ * it exports one and the function's limit lets it start; else 0. */
+static uint64_t initial_memory_bytes(const function_def* function,
+                                     const embly_module* module) {
+  const embly_export* memory = find_export(module, "memory", EMBLY_EXTERN_MEMORY);
+  if (!memory || memory->type.min > function->memory_pages)
+    return 0;
+  return memory->type.min * WASM_PAGE_BYTES;
+}
+
+void guest_prewarm(function_def* function) {
+  char err[256];
+  const embly_module* module = function_module(function, err, sizeof err);
+  if (!module)
+    return; /* the SPAWN will report why */
+  embly_fiber_prewarm(GUEST_STACK_BYTES, PREWARM_STACK_BYTES);
+  uint64_t memory = initial_memory_bytes(function, module);
+  if (memory)
+    embly_memory_prewarm(memory, PREWARM_MEMORY_BYTES);
+  /* A dry guest leaves its allocations resident and free in the heap, and
+   * its fiber back in the pool. */
+  guest_free(guest_new(function, PREWARM_ADDRESS, err, sizeof err));
 }
 
 uint32_t guest_add_handle(guest* g, byte_pipe* in, byte_pipe* out) {

@@ -69,6 +69,12 @@ typedef struct guest {
 /* Creates a guest of `function` (not yet started) at `address`, or at a new
  * random address when it is 0; NULL with a message in err. */
 guest* guest_new(function_def* function, uint64_t address, char* err, size_t err_len);
+/* Does, before any SPAWN, the work of starting an instance of `function`
+ * that runs no guest code: a pooled fiber with its top stack pages resident,
+ * a pooled zeroed memory of the module's initial size, heap for the guest.
+ * The first instance then starts without page faults or syscalls (§2 of
+ * ARCHITECTURE.md). Best effort: a failure here shows at the spawn. */
+void guest_prewarm(function_def* function);
 /* Adds a handle joining the guest to a peer; returns its number or 0. */
 uint32_t guest_add_handle(guest* g, byte_pipe* in, byte_pipe* out);
 handle_entry* guest_handle(guest* g, uint32_t handle);

@@ -99,6 +99,24 @@ void embly_fiber_free(embly_fiber* fiber) {
   free(fiber);
 }
 
+static void run_nothing(void* arg) {}
+
+int embly_fiber_prewarm(size_t stack_size, size_t resident) {
+  embly_fiber* fiber = embly_fiber_new(stack_size);
+  if (!fiber)
+    return 0;
+  size_t stack = fiber->mapping_size - GUARD_BYTES;
+  if (resident > stack)
+    resident = stack;
+  /* Stacks grow down: the top pages are the ones every instance uses. */
+  embly_populate(fiber->mapping + fiber->mapping_size - resident, resident);
+  /* One empty run maps the context-switch code, which a fresh process has
+   * not executed yet. */
+  embly_fiber_start(fiber, run_nothing, NULL);
+  embly_fiber_free(fiber);
+  return 1;
+}
+
 static void fiber_entry(void) {
   embly_fiber* fiber = g_current;
   fiber->fn(fiber->arg);

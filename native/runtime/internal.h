@@ -9,6 +9,10 @@
 
 size_t embly_page_size(void);
 
+/* Makes [start, start + len) resident and writable without changing its
+ * bytes; the range must be mapped readable and writable. */
+void embly_populate(uint8_t* start, size_t len);
+
 /* Whether address lies in the reservation of a live linear memory.
  * Async-signal-safe. */
 int embly_memory_owns(uintptr_t address);

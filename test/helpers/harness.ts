@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ExitReason } from '../../src/master/frames.js';
 import { Master } from '../../src/master/master.js';
 import { runnerBinary } from '../../src/paths.js';
 import type { TestFunction } from './objects.js';
@@ -43,6 +44,8 @@ export async function startHarness(functions: TestFunction[]): Promise<Harness> 
     const args = ['serve', socketPath, '--fn', f.name, f.objectPath, f.sha256];
     if (f.timeoutMs !== undefined) args.push('--timeout-ms', String(f.timeoutMs));
     if (f.memoryPages !== undefined) args.push('--memory-pages', String(f.memoryPages));
+    if (f.sandbox) args.push('--sandbox');
+    if (f.singleInstance) args.push('--single-instance');
     runners.set(f.name, spawn(runnerBinary, args, { stdio: ['ignore', 'inherit', 'inherit'] }));
     await hello;
   };
@@ -52,4 +55,25 @@ export async function startHarness(functions: TestFunction[]): Promise<Harness> 
     await Promise.all([...runners.values()].map(exited));
   };
   return { master, runners, socketPath, startRunner, stop };
+}
+
+export interface Conversation { data: Buffer; closed: boolean; exit: Promise<{ reason: ExitReason; code: number }>; }
+
+/** Spawns fn with a fresh endpoint as parent, sends it input then EOF, and collects its answer. */
+export async function converse(master: Master, fn: string, input: string): Promise<Conversation> {
+  const chunks: Buffer[] = [];
+  const conversation = { closed: false } as Conversation;
+  conversation.exit = new Promise((resolve, reject) => {
+    const endpoint = master.openEndpoint({
+      data: (bytes) => chunks.push(Buffer.from(bytes)),
+      close: () => { conversation.closed = true; },
+      exit: (reason, code) => { conversation.data = Buffer.concat(chunks); resolve({ reason, code }); master.closeEndpoint(endpoint); },
+    });
+    master.spawn(fn, endpoint).then((address) => {
+      master.send(endpoint, address, Buffer.from(input));
+      master.closeTowards(endpoint, address);
+    }, reject);
+  });
+  await conversation.exit;
+  return conversation;
 }

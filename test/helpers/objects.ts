@@ -29,6 +29,9 @@ export interface TestFunction {
   timeoutMs?: number;
   maxInstances?: number;
   env?: Record<string, string>;
+  /** serve mode in the harness: enter seccomp; exit after one instance (isolation: process) */
+  sandbox?: boolean;
+  singleInstance?: boolean;
 }
 
 export async function watFunction(name: string, source: string, limits: Partial<TestFunction> = {}): Promise<TestFunction> {

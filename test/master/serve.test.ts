@@ -2,8 +2,8 @@
 import test from 'ava';
 import { statSync } from 'node:fs';
 import { ExitReason } from '../../src/master/frames.js';
-import { Master, type InstanceExit } from '../../src/master/master.js';
-import { startHarness } from '../helpers/harness.js';
+import type { InstanceExit } from '../../src/master/master.js';
+import { converse, startHarness } from '../helpers/harness.js';
 import { watFunction } from '../helpers/objects.js';
 
 const ECHO_UPPER = `(module
@@ -52,26 +52,6 @@ const RELAY = `(module
     (drop (call $close (i32.load (i32.const 16))))
     (drop (call $write (i32.const 1) (i32.const 80) (i32.const 8) (i32.const 12)))
     (call $pump (i32.load (i32.const 16)) (i32.const 1))))`;
-
-interface Conversation { data: Buffer; closed: boolean; exit: Promise<{ reason: ExitReason; code: number }>; }
-
-async function converse(master: Master, fn: string, input: string): Promise<Conversation> {
-  const chunks: Buffer[] = [];
-  const conversation = { closed: false } as Conversation;
-  conversation.exit = new Promise((resolve, reject) => {
-    const endpoint = master.openEndpoint({
-      data: (bytes) => chunks.push(Buffer.from(bytes)),
-      close: () => { conversation.closed = true; },
-      exit: (reason, code) => { conversation.data = Buffer.concat(chunks); resolve({ reason, code }); master.closeEndpoint(endpoint); },
-    });
-    master.spawn(fn, endpoint).then((address) => {
-      master.send(endpoint, address, Buffer.from(input));
-      master.closeTowards(endpoint, address);
-    }, reject);
-  });
-  await conversation.exit;
-  return conversation;
-}
 
 test('an instance on a serving runner answers through the master', async (t) => {
   const h = await startHarness([await watFunction('upper', ECHO_UPPER)]);

@@ -44,6 +44,11 @@ void embly_fiber_suspend(void);
 int embly_fiber_finished(const embly_fiber* fiber);
 embly_fiber* embly_fiber_current(void);
 
+/* Pools a fiber (as embly_fiber_free does) whose stack's top `resident`
+ * bytes are already resident, so the next embly_fiber_new(stack_size) costs
+ * no syscall and its first frames no page fault. 0 when out of memory. */
+int embly_fiber_prewarm(size_t stack_size, size_t resident);
+
 /* Limits that the runtime enforces for code running on the fiber. */
 void embly_fiber_set_memory_limit(embly_fiber* fiber, uint64_t max_pages);
 uint64_t embly_fiber_memory_limit(const embly_fiber* fiber);
@@ -66,6 +71,14 @@ uint64_t embly_fiber_deadline(const embly_fiber* fiber);
  * meant for a timer signal handler. */
 void embly_fiber_check_deadline(void);
 uint64_t embly_monotonic_ns(void);
+
+/* ---- Linear memory ------------------------------------------------------ */
+
+/* Pools a zeroed linear memory of `bytes` accessible bytes, the first
+ * `resident` of them already resident, for the next instance that allocates
+ * one (any size; the same size costs no syscall). 0 when the pool is full or
+ * out of memory. */
+int embly_memory_prewarm(uint64_t bytes, uint64_t resident);
 
 /* ---- Objects ------------------------------------------------------------ */
 
