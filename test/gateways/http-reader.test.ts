@@ -131,3 +131,60 @@ test('responses: a malformed status line is refused', (t) => {
   t.throws(() => readResponse('HTTP/1.1 2000 OK\r\n\r\n'), { instanceOf: HttpSyntaxError, message: /malformed status line/ });
   t.throws(() => readResponse('hello\r\n\r\n'), { instanceOf: HttpSyntaxError });
 });
+
+/** A small deterministic PRNG, so a failure can be replayed. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(s ^ (s >>> 15), 1 | s);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+const VALID = [
+  'GET /a HTTP/1.1\r\nHost: x\r\n\r\n',
+  'POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello',
+  'POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;e=1\r\nabc\r\n0\r\nT: 1\r\n\r\n',
+];
+
+test('mutated requests fed in random pieces: an HttpSyntaxError or a consistent reading, nothing else', (t) => {
+  const random = prng(20261126);
+  const pick = (n: number) => Math.floor(random() * n);
+  const bytes = [0x0d, 0x0a, 0x20, 0x3a, 0x3b, 0x30, 0x41, 0x00, 0xff, 0x09];
+  let accepted = 0;
+  for (let round = 0; round < 3000; round++) {
+    const text = Buffer.from(VALID[pick(VALID.length)]!, 'latin1');
+    const mutated = [...text];
+    for (let m = 0, count = 1 + pick(3); m < count; m++) {
+      const at = pick(mutated.length);
+      const what = pick(3);
+      if (what === 0) mutated[at] = bytes[pick(bytes.length)]!;
+      else if (what === 1) mutated.splice(at, 0, bytes[pick(bytes.length)]!);
+      else mutated.splice(at, 1);
+    }
+    const input = Buffer.from(mutated);
+    const { r, out } = reader(parseRequestHead);
+    try {
+      for (let at = 0; at < input.length && !out.ended;) {
+        const step = 1 + pick(8);
+        const piece = input.subarray(at, at + step);
+        const used = r.push(piece);
+        out.used += used;
+        at += piece.length;
+        if (used < piece.length) break;
+      }
+    } catch (e) {
+      if (!(e instanceof HttpSyntaxError)) t.fail(`round ${round}: ${(e as Error).stack} for ${JSON.stringify(input.toString('latin1'))}`);
+      continue;
+    }
+    if (!out.ended) continue;
+    accepted++;
+    // What it read is exactly a prefix of the input, head then body, leading empty lines aside.
+    const read = out.raw + out.body;
+    const text2 = input.toString('latin1');
+    t.true(text2.slice(0, out.used).endsWith(read), `round ${round}: ${JSON.stringify(text2)}`);
+  }
+  t.true(accepted > 100, `only ${accepted} mutated requests were accepted`);
+});
