@@ -573,7 +573,7 @@ function report(list: Target[], probes: Probe[], throughput: Map<string, WrkResu
     }
   }
   console.log(table(lrows));
-  console.log('  spawn: the gateway\'s request (Node\'s HTTP server parsed its head) -> the function\'s first instruction, from the daemon\'s probe\n' +
+  console.log('  spawn: the gateway read the request head -> the function\'s first instruction, from the daemon\'s probe\n' +
     '  and the function\'s clock; spawn(): the same from the gateway\'s master.start() call. client est.: without the probe, the client\'s\n' +
     '  send -> the function\'s first instruction, less the plain server\'s send -> its handler (medians).');
 
@@ -617,7 +617,7 @@ const DAEMON_USER_RULES: Rule[] = [
   ['master: frame encoding/decoding (frames.ts)', /master\/frames\.js/],
   ['gateway: HTTP parsing (head.ts, body.ts, reader.ts)', /gateways\/http\/(head|body|reader|date)\.js/],
   ['master + gateway logic (spawn, route, Exchange, exit logs)', /master\/master\.js|gateways\/http\/|daemon\/daemon\.js|log-limiter\.js/],
-  ["Node's HTTP server (llhttp, IncomingMessage, ServerResponse)", /llhttp|Parser::|_http_server|_http_common|_http_incoming/],
+  ["Node's HTTP and stream machinery (net sockets, streams)", /_http_|internal\/streams|stream_base_commons|net\.js/],
   ['other: event loop, streams, promises, timers', /./],
 ];
 
