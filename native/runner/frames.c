@@ -1,6 +1,10 @@
 #include "frames.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "log.h"
 
 static const uint8_t* take(frame_fields* f, size_t n) {
   if (!f->ok || f->left < n) {
@@ -46,4 +50,48 @@ bool frame_append(byte_pipe* out, uint8_t kind, const frame_header* fields,
   return pipe_write(out, head, sizeof head) &&
          pipe_write(out, fields->bytes, fields->len) &&
          pipe_write(out, rest, rest_len);
+}
+
+bool frames_flush(int fd, byte_pipe* out) {
+  while (pipe_buffered(out) > 0) {
+    ssize_t n = write(fd, pipe_peek(out), pipe_buffered(out));
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+      return true;
+    if (n <= 0)
+      return false;
+    pipe_consume(out, (size_t)n);
+  }
+  return true;
+}
+
+/* Parses every complete frame buffered; false on a malformed one. */
+static bool handle_input(byte_pipe* in, frame_handler handle) {
+  while (pipe_buffered(in) >= 5) {
+    uint32_t length;
+    memcpy(&length, pipe_peek(in), 4);
+    if (length == 0 || length > FRAME_MAX_BYTES) {
+      runner_log("the master sent a frame of %u bytes", length);
+      return false;
+    }
+    if (pipe_buffered(in) < 4 + (size_t)length)
+      break;
+    const uint8_t* frame = pipe_peek(in);
+    frame_fields f = {frame + 5, length - 1, true};
+    if (!handle(frame[4], &f)) {
+      runner_log("the master sent a malformed or unexpected frame (kind %u)", frame[4]);
+      return false;
+    }
+    pipe_consume(in, 4 + (size_t)length);
+  }
+  return true;
+}
+
+bool frames_read(int fd, byte_pipe* in, frame_handler handle) {
+  uint8_t chunk[FRAME_READ_CHUNK];
+  ssize_t n = read(fd, chunk, sizeof chunk);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    return true;
+  if (n <= 0)
+    return false;
+  return pipe_write(in, chunk, (size_t)n) && handle_input(in, handle);
 }

@@ -25,6 +25,11 @@ enum frame_kind {
   FRAME_LOG = 10,
   FRAME_KILL = 11,
   FRAME_PEER_EXIT = 12,
+  /* a template runner (isolation: process fork server) and its master */
+  FRAME_TEMPLATE_HELLO = 13,
+  FRAME_FORK = 14,
+  FRAME_FORKED = 15,
+  FRAME_CHILD_EXIT = 16,
 };
 
 /* Fixed-size fields, read in order; `ok` turns false on a short frame. */
@@ -52,5 +57,19 @@ void frame_put_u32(frame_header* h, uint32_t v);
 void frame_put_u64(frame_header* h, uint64_t v);
 bool frame_append(byte_pipe* out, uint8_t kind, const frame_header* fields,
                   const uint8_t* rest, size_t rest_len);
+
+/* Bytes read from the socket at once (on the stack). */
+#define FRAME_READ_CHUNK 65536
+
+typedef bool (*frame_handler)(uint8_t kind, frame_fields* f);
+
+/* Writes what it can of `out` to the non-blocking `fd`; false if the master
+ * is gone. */
+bool frames_flush(int fd, byte_pipe* out);
+
+/* Reads what is there into `in` and hands every complete frame to `handle`;
+ * false when the master closed, or sent a frame that is malformed or that
+ * `handle` refuses. */
+bool frames_read(int fd, byte_pipe* in, frame_handler handle);
 
 #endif

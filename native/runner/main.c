@@ -2,10 +2,12 @@
  *
  *   embly-runner exec ROOT --fn NAME OBJECT SHA256 [limits...] [--fn ...]
  *   embly-runner serve SOCKET [--single-instance] --fn NAME OBJECT SHA256 [limits...]
+ *   embly-runner serve SOCKET --template --fn NAME OBJECT SHA256 [limits...]
  *
  * --sandbox (either mode): enter the seccomp allowlist once every object is
  * open, before any instance runs. --single-instance: exit after serving one
- * instance (isolation: process).
+ * instance (isolation: process). --template: a fork server for isolation:
+ * process, whose children are single-instance runners (template.c).
  *
  * limits apply to the --fn before them: --memory-pages N, --timeout-ms N,
  * --max-instances N, --env KEY=VALUE (repeatable). */
@@ -17,12 +19,13 @@
 #include "functions.h"
 #include "sandbox.h"
 #include "serve.h"
+#include "template.h"
 
 static int usage(const char* problem) {
   fprintf(stderr,
           "embly-runner: %s\n"
           "usage: embly-runner exec ROOT --fn NAME OBJECT SHA256 [--memory-pages N]\n"
-          "       embly-runner serve SOCKET [--sandbox] [--single-instance] --fn NAME OBJECT SHA256 [...]\n"
+          "       embly-runner serve SOCKET [--sandbox] [--single-instance | --template] --fn NAME OBJECT SHA256 [...]\n"
           "       [--timeout-ms N] [--max-instances N] [--env KEY=VALUE]... [--fn ...]\n",
           problem);
   return EXEC_USAGE;
@@ -70,11 +73,13 @@ static bool open_all_objects(void) {
 
 /* --sandbox: seccomp allowlist (docs/supervisor.md), after every object is
  * open and before any instance runs. The shape of serve's before_serving. */
+static bool g_template;
+
 static bool enter_sandbox(void) {
   char err[256];
   if (!open_all_objects())
     return false;
-  if (runner_sandbox_enter(err, sizeof err) != 0) {
+  if (runner_sandbox_enter(g_template, err, sizeof err) != 0) {
     fprintf(stderr, "embly-runner: %s\n", err);
     return false;
   }
@@ -94,6 +99,8 @@ int main(int argc, char** argv) {
       sandbox = true;
     } else if (strcmp(argv[i], "--single-instance") == 0) {
       single_instance = true;
+    } else if (strcmp(argv[i], "--template") == 0) {
+      g_template = true;
     } else if (strcmp(argv[i], "--fn") == 0 && i + 3 < argc) {
       current = functions_add(argv[i + 1], argv[i + 2], argv[i + 3]);
       first = first ? first : current;
@@ -110,6 +117,8 @@ int main(int argc, char** argv) {
       return usage("serve needs at least one --fn");
     if (!open_all_objects())
       return EXEC_LOAD_FAILED;
+    if (g_template)
+      return template_serve(argv[2], first, sandbox ? enter_sandbox : NULL);
     return serve_functions(argv[2], first, single_instance, sandbox ? enter_sandbox : NULL);
   }
   function_def* root = functions_find(argv[2], strlen(argv[2]));

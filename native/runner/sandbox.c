@@ -9,11 +9,19 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
 #include <seccomp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 typedef struct {
@@ -56,6 +64,34 @@ static const allowed_syscall g_allowed[] = {
     {SCMP_SYS(exit_group), "the runner's end"},
 };
 
+/* What only a template runner (a fork server, docs/supervisor.md §6) needs,
+ * each with at most one argument condition. Its children kill on every one of
+ * these again (runner_sandbox_narrow), so a child's allowlist is g_allowed. */
+typedef struct {
+  int nr;
+  unsigned arg;           /* which argument is checked */
+  enum scmp_compare op;   /* 0: none */
+  scmp_datum_t mask, value;
+  const char* why;
+} template_syscall;
+
+static const template_syscall g_template_only[] = {
+    {SCMP_SYS(socket), 0, SCMP_CMP_EQ, 0, AF_UNIX, "each child's own connection to the master"},
+    {SCMP_SYS(connect), 0, 0, 0, 0, "that connection, made by the template so the master sees its pid"},
+    {SCMP_SYS(fcntl), 1, SCMP_CMP_EQ, 0, F_SETFL, "make the connection non-blocking"},
+    {SCMP_SYS(close), 0, 0, 0, 0, "the template's copy of a child's connection"},
+    {SCMP_SYS(clone), 0, SCMP_CMP_MASKED_EQ, CLONE_VM | CLONE_THREAD, 0, "fork(): a process, never a thread"},
+    {SCMP_SYS(wait4), 0, 0, 0, 0, "reap children, with their rusage"},
+    {SCMP_SYS(prctl), 0, SCMP_CMP_EQ, 0, PR_SET_PDEATHSIG, "a child dies with its template"},
+    {SCMP_SYS(getppid), 0, 0, 0, 0, "a child checks its template is still there"},
+    {SCMP_SYS(setpgid), 0, 0, 0, 0, "a child gets a process group of its own"},
+    {SCMP_SYS(close_range), 0, 0, 0, 0, "a child closes every fd but its connection"},
+    {SCMP_SYS(seccomp), 0, SCMP_CMP_EQ, 0, SECCOMP_SET_MODE_FILTER, "a child adds the filter that narrows this one"},
+    {SCMP_SYS(set_robust_list), 0, 0, 0, 0, "glibc's fork() in the child"},
+};
+
+#define TEMPLATE_ONLY_COUNT (sizeof g_template_only / sizeof g_template_only[0])
+
 static int fail(char* err, size_t err_len, scmp_filter_ctx ctx, const char* what, int rc) {
   snprintf(err, err_len, "sandbox: %s: %s", what, strerror(rc < 0 ? -rc : rc));
   if (ctx)
@@ -63,7 +99,18 @@ static int fail(char* err, size_t err_len, scmp_filter_ctx ctx, const char* what
   return -1;
 }
 
-int runner_sandbox_enter(char* err, size_t err_len) {
+static int add_template_rules(scmp_filter_ctx ctx) {
+  for (size_t i = 0; i < TEMPLATE_ONLY_COUNT; i++) {
+    const template_syscall* t = &g_template_only[i];
+    struct scmp_arg_cmp cmp = {t->arg, t->op, t->op == SCMP_CMP_MASKED_EQ ? t->mask : t->value, t->value};
+    int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, t->nr, t->op ? 1 : 0, &cmp);
+    if (rc < 0)
+      return rc;
+  }
+  return 0;
+}
+
+int runner_sandbox_enter(bool template, char* err, size_t err_len) {
   /* Also set by the supervisor before exec; setting it again is harmless and
    * keeps a runner started by hand from skipping it. */
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
@@ -101,9 +148,37 @@ int runner_sandbox_enter(char* err, size_t err_len) {
   if (rc < 0)
     return fail(err, err_len, ctx, "tgkill", rc);
 
+  rc = template ? add_template_rules(ctx) : 0;
+  if (rc < 0)
+    return fail(err, err_len, ctx, "the template's calls", rc);
+
   rc = seccomp_load(ctx);
   if (rc < 0)
     return fail(err, err_len, ctx, "seccomp_load", rc);
   seccomp_release(ctx);
   return 0;
+}
+
+#if defined(__x86_64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+int runner_sandbox_narrow(void) {
+  /* arch check, load nr, two instructions per call, allow: fits the stack */
+  struct sock_filter prog[4 + 2 * TEMPLATE_ONLY_COUNT + 1];
+  size_t n = 0;
+  prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+  prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 1, 0);
+  prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+  prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+  for (size_t i = 0; i < TEMPLATE_ONLY_COUNT; i++) {
+    prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)g_template_only[i].nr, 0, 1);
+    prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+  }
+  prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  struct sock_fprog fprog = {(unsigned short)n, prog};
+  /* no_new_privs was inherited from the template */
+  return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) == 0 ? 0 : errno;
 }

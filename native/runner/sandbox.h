@@ -10,11 +10,23 @@
 #ifndef EMBLY_RUNNER_SANDBOX_H
 #define EMBLY_RUNNER_SANDBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Sets no_new_privs (idempotent) and installs the filter. Returns 0, or -1
  * with a message in err. Call it once, single-threaded, after dlopen of every
- * object the runner may instantiate: open/mmap of files is gone afterwards. */
-int runner_sandbox_enter(char* err, size_t err_len);
+ * object the runner may instantiate: open/mmap of files is gone afterwards.
+ *
+ * `template`: the allowlist of a template runner (a fork server for
+ * isolation: process), which also needs to connect, fork and reap; its
+ * children take those calls away again with runner_sandbox_narrow(). */
+int runner_sandbox_enter(bool template, char* err, size_t err_len);
+
+/* In a template's child, before anything else it runs: a second filter that
+ * kills on every call only the template needed, so that the two stacked
+ * filters allow exactly what a serve-mode runner's does. Built by hand (no
+ * libseccomp, nothing to compile per child); async-signal-safe. Returns 0 or
+ * an errno. */
+int runner_sandbox_narrow(void);
 
 #endif

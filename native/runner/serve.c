@@ -24,8 +24,6 @@
 #include "mode.h"
 #include "scheduler.h"
 
-#define READ_CHUNK 65536
-
 static int g_socket = -1;
 static byte_pipe* g_in;  /* bytes from the master, not yet parsed */
 static byte_pipe* g_out; /* frames for the master, not yet written */
@@ -270,31 +268,9 @@ static bool handle_frame(uint8_t kind, frame_fields* f) {
   return false;
 }
 
-/* Parses every complete frame received; false on a malformed one. */
-static bool handle_input(void) {
-  while (pipe_buffered(g_in) >= 5) {
-    uint32_t length;
-    memcpy(&length, pipe_peek(g_in), 4);
-    if (length == 0 || length > FRAME_MAX_BYTES) {
-      runner_log("the master sent a frame of %u bytes", length);
-      return false;
-    }
-    if (pipe_buffered(g_in) < 4 + (size_t)length)
-      break;
-    const uint8_t* frame = pipe_peek(g_in);
-    frame_fields f = {frame + 5, length - 1, true};
-    if (!handle_frame(frame[4], &f)) {
-      runner_log("the master sent a malformed or unexpected frame (kind %u)", frame[4]);
-      return false;
-    }
-    pipe_consume(g_in, 4 + (size_t)length);
-  }
-  return true;
-}
-
 /* ---- The loop ------------------------------------------------------------ */
 
-static int connect_master(const char* path) {
+int serve_connect(const char* path) {
   struct sockaddr_un address = {.sun_family = AF_UNIX};
   if (strlen(path) >= sizeof address.sun_path)
     return -1;
@@ -307,7 +283,7 @@ static int connect_master(const char* path) {
   /* Non-blocking plain read/write from here on: the sandbox allows those,
    * not send/recv. */
   if (fd >= 0)
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    fcntl(fd, F_SETFL, O_NONBLOCK); /* a fresh socket has no other status flag; a template may not F_GETFL */
   return fd;
 }
 
@@ -318,30 +294,6 @@ static void send_hello(const function_def* fn) {
   send_frame(FRAME_HELLO, &h, fn->name, strlen(fn->name));
 }
 
-/* Writes what it can without blocking; false if the master is gone. */
-static bool flush_output(void) {
-  while (pipe_buffered(g_out) > 0) {
-    ssize_t n = write(g_socket, pipe_peek(g_out), pipe_buffered(g_out));
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-      return true;
-    if (n <= 0)
-      return false;
-    pipe_consume(g_out, (size_t)n);
-  }
-  return true;
-}
-
-/* Reads what is there; false when the master closed or sent garbage. */
-static bool read_input(void) {
-  uint8_t chunk[READ_CHUNK];
-  ssize_t n = read(g_socket, chunk, sizeof chunk);
-  if (n < 0 && (errno == EAGAIN || errno == EINTR))
-    return true;
-  if (n <= 0)
-    return false;
-  return pipe_write(g_in, chunk, (size_t)n) && handle_input();
-}
-
 static int poll_timeout_ms(uint64_t wake_at_ns) {
   if (!wake_at_ns)
     return -1;
@@ -349,12 +301,12 @@ static int poll_timeout_ms(uint64_t wake_at_ns) {
   return wake_at_ns <= now ? 0 : (int)((wake_at_ns - now + 999999) / 1000000);
 }
 
-/* The loop's frames, read_input's chunk above all, reach below any stack the
+/* The loop's frames, frames_read's chunk above all, reach below any stack the
  * runner used while starting; each first touch there would be a fault on the
  * first SPAWN's path. The margin covers the frames of a spawn below it. Every
  * 4 KiB: no page is smaller. */
 static __attribute__((noinline)) void touch_loop_stack(void) {
-  volatile uint8_t below[READ_CHUNK + 16384];
+  volatile uint8_t below[FRAME_READ_CHUNK + 16384];
   for (size_t at = 0; at < sizeof below; at += 4096)
     below[at] = 0;
 }
@@ -369,33 +321,38 @@ static void prewarm(void) {
 
 int serve_functions(const char* socket_path, function_def* fn, bool single_instance,
                     bool (*before_serving)(void)) {
-  g_mode = &serve_mode;
-  g_single_instance = single_instance;
   signal(SIGPIPE, SIG_IGN); /* a vanished master is seen as a failed write */
-  g_remote_pipe_changed = on_remote_pipe_changed;
-  scheduler_init(on_guest_end);
-  g_in = pipe_new(NULL);
-  g_out = pipe_new(NULL);
-  g_socket = connect_master(socket_path);
-  if (g_socket < 0) {
+  int socket = serve_connect(socket_path);
+  if (socket < 0) {
     runner_log("cannot connect to the master at %s: %s", socket_path, strerror(errno));
     return EXEC_LOAD_FAILED;
   }
   if (before_serving && !before_serving())
     return EXEC_LOAD_FAILED;
+  return serve_connected(socket, fn, single_instance);
+}
+
+int serve_connected(int socket, function_def* fn, bool single_instance) {
+  g_mode = &serve_mode;
+  g_single_instance = single_instance;
+  g_socket = socket;
+  g_remote_pipe_changed = on_remote_pipe_changed;
+  scheduler_init(on_guest_end);
+  g_in = pipe_new(NULL);
+  g_out = pipe_new(NULL);
   prewarm();
   send_hello(fn); /* written by the loop below: the master sees a warm runner */
   runner_start_deadline_timer();
   while (!g_failed) {
     uint64_t wake_at = scheduler_run();
     drain_outbox();
-    if (!flush_output())
+    if (!frames_flush(g_socket, g_out))
       break;
     if (g_single_instance && g_served && scheduler_idle() && pipe_buffered(g_out) == 0)
       return EXEC_OK; /* its one instance has ended and every byte is out */
     struct pollfd pfd = {g_socket, POLLIN | (pipe_buffered(g_out) ? POLLOUT : 0), 0};
     if (poll(&pfd, 1, poll_timeout_ms(wake_at)) > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
-        !read_input())
+        !frames_read(g_socket, g_in, handle_frame))
       break;
   }
   /* The master is gone (or broke the protocol): the daemon replaces us. */

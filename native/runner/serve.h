@@ -13,4 +13,12 @@
 int serve_functions(const char* socket_path, function_def* fn, bool single_instance,
                     bool (*before_serving)(void));
 
+/* A blocking connect to the master's socket, then O_NONBLOCK; -1 and errno
+ * on failure. */
+int serve_connect(const char* socket_path);
+
+/* serve_functions once connected and sandboxed: prewarms, says HELLO on
+ * `socket` and serves. A template's children start here. */
+int serve_connected(int socket, function_def* fn, bool single_instance);
+
 #endif

@@ -11,6 +11,7 @@ import { HttpGateway } from '../gateways/http/index.js';
 import { TcpGateway } from '../gateways/tcp.js';
 import type { Project } from '../project/index.js';
 import { isSupervisedRunner, RunnerPool, RunnerProcess, runnerFunction, serveArguments } from '../supervisor/index.js';
+import { ForkServer } from './fork-server.js';
 import { LogLimiter } from './log-limiter.js';
 
 export const DEFAULT_SOCKET = '/tmp/embly.sock';
@@ -39,7 +40,10 @@ const REASONS: Record<ExitReason, string> = { 0: 'ok', 1: 'error', 2: 'trap', 3:
 
 export class Daemon {
   readonly master: Master;
-  private readonly pools = new Map<string, RunnerPool>();
+  /** isolation: instance functions' runners; process functions' fresh runners */
+  private readonly pools = new Map<string, RunnerPool | ForkServer['pool']>();
+  /** each pool or fork server, to stop */
+  private readonly supervisors: { stop(): Promise<void> }[] = [];
   private readonly gateways: (HttpGateway | TcpGateway)[] = [];
   private readonly log: (line: string) => void;
   private readonly functionLogs: LogLimiter;
@@ -47,14 +51,15 @@ export class Daemon {
   constructor(private readonly options: DaemonOptions) {
     this.log = options.log ?? ((line) => console.error(line));
     this.functionLogs = new LogLimiter(this.log);
-    const pids = new Map<number, string>();
+    const pids = new Map<number, { function: string; template: boolean }>();
     this.master = new Master({
       socketPath: options.socketPath ?? DEFAULT_SOCKET,
       functions: new Map(options.project.functions.map((f) => [f.name, { maxInstances: f.limits.maxInstances, isolation: f.isolation }])),
       // Only runners we started (the kernel says which pid is connected),
-      // and each only for its own function.
-      authorize: (socket, hello) => socketPeer(socket)?.pid === hello.pid &&
-        isSupervisedRunner(hello.pid) && pids.get(hello.pid) === hello.function,
+      // each only for its own function and as what it was started as. A
+      // template's children are vouched for by their template (master).
+      authorize: (socket, hello) => socketPeer(socket)?.pid === hello.pid && isSupervisedRunner(hello.pid) &&
+        pids.get(hello.pid)?.function === hello.function && pids.get(hello.pid)?.template === hello.template,
       log: (m) => this.log(`master: ${m}`),
     });
     this.runnerPids = pids;
@@ -78,7 +83,7 @@ export class Daemon {
     });
   }
 
-  private readonly runnerPids: Map<number, string>;
+  private readonly runnerPids: Map<number, { function: string; template: boolean }>;
 
   async start(): Promise<ListeningGateway[]> {
     await this.master.listen();
@@ -97,25 +102,34 @@ export class Daemon {
       check();
     });
     for (const built of this.options.built) {
-      const singleInstance = built.spec.isolation === 'process';
-      const args = serveArguments(this.master.socketPath, [runnerFunction(built)], { singleInstance });
-      const pool = new RunnerPool({
-        name: built.spec.name,
-        size,
-        // A single-instance runner that served its instance and left is the
-        // plan, not a failure: it is replaced at once, off the request path.
-        expectedExit: singleInstance ? (exit) => exit.code === 0 : undefined,
-        start: () => {
-          const runner = RunnerProcess.start({ args, label: `runner ${built.spec.name}`, stdout: 'null', stderr: 2 });
-          this.runnerPids.set(runner.pid, built.spec.name);
-          void runner.exited.then(() => this.runnerPids.delete(runner.pid));
-          return runner;
-        },
-      });
-      this.pools.set(built.spec.name, pool);
-      pool.start();
+      if (built.spec.isolation === 'process') this.startForkServer(built, size);
+      else this.startPool(built, size);
     }
     return ready;
+  }
+
+  private startRunner(built: BuiltFunction, template: boolean): RunnerProcess {
+    const name = built.spec.name;
+    const args = serveArguments(this.master.socketPath, [runnerFunction(built)], { template });
+    const runner = RunnerProcess.start({ args, label: `${template ? 'template' : 'runner'} ${name}`, stdout: 'null', stderr: 2 });
+    this.runnerPids.set(runner.pid, { function: name, template });
+    void runner.exited.then(() => this.runnerPids.delete(runner.pid));
+    return runner;
+  }
+
+  private startPool(built: BuiltFunction, size: number): void {
+    const pool = new RunnerPool({ name: built.spec.name, size, start: () => this.startRunner(built, false) });
+    this.pools.set(built.spec.name, pool);
+    this.supervisors.push(pool);
+    pool.start();
+  }
+
+  /** isolation: process: a template runner forks each fresh runner. */
+  private startForkServer(built: BuiltFunction, size: number): void {
+    const server = new ForkServer({ name: built.spec.name, size, master: this.master, startTemplate: () => this.startRunner(built, true) });
+    this.supervisors.push(server);
+    this.pools.set(built.spec.name, server.pool);
+    server.start();
   }
 
   private async startGateways(): Promise<ListeningGateway[]> {
@@ -136,7 +150,7 @@ export class Daemon {
 
   async stop(): Promise<void> {
     await Promise.all(this.gateways.map((g) => g.close()));
-    await Promise.all([...this.pools.values()].map((p) => p.stop()));
+    await Promise.all(this.supervisors.map((s) => s.stop()));
     await this.master.close();
   }
 }

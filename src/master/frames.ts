@@ -8,6 +8,7 @@ export const MAX_FRAME_BYTES = MAX_DATA_BYTES + 64;
 export enum FrameKind {
   Hello = 1, Spawn = 2, Started = 3, Data = 4, Close = 5, Exit = 6, Error = 7,
   SpawnRequest = 8, SpawnResult = 9, Log = 10, Kill = 11, PeerExit = 12,
+  TemplateHello = 13, Fork = 14, Forked = 15, ChildExit = 16,
 }
 
 export enum ExitReason { Ok = 0, Error = 1, Trap = 2, Timeout = 3, Killed = 4 }
@@ -24,7 +25,17 @@ export type Frame =
   | { kind: FrameKind.SpawnResult; requester: bigint; request: number; errno: number; child: bigint }
   | { kind: FrameKind.Log; address: bigint; fd: number; line: Uint8Array }
   | { kind: FrameKind.Kill; address: bigint; reason: ExitReason }
-  | { kind: FrameKind.PeerExit; from: bigint; to: bigint; reason: ExitReason; code: number };
+  | { kind: FrameKind.PeerExit; from: bigint; to: bigint; reason: ExitReason; code: number }
+  | { kind: FrameKind.TemplateHello; version: number; pid: number; function: string }
+  | { kind: FrameKind.Fork; request: number }
+  | { kind: FrameKind.Forked; request: number; pid: number; errno: number }
+  | ChildExitFrame;
+
+/** A template's report of a child it reaped: `code` is -1 when a signal ended it. */
+export interface ChildExitFrame {
+  kind: FrameKind.ChildExit; pid: number; code: number; signal: number; coreDumped: boolean;
+  userCpuMicros: bigint; systemCpuMicros: bigint; maxRssKiB: bigint;
+}
 
 export class FrameError extends Error {
   readonly code = 'EMBLY_BAD_FRAME';
@@ -48,6 +59,10 @@ const FIXED: Record<FrameKind, [bytes: number, rest: boolean]> = {
   [FrameKind.Log]: [9, true],
   [FrameKind.Kill]: [9, false],
   [FrameKind.PeerExit]: [21, false],
+  [FrameKind.TemplateHello]: [6, true],
+  [FrameKind.Fork]: [4, false],
+  [FrameKind.Forked]: [12, false],
+  [FrameKind.ChildExit]: [34, false],
 };
 
 const EMPTY = Buffer.alloc(0);
@@ -55,7 +70,7 @@ const text = (value: string) => Buffer.from(value, 'utf8');
 
 function restOf(frame: Frame): Uint8Array | undefined {
   switch (frame.kind) {
-    case FrameKind.Hello: case FrameKind.Spawn: case FrameKind.SpawnRequest: return text(frame.function);
+    case FrameKind.Hello: case FrameKind.TemplateHello: case FrameKind.Spawn: case FrameKind.SpawnRequest: return text(frame.function);
     case FrameKind.Error: return text(frame.message);
     case FrameKind.Data: return frame.bytes;
     case FrameKind.Log: return frame.line;
@@ -66,7 +81,7 @@ function restOf(frame: Frame): Uint8Array | undefined {
 /** Writes the fixed fields, from byte 5 on. */
 function writeFields(out: Buffer, view: DataView, frame: Frame): void {
   switch (frame.kind) {
-    case FrameKind.Hello: out.writeUInt16LE(frame.version, 5); out.writeUInt32LE(frame.pid, 7); return;
+    case FrameKind.Hello: case FrameKind.TemplateHello: out.writeUInt16LE(frame.version, 5); out.writeUInt32LE(frame.pid, 7); return;
     case FrameKind.Spawn: view.setBigUint64(5, frame.address, true); view.setBigUint64(13, frame.parent, true); return;
     case FrameKind.Started: view.setBigUint64(5, frame.address, true); return;
     case FrameKind.Data: case FrameKind.Close: view.setBigUint64(5, frame.from, true); view.setBigUint64(13, frame.to, true); return;
@@ -81,6 +96,11 @@ function writeFields(out: Buffer, view: DataView, frame: Frame): void {
     case FrameKind.PeerExit:
       view.setBigUint64(5, frame.from, true); view.setBigUint64(13, frame.to, true);
       out.writeUInt8(frame.reason, 21); out.writeInt32LE(frame.code, 22); return;
+    case FrameKind.Fork: out.writeUInt32LE(frame.request, 5); return;
+    case FrameKind.Forked: out.writeUInt32LE(frame.request, 5); out.writeUInt32LE(frame.pid, 9); out.writeUInt32LE(frame.errno, 13); return;
+    case FrameKind.ChildExit:
+      out.writeUInt32LE(frame.pid, 5); out.writeInt32LE(frame.code, 9); out.writeUInt8(frame.signal, 13); out.writeUInt8(frame.coreDumped ? 1 : 0, 14);
+      view.setBigUint64(15, frame.userCpuMicros, true); view.setBigUint64(23, frame.systemCpuMicros, true); view.setBigUint64(31, frame.maxRssKiB, true); return;
   }
 }
 
@@ -121,6 +141,14 @@ function decodeFrame(kind: number, b: Buffer, view: DataView, at: number, end: n
     case FrameKind.Log: return { kind: FrameKind.Log, address: view.getBigUint64(at, true), fd: b[at + 8]!, line: b.subarray(at + fixed, end) };
     case FrameKind.Kill: return { kind: FrameKind.Kill, address: view.getBigUint64(at, true), reason: b[at + 8]! };
     case FrameKind.PeerExit: return { kind: FrameKind.PeerExit, from: view.getBigUint64(at, true), to: view.getBigUint64(at + 8, true), reason: b[at + 16]!, code: b.readInt32LE(at + 17) };
+    case FrameKind.TemplateHello: return { kind: FrameKind.TemplateHello, version: b.readUInt16LE(at), pid: b.readUInt32LE(at + 2), function: b.toString('utf8', at + fixed, end) };
+    case FrameKind.Fork: return { kind: FrameKind.Fork, request: b.readUInt32LE(at) };
+    case FrameKind.Forked: return { kind: FrameKind.Forked, request: b.readUInt32LE(at), pid: b.readUInt32LE(at + 4), errno: b.readUInt32LE(at + 8) };
+    case FrameKind.ChildExit:
+      return {
+        kind: FrameKind.ChildExit, pid: b.readUInt32LE(at), code: b.readInt32LE(at + 4), signal: b[at + 8]!, coreDumped: b[at + 9] !== 0,
+        userCpuMicros: view.getBigUint64(at + 10, true), systemCpuMicros: view.getBigUint64(at + 18, true), maxRssKiB: view.getBigUint64(at + 26, true),
+      };
   }
 }
 

@@ -8,7 +8,9 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { chmod, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { encodeFrame, ExitReason, FrameDecoder, FrameKind, PROTOCOL_VERSION, type Frame } from './frames.js';
+import { encodeFrame, ExitReason, FrameDecoder, FrameKind, PROTOCOL_VERSION, type ChildExitFrame, type Frame } from './frames.js';
+import { socketPeer } from './peer.js';
+import { Templates } from './templates.js';
 
 export const ERRNO = { ok: 0, ENOENT: 44, ENOMEM: 48, EAGAIN: 6 } as const;
 
@@ -27,8 +29,14 @@ export interface EndpointHandler {
 
 export interface InstanceExit { address: bigint; function: string; reason: ExitReason; code: number; }
 
-/** Who may say HELLO: the supervisor knows the pids it started. */
-export type RunnerAuthorizer = (socket: Socket, hello: { pid: number; function: string }) => boolean;
+/** Who may say HELLO (or, `template`, TEMPLATE_HELLO): the supervisor knows
+ * the pids it started. A template's children are admitted here instead (templates.ts). */
+export type RunnerAuthorizer = (socket: Socket, hello: { pid: number; function: string; template: boolean }) => boolean;
+
+/** A template's report of a child it reaped. */
+export interface ChildExit { function: string; template: number; report: ChildExitFrame; }
+/** A template's answer to fork(): the child's pid, or 0 and an errno. */
+export interface Forked { function: string; template: number; request: number; pid: number; errno: number; }
 
 export interface MasterOptions {
   socketPath: string;
@@ -36,6 +44,9 @@ export interface MasterOptions {
    * a fresh process (isolation: process; its runners serve one instance). */
   functions: Map<string, { maxInstances: number; isolation?: 'instance' | 'process' }>;
   authorize: RunnerAuthorizer;
+  /** The pid that connected a socket (default: SO_PEERCRED); differs from
+   * the HELLO's pid only for a template's children. */
+  peerPid?: (socket: Socket) => number | undefined;
   log?: (message: string) => void;
   startTimeoutMs?: number;
 }
@@ -58,6 +69,8 @@ class RunnerConnection {
   pid?: number;
   /** has been given an instance (a single-instance runner takes no other) */
   used = false;
+  /** a template runner: it forks runners and hosts no instance */
+  template = false;
   readonly instances = new Set<bigint>();
   readonly decoder = new FrameDecoder();
   constructor(readonly socket: Socket) {}
@@ -80,6 +93,9 @@ export class Master extends EventEmitter {
   private readonly runners = new Map<string, Set<RunnerConnection>>();
   private readonly pendingStarts = new Map<bigint, PendingStart>();
   private readonly log: (message: string) => void;
+  private readonly templates: Templates;
+  /** every open connection: runners, templates, and those yet to say HELLO */
+  private readonly connections = new Set<RunnerConnection>();
 
   get socketPath(): string {
     return this.options.socketPath;
@@ -88,6 +104,7 @@ export class Master extends EventEmitter {
   constructor(private readonly options: MasterOptions) {
     super();
     this.log = options.log ?? ((m) => console.error(`master: ${m}`));
+    this.templates = new Templates(options.startTimeoutMs ?? 5000);
   }
 
   async listen(): Promise<void> {
@@ -102,7 +119,7 @@ export class Master extends EventEmitter {
   }
 
   async close(): Promise<void> {
-    for (const set of this.runners.values()) for (const runner of set) runner.socket.destroy();
+    for (const connection of this.connections) connection.socket.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await unlink(this.options.socketPath).catch(() => {});
   }
@@ -187,6 +204,12 @@ export class Master extends EventEmitter {
     this.route({ kind: FrameKind.Close, from, to });
   }
 
+  /** Asks fn's template runner to fork a fresh runner; its answer is a
+   * 'forked' event with this request id. False if fn has no template connected. */
+  fork(fn: string, request: number): boolean {
+    return this.templates.fork(fn, request);
+  }
+
   kill(address: bigint, reason: ExitReason.Timeout | ExitReason.Killed): void {
     this.instances.get(address)?.runner?.send({ kind: FrameKind.Kill, address, reason });
   }
@@ -195,6 +218,7 @@ export class Master extends EventEmitter {
 
   private accept(socket: Socket): void {
     const runner = new RunnerConnection(socket);
+    this.connections.add(runner);
     socket.on('data', (chunk: Buffer) => {
       try {
         for (const frame of runner.decoder.push(chunk)) this.onFrame(runner, frame);
@@ -213,6 +237,7 @@ export class Master extends EventEmitter {
 
   private onFrame(runner: RunnerConnection, frame: Frame): void {
     if (!runner.function) return this.onHello(runner, frame);
+    if (runner.template) return this.onTemplateFrame(runner, frame);
     switch (frame.kind) {
       case FrameKind.Started: return this.onStarted(runner, frame.address);
       case FrameKind.Data:
@@ -225,16 +250,51 @@ export class Master extends EventEmitter {
   }
 
   private onHello(runner: RunnerConnection, frame: Frame): void {
-    if (frame.kind !== FrameKind.Hello) throw new Error(`expected HELLO, got ${FrameKind[frame.kind]}`);
+    if (frame.kind !== FrameKind.Hello && frame.kind !== FrameKind.TemplateHello) throw new Error(`expected HELLO, got ${FrameKind[frame.kind]}`);
     if (frame.version !== PROTOCOL_VERSION) throw new Error(`protocol version ${frame.version} is not ${PROTOCOL_VERSION}`);
     if (!this.options.functions.has(frame.function)) throw new Error(`HELLO for unknown function "${frame.function}"`);
-    if (!this.options.authorize(runner.socket, frame)) throw new Error(`pid ${frame.pid} is not a runner we started`);
-    runner.function = frame.function;
-    runner.pid = frame.pid;
-    const set = this.runners.get(frame.function) ?? new Set();
+    const template = frame.kind === FrameKind.TemplateHello;
+    const peer = (this.options.peerPid ?? ((s) => socketPeer(s)?.pid))(runner.socket);
+    if (!template && peer !== undefined && peer !== frame.pid) {
+      // A template's child: its template vouches for it, not the supervisor.
+      const admit = () => { if (!runner.socket.destroyed) this.admitRunner(runner, frame.pid, frame.function); };
+      return this.templates.admit(peer, frame.pid, frame.function, admit, (why) => this.drop(runner, why));
+    }
+    if (!this.options.authorize(runner.socket, { pid: frame.pid, function: frame.function, template }))
+      throw new Error(`pid ${frame.pid} is not a ${template ? 'template runner' : 'runner'} we started`);
+    if (template) return this.admitTemplate(runner, frame.pid, frame.function);
+    this.admitRunner(runner, frame.pid, frame.function);
+  }
+
+  private admitTemplate(runner: RunnerConnection, pid: number, fn: string): void {
+    runner.function = fn;
+    runner.pid = pid;
+    runner.template = true;
+    this.templates.add({ pid, function: fn, fork: (request) => runner.send({ kind: FrameKind.Fork, request }) });
+    this.emit('template', { function: fn, pid });
+  }
+
+  private onTemplateFrame(runner: RunnerConnection, frame: Frame): void {
+    const template = runner.pid!;
+    const fn = runner.function!;
+    if (frame.kind === FrameKind.Forked) {
+      this.templates.announce(template, frame.pid);
+      this.emit('forked', { function: fn, template, request: frame.request, pid: frame.pid, errno: frame.errno } satisfies Forked);
+    } else if (frame.kind === FrameKind.ChildExit) {
+      this.templates.forget(template, frame.pid);
+      this.emit('childExit', { function: fn, template, report: frame } satisfies ChildExit);
+    } else {
+      throw new Error(`unexpected ${FrameKind[frame.kind]} frame from a template runner`);
+    }
+  }
+
+  private admitRunner(runner: RunnerConnection, pid: number, fn: string): void {
+    runner.function = fn;
+    runner.pid = pid;
+    const set = this.runners.get(fn) ?? new Set();
     set.add(runner);
-    this.runners.set(frame.function, set);
-    this.emit('runner', { function: frame.function, pid: frame.pid });
+    this.runners.set(fn, set);
+    this.emit('runner', { function: fn, pid });
   }
 
   /** Runs `act` only if the runner hosts `address`: no runner speaks for another's instances. */
@@ -313,6 +373,8 @@ export class Master extends EventEmitter {
 
   /** A runner connection closed: its instances are gone (killed). */
   private forget(runner: RunnerConnection): void {
+    this.connections.delete(runner);
+    if (runner.template) return this.templates.remove(runner.pid!);
     if (runner.function) this.runners.get(runner.function)?.delete(runner);
     for (const address of [...runner.instances]) this.onExit(address, ExitReason.Killed, 0);
   }

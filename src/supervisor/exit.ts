@@ -1,6 +1,7 @@
 // How a runner process ended, as the supervisor reports it.
 import { constants } from 'node:os';
 import type { NativeExitReport } from '../native/index.js';
+import type { SupervisorLog } from './log.js';
 
 export interface RunnerExit {
   readonly pid: number;
@@ -59,4 +60,39 @@ export function describeExit(exit: RunnerExit): string {
   if (exit.reapedElsewhere) return 'ended, status unknown (reaped by someone else)';
   if (exit.signal !== null) return `killed by ${exit.signal}${exit.killed ? ' (as asked)' : ''}`;
   return `exited with ${exit.code}`;
+}
+
+/** What a template runner reports of a child it reaped (a CHILD_EXIT frame). */
+export interface ForkedExitReport {
+  readonly pid: number;
+  /** -1 when a signal ended it */
+  readonly code: number;
+  /** 0 when it exited */
+  readonly signal: number;
+  readonly coreDumped: boolean;
+  readonly userCpuMicros: number;
+  readonly systemCpuMicros: number;
+  readonly maxRssKiB: number;
+}
+
+/** The report the addon's reaper would have given for that child. */
+export function forkedExitReport(report: ForkedExitReport): NativeExitReport {
+  const signal = report.signal === 0 ? null : report.signal;
+  return {
+    pid: report.pid,
+    exitCode: signal === null ? report.code : null,
+    signal,
+    sandboxViolation: signal === constants.signals.SIGSYS,
+    coreDumped: report.coreDumped,
+    reapedElsewhere: false,
+    rusage: { userCpuMicros: report.userCpuMicros, systemCpuMicros: report.systemCpuMicros, maxRssKiB: report.maxRssKiB },
+  };
+}
+
+/** A sandbox violation, and any death by a signal nobody asked for, is logged once. */
+export function logUnexpectedExit(log: SupervisorLog, description: string, exit: RunnerExit): void {
+  if (exit.sandboxViolation)
+    log.error(`SANDBOX VIOLATION: ${description} made a system call outside its seccomp allowlist and was killed (SIGSYS); see docs/supervisor.md`);
+  else if (exit.signal !== null && !exit.killed)
+    log.error(`${description} ${describeExit(exit)}`);
 }

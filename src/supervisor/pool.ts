@@ -8,15 +8,26 @@ import { describeExit, type RunnerExit } from './exit.js';
 import { stderrLog, type SupervisorLog } from './log.js';
 import type { RunnerProcess } from './runner-process.js';
 
-export interface RunnerPoolOptions {
+/** What a pool uses of a runner: a RunnerProcess, or a ForkedRunner (a
+ * template's child). */
+export interface PooledRunner {
+  readonly pid: number;
+  readonly alive: boolean;
+  readonly exited: Promise<RunnerExit>;
+  kill(signal?: NodeJS.Signals | number): boolean;
+  describe(): string;
+  once(event: 'exit', listener: (exit: RunnerExit) => void): unknown;
+}
+
+export interface RunnerPoolOptions<R extends PooledRunner = RunnerProcess> {
   /** The function, for logs. */
   readonly name: string;
   /** Runners kept running (a runner uses one core: size it to the cores). */
   readonly size: number;
   /** Starts one runner (startRunner with the function's arguments); may throw. */
-  readonly start: () => RunnerProcess;
+  readonly start: () => R;
   /** The instances a dead runner hosted, reported killed. */
-  readonly onInstancesKilled?: (addresses: readonly bigint[], exit: RunnerExit, runner: RunnerProcess) => void;
+  readonly onInstancesKilled?: (addresses: readonly bigint[], exit: RunnerExit, runner: R) => void;
   readonly log?: SupervisorLog;
   /** A runner that lived less than this died young (default 1000 ms). */
   readonly minUptimeMs?: number;
@@ -30,21 +41,21 @@ export interface RunnerPoolOptions {
 /** 100 ms after the first young death, doubling, at most 10 s. */
 export const defaultRestartDelay = (failures: number): number => Math.min(100 * 2 ** (failures - 1), 10_000);
 
-export class RunnerPool extends EventEmitter<{ started: [RunnerProcess]; exit: [RunnerProcess, RunnerExit] }> {
+export class RunnerPool<R extends PooledRunner = RunnerProcess> extends EventEmitter<{ started: [R]; exit: [R, RunnerExit] }> {
   readonly name: string;
   readonly size: number;
-  private readonly options: RunnerPoolOptions;
+  private readonly options: RunnerPoolOptions<R>;
   private readonly log: SupervisorLog;
   /** Live runners and the addresses of the instances each hosts. */
-  private readonly members = new Map<RunnerProcess, Set<bigint>>();
-  private readonly hostOf = new Map<bigint, RunnerProcess>();
+  private readonly members = new Map<R, Set<bigint>>();
+  private readonly hostOf = new Map<bigint, R>();
   private readonly timers = new Set<NodeJS.Timeout>();
   /** runners already replaced (a single-instance runner once claimed): their exit starts no other */
-  private readonly retired = new Set<RunnerProcess>();
+  private readonly retired = new Set<R>();
   private failures = 0;
   private stopping = false;
 
-  constructor(options: RunnerPoolOptions) {
+  constructor(options: RunnerPoolOptions<R>) {
     super();
     if (typeof options?.name !== 'string' || !options.name) throw new RunnerOptionsError('a pool needs a function name');
     if (!Number.isInteger(options.size) || options.size < 1) throw new RunnerOptionsError(`pool size must be a positive integer, not ${options.size}`);
@@ -70,19 +81,19 @@ export class RunnerPool extends EventEmitter<{ started: [RunnerProcess]; exit: [
     this.launch();
   }
 
-  get runners(): RunnerProcess[] {
+  get runners(): R[] {
     return [...this.members.keys()];
   }
 
   /** The live runner hosting the fewest instances, if any. */
-  pick(): RunnerProcess | undefined {
-    let best: RunnerProcess | undefined;
+  pick(): R | undefined {
+    let best: R | undefined;
     for (const [runner, instances] of this.members)
       if (runner.alive && (!best || instances.size < this.members.get(best)!.size)) best = runner;
     return best;
   }
 
-  instanceStarted(runner: RunnerProcess, address: bigint): void {
+  instanceStarted(runner: R, address: bigint): void {
     const instances = this.members.get(runner);
     if (!instances) throw new RunnerOptionsError(`${runner.describe()} is not a live runner of pool ${this.name}`);
     instances.add(address);
@@ -96,7 +107,7 @@ export class RunnerPool extends EventEmitter<{ started: [RunnerProcess]; exit: [
     this.members.get(runner)?.delete(address);
   }
 
-  instancesOf(runner: RunnerProcess): ReadonlySet<bigint> {
+  instancesOf(runner: R): ReadonlySet<bigint> {
     return this.members.get(runner) ?? new Set();
   }
 
@@ -112,7 +123,7 @@ export class RunnerPool extends EventEmitter<{ started: [RunnerProcess]; exit: [
 
   private launch(): void {
     if (this.stopping) return;
-    let runner: RunnerProcess;
+    let runner: R;
     try {
       runner = this.options.start();
     } catch (e) {
@@ -126,7 +137,7 @@ export class RunnerPool extends EventEmitter<{ started: [RunnerProcess]; exit: [
     this.emit('started', runner);
   }
 
-  private onExit(runner: RunnerProcess, exit: RunnerExit): void {
+  private onExit(runner: R, exit: RunnerExit): void {
     const instances = [...(this.members.get(runner) ?? [])];
     this.members.delete(runner);
     for (const address of instances) this.hostOf.delete(address);

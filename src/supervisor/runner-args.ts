@@ -36,10 +36,12 @@ export function execArguments(root: string, functions: readonly RunnerFunction[]
 /**
  * `serve SOCKET --sandbox [--single-instance] --fn ...`: instances started by
  * the master at `socketPath`. single-instance runners (isolation: process)
- * exit after their one instance.
+ * exit after their one instance. A `template` runner (isolation: process)
+ * forks them instead of serving itself (docs/supervisor.md §6).
  */
-export function serveArguments(socketPath: string, functions: readonly RunnerFunction[], options: { singleInstance?: boolean } = {}): string[] {
-  return ['serve', socketPath, '--sandbox', ...(options.singleInstance ? ['--single-instance'] : []), ...functionArguments(functions)];
+export function serveArguments(socketPath: string, functions: readonly RunnerFunction[], options: { singleInstance?: boolean; template?: boolean } = {}): string[] {
+  const mode = options.template ? ['--template'] : options.singleInstance ? ['--single-instance'] : [];
+  return ['serve', socketPath, '--sandbox', ...mode, ...functionArguments(functions)];
 }
 
 /** A built function as the runner sees it: object, hash and limits. */

@@ -6,7 +6,7 @@ import { Socket } from 'node:net';
 import { getSystemErrorMap } from 'node:util';
 import { signalRunnerProcess, spawnRunnerProcess, type NativeExitReport, type RunnerHandle } from '../native/index.js';
 import { RunnerOptionsError, RunnerStartError } from './errors.js';
-import { describeExit, signalNumber, toRunnerExit, type RunnerExit } from './exit.js';
+import { logUnexpectedExit, signalNumber, toRunnerExit, type RunnerExit } from './exit.js';
 import type { SupervisorLog } from './log.js';
 import { validateRunnerOptions, type RunnerProcessOptions } from './options.js';
 
@@ -103,10 +103,7 @@ export class RunnerProcess extends EventEmitter<{ exit: [RunnerExit] }> {
     const exit = toRunnerExit(report, this.killRequested, performance.now() - this.startedAt);
     this.ended = exit;
     if (live.get(this.pid) === this) live.delete(this.pid); // the pid may already be reused
-    if (exit.sandboxViolation)
-      this.log.error(`SANDBOX VIOLATION: ${this.describe()} made a system call outside its seccomp allowlist and was killed (SIGSYS); see docs/supervisor.md`);
-    else if (exit.signal !== null && !exit.killed)
-      this.log.error(`${this.describe()} ${describeExit(exit)}`);
+    logUnexpectedExit(this.log, this.describe(), exit);
     this.resolveExit(exit);
     this.emit('exit', exit);
   }

@@ -105,16 +105,22 @@ test.serial('no leaked fds and no zombies after 1,000 requests', async (t) => {
 
 test.serial('isolation: process serves each instance from a fresh runner process', async (t) => {
   const hellos: number[] = [];
+  const claimed: number[] = [];
   const onRunner = (r: { function: string; pid: number }) => { if (r.function === 'hello-wat') hellos.push(r.pid); };
+  const onClaimed = (c: { function: string; pid: number }) => { if (c.function === 'hello-wat') claimed.push(c.pid); };
   daemon.master.on('runner', onRunner);
+  daemon.master.on('claimed', onClaimed);
   for (let i = 0; i < 5; i++) t.is(await status(url('web-wat')), 200);
   // More at once than warm runners: spawns wait for the next fresh one.
   t.deepEqual(await Promise.all(Array.from({ length: 5 }, () => status(url('web-wat')))), [200, 200, 200, 200, 200]);
   // Replacements connect off the request path: give them time on a busy machine.
   for (let waited = 0; hellos.length < 10 && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
   daemon.master.off('runner', onRunner);
+  daemon.master.off('claimed', onClaimed);
   t.true(hellos.length >= 10, `only ${hellos.length} fresh runners for 10 requests`);
   t.is(new Set(hellos).size, hellos.length);
+  t.is(claimed.length, 10);
+  t.is(new Set(claimed).size, 10, 'each request had a process of its own');
 });
 
 function runnerPids(fn: string): number[] {

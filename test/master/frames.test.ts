@@ -14,6 +14,10 @@ const FRAMES: Frame[] = [
   { kind: FrameKind.Log, address: 3n, fd: 2, line: Uint8Array.from(Buffer.from('oops')) },
   { kind: FrameKind.Kill, address: 3n, reason: ExitReason.Timeout },
   { kind: FrameKind.PeerExit, from: 3n, to: 4n, reason: ExitReason.Killed, code: -1 },
+  { kind: FrameKind.TemplateHello, version: 1, pid: 77, function: 'stamp-process' },
+  { kind: FrameKind.Fork, request: 5 },
+  { kind: FrameKind.Forked, request: 5, pid: 4243, errno: 0 },
+  { kind: FrameKind.ChildExit, pid: 4243, code: -1, signal: 31, coreDumped: false, userCpuMicros: 120n, systemCpuMicros: 340n, maxRssKiB: 2048n },
 ];
 
 /** Byte strings decode as Buffer views (no copy): compare them as plain bytes. */
@@ -31,6 +35,12 @@ test('every kind round-trips, also when split byte by byte', (t) => {
 test('the layout is little-endian length, kind, fields', (t) => {
   const bytes = encodeFrame({ kind: FrameKind.Close, from: 1n, to: 2n });
   t.deepEqual([...bytes], [17, 0, 0, 0, 5, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]);
+});
+
+test('a CHILD_EXIT is pid, code, signal, core, then three u64s', (t) => {
+  const bytes = encodeFrame({ kind: FrameKind.ChildExit, pid: 2, code: 0, signal: 9, coreDumped: true, userCpuMicros: 3n, systemCpuMicros: 4n, maxRssKiB: 5n });
+  t.deepEqual([...bytes.subarray(0, 15)], [35, 0, 0, 0, 16, 2, 0, 0, 0, 0, 0, 0, 0, 9, 1]);
+  t.deepEqual([bytes[15], bytes[23], bytes[31], bytes.length], [3, 4, 5, 39]);
 });
 
 test('refuses an oversized length before buffering it', (t) => {

@@ -93,12 +93,13 @@ export async function startWaiter(options: Partial<RunnerProcessOptions> = {}): 
 }
 
 /** What the hand-written object's _start does: a forbidden system call, or abort(). */
-export type CObjectCall = 'socket' | 'openat' | 'abort';
+export type CObjectCall = 'socket' | 'unix-socket' | 'openat' | 'abort';
 
 /**
  * A hand-written AOT object (native/include/embly/module.h) whose _start makes
  * one system call the sandbox forbids; unsandboxed it prints what the call
  * returned and ends normally. 'abort' crashes the runner the ordinary way.
+ * 'unix-socket' is allowed to a template runner only, never to its children.
  */
 export function forbiddenSyscallFunction(call: CObjectCall): Promise<RunnerFunction> {
   let built = forbiddenObjects.get(call);
@@ -127,6 +128,8 @@ async function buildForbiddenObject(call: CObjectCall): Promise<RunnerFunction> 
 static void start(void* ctx, const embly_value* args, embly_value* results) {
 #if defined(CALL_SOCKET)
   long rc = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+#elif defined(CALL_UNIX_SOCKET)
+  long rc = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
 #elif defined(CALL_ABORT)
   long rc = 0;
   abort();
@@ -148,7 +151,7 @@ __attribute__((visibility("default"))) const embly_module embly_module_v1 = {
 `);
   const objectPath = join(dir, `forbidden-${call}.so`);
   await promisify(execFile)('cc', ['-shared', '-fPIC', '-O2', `-I${nativeInclude}`,
-    `-DCALL_${call.toUpperCase()}`, '-o', `${objectPath}.${unique}`, source]);
+    `-DCALL_${call.toUpperCase().replace('-', '_')}`, '-o', `${objectPath}.${unique}`, source]);
   await rename(`${objectPath}.${unique}`, objectPath); // whole, even if another test process builds it too
   await rm(source);
   return { name: 'forbidden', objectPath, sha256: 'test-forbidden-syscall' };

@@ -1,0 +1,143 @@
+// isolation: process through a template runner (a fork server), against real
+// sandboxed runners: each instance gets a fresh forked process, locked down
+// exactly like an exec'd runner; violations are reported; the template's
+// death takes its children and the function comes back; nothing leaks.
+import test, { type ExecutionContext } from 'ava';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ForkServer } from '../../src/daemon/fork-server.js';
+import { ExitReason } from '../../src/master/frames.js';
+import { Master } from '../../src/master/master.js';
+import { socketPeer } from '../../src/master/peer.js';
+import { serveArguments, startRunner, type RunnerExit, type RunnerFunction } from '../../src/supervisor/index.js';
+import { forbiddenSyscallFunction, helloFunction, memoryLog, procStat, procState, runThroughSupervisor, waitFor } from './helpers.js';
+
+async function forkServer(t: ExecutionContext, fn: RunnerFunction, size = 2) {
+  const socketPath = join(mkdtempSync(join(tmpdir(), 'embly-template-')), 'embly.sock');
+  const log = memoryLog();
+  const templates: number[] = [];
+  const master = new Master({
+    socketPath, log: (m) => log.lines.push(m),
+    functions: new Map([[fn.name, { maxInstances: 100, isolation: 'process' }]]),
+    authorize: (socket, hello) => hello.template && templates.includes(hello.pid) && socketPeer(socket)?.pid === hello.pid,
+  });
+  await master.listen();
+  const server = new ForkServer({
+    name: fn.name, size, master, log,
+    startTemplate: () => {
+      const template = startRunner({ args: serveArguments(socketPath, [fn], { template: true }), label: `template ${fn.name}`, stderr: 2, log });
+      templates.push(template.pid);
+      return template;
+    },
+  });
+  master.on('claimed', (c: { pid: number }) => setTimeout(() => server.pool.retire(c.pid), 0));
+  const exits: RunnerExit[] = [];
+  server.pool.on('exit', (_runner, exit) => exits.push(exit));
+  server.start();
+  t.teardown(async () => {
+    await server.stop();
+    await master.close();
+  });
+  await waitFor(() => master.runnerCount(fn.name) >= size, 'fresh runners');
+  return { master, server, log, templates, exits };
+}
+
+/** One instance of fn from a fresh runner: what it wrote and how it ended. */
+async function runOnce(master: Master, fn: string): Promise<{ output: string; reason: ExitReason }> {
+  let output = '';
+  let parent = 0n;
+  const ended = new Promise<ExitReason>((resolve) => {
+    parent = master.openEndpoint({ data: (b) => { output += Buffer.from(b).toString(); }, close: () => {}, exit: (reason) => resolve(reason) });
+  });
+  await master.spawn(fn, parent).catch(() => {}); // a runner killed before STARTED still ends its instance
+  const reason = await ended;
+  master.closeEndpoint(parent);
+  return { output, reason };
+}
+
+function status(pid: number): string {
+  return readFileSync(`/proc/${pid}/status`, 'utf8');
+}
+
+test('each instance runs in a fresh process forked by the template, sandboxed like an exec\'d runner', async (t) => {
+  const fn = await helloFunction();
+  const { master, server, templates } = await forkServer(t, fn);
+  const claimed: number[] = [];
+  const hellos = new Set<number>();
+  master.on('claimed', (c: { pid: number }) => claimed.push(c.pid));
+  master.on('runner', (r: { pid: number }) => hellos.add(r.pid));
+  for (let i = 0; i < 4; i++) t.deepEqual(await runOnce(master, fn.name), { output: 'hello from a sandboxed runner', reason: ExitReason.Ok });
+  t.is(new Set(claimed).size, 4);
+  const template = templates[0]!;
+  // the two fresh ones, once they have said HELLO (after narrowing their filter)
+  const fresh = () => server.pool.runners.filter((r) => hellos.has(r.pid) && !claimed.includes(r.pid));
+  await waitFor(() => fresh().length === 2, 'fresh runners');
+  for (const { pid } of fresh()) {
+    const [, ppid, pgrp] = await procStat(pid);
+    t.is(Number(ppid), template, 'forked by the template');
+    t.is(Number(pgrp), pid, 'a process group of its own');
+    t.regex(status(pid), /^NoNewPrivs:\s+1$/m);
+    t.regex(status(pid), /^Seccomp:\s+2$/m);
+    t.regex(status(pid), /^Seccomp_filters:\s+2$/m, "the template's filter and the one that narrows it");
+    const fds = readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b);
+    t.deepEqual(fds.slice(0, 3), [0, 1, 2]);
+    t.is(fds.length, 4, 'only 0-2 and its own connection');
+    t.regex(readlinkSync(`/proc/${pid}/fd/${fds[3]}`), /^socket:/);
+  }
+  t.regex(status(template), /^Seccomp_filters:\s+1$/m);
+});
+
+for (const call of ['unix-socket', 'socket'] as const) {
+  test(`a forked runner whose instance calls ${call} is killed by seccomp and reported as a sandbox violation`, async (t) => {
+    const fn = await forbiddenSyscallFunction(call);
+    const { master, log, exits } = await forkServer(t, fn, 1);
+    const run = await runOnce(master, fn.name);
+    t.is(run.reason, ExitReason.Killed);
+    t.is(run.output, '', 'the call never returned');
+    await waitFor(() => exits.length > 0, 'the exit report');
+    t.is(exits[0]!.signal, 'SIGSYS');
+    t.true(exits[0]!.sandboxViolation);
+    t.true(log.lines.some((l) => /^SANDBOX VIOLATION: runner \d+ \(runner forbidden\) made a system call outside its seccomp allowlist/.test(l)), log.lines.join('\n'));
+  });
+}
+
+test('the unix-socket object runs unsandboxed (the control for the narrowing filter)', async (t) => {
+  const run = await runThroughSupervisor('forbidden', [await forbiddenSyscallFunction('unix-socket')], { sandbox: false });
+  t.is(run.exit.code, 0, run.stderr);
+  t.regex(run.stdout.toString(), /^the call returned \d+\n$/);
+});
+
+test('a template killed with SIGKILL takes its children with it; a new template serves again', async (t) => {
+  const fn = await helloFunction();
+  const { master, server, templates } = await forkServer(t, fn);
+  await waitFor(() => server.pool.runners.every((r) => r.pid !== 0), 'forked runners');
+  const children = server.pool.runners.map((r) => r.pid);
+  process.kill(templates[0]!, 'SIGKILL');
+  await waitFor(async () => (await Promise.all(children.map(procState))).every((s) => s === null || s === 'Z'), 'the children to die');
+  await waitFor(() => templates.length === 2 && master.runnerCount(fn.name) >= 1, 'a new template and its runners', 15_000);
+  t.deepEqual(await runOnce(master, fn.name), { output: 'hello from a sandboxed runner', reason: ExitReason.Ok });
+});
+
+test('no zombies and no leaked fds in the template after many instances', async (t) => {
+  const fn = await helloFunction();
+  const { master, server, templates } = await forkServer(t, fn);
+  const template = templates[0]!;
+  const fds = () => readdirSync(`/proc/${template}/fd`).length;
+  const before = fds();
+  for (let batch = 0; batch < 10; batch++)
+    await Promise.all(Array.from({ length: 10 }, () => runOnce(master, fn.name).then((r) => t.is(r.reason, ExitReason.Ok))));
+  await waitFor(() => server.pool.runners.length === 2 && server.pool.runners.every((r) => r.pid !== 0), 'the pool to refill');
+  const zombies = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      const s = status(Number(p));
+      return new RegExp(`^PPid:\\s+${template}$`, 'm').test(s) && /^State:\s+Z/m.test(s);
+    } catch {
+      return false;
+    }
+  });
+  await waitFor(() => zombies().length === 0, 'the template to reap every child');
+  t.is(fds(), before);
+  t.is(before, 4, '0-2 and its connection');
+  t.is(templates.length, 1);
+});
