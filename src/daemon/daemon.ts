@@ -58,8 +58,11 @@ export class Daemon {
       // Only runners we started (the kernel says which pid is connected),
       // each only for its own function and as what it was started as. A
       // template's children are vouched for by their template (master).
-      authorize: (socket, hello) => socketPeer(socket)?.pid === hello.pid && isSupervisedRunner(hello.pid) &&
-        pids.get(hello.pid)?.function === hello.function && pids.get(hello.pid)?.template === hello.template,
+      authorize: (socket, hello) => {
+        const started = pids.get(hello.pid);
+        return socketPeer(socket)?.pid === hello.pid && isSupervisedRunner(hello.pid) &&
+          started?.function === hello.function && started.template === hello.template;
+      },
       log: (m) => this.log(`master: ${m}`),
     });
     this.runnerPids = pids;

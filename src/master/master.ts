@@ -134,7 +134,7 @@ export class Master extends EventEmitter {
   liveInstances(fn?: string): number {
     if (fn) return this.liveCount.get(fn) ?? 0;
     let n = 0;
-    for (const i of this.instances.values()) if (i.runner && (!fn || i.function === fn)) n++;
+    for (const i of this.instances.values()) if (i.runner) n++;
     return n;
   }
 

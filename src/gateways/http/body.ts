@@ -141,6 +141,11 @@ export class BodyScanner {
     }
   }
 
+  /** The body runs until the sender closes. */
+  get endsAtClose(): boolean {
+    return this.framing.kind === 'until-close';
+  }
+
   /** How many bytes of `bytes`, from `from`, belong to this body. */
   scan(bytes: Uint8Array, from: number): number {
     switch (this.framing.kind) {

@@ -26,7 +26,6 @@ export class MessageReader<H> {
   private searchFrom = 0;
   private body: BodyScanner | null = null;
   private ended = false;
-  private framing?: Framing;
 
   constructor(
     private readonly parseHead: (text: string) => { head: H; framing: Framing },
@@ -45,11 +44,6 @@ export class MessageReader<H> {
 
   get complete(): boolean {
     return this.ended;
-  }
-
-  /** Whether the body runs until the sender closes. */
-  get untilClose(): boolean {
-    return this.body !== null && !this.body.done && this.framing?.kind === 'until-close';
   }
 
   /** Ready for the next message on the same stream. */
@@ -78,7 +72,7 @@ export class MessageReader<H> {
   /** The sender closed: true if that completes a body framed by the close. */
   finish(): boolean {
     if (this.ended) return true;
-    if (!this.body || (!this.body.done && this.framing?.kind !== 'until-close')) return false;
+    if (!this.body || (!this.body.done && !this.body.endsAtClose)) return false;
     this.ended = true;
     this.events.end();
     return true;
@@ -104,7 +98,6 @@ export class MessageReader<H> {
     const raw = all.subarray(0, end + 4);
     const { head, framing } = this.parseHead(raw.toString('latin1', 0, end));
     this.headBytes = null;
-    this.framing = framing;
     this.body = new BodyScanner(framing, this.limits.maxHeadBytes);
     this.events.head(head, framing, raw);
     if (this.body.done) this.finish();
