@@ -48,8 +48,9 @@ const USAGE = `usage: node dist/bench/http.js [options]
                     can keep up with (default 200; 0 to skip), R × 3 s of requests per round
   --runners N       runner processes per function (default: the daemon's, one per core)
   --no-process      skip the isolation: process function
-  --perf            after measuring, profile the daemon and its runners under wrk load
-                    with perf (the daemon runs with --perf-basic-prof for JS symbols)
+  --perf            after measuring, profile under wrk load with perf: the daemon and its
+                    runners on the instance function, the whole machine on the process one
+                    (the daemon runs with --perf-basic-prof for JS symbols)
   --json FILE       also write every measurement to FILE
   --check-goal      exit 3 if a goal is missed
   --help            show this text
@@ -483,7 +484,10 @@ async function main(argv: string[]): Promise<number> {
 
     const missed = report(list, probes, throughput, latency, options);
 
-    if (options.perf) await profile(embly, options, work);
+    if (options.perf) {
+      await profile(embly, 'stamp', options, work);
+      if (options.process) await profile(embly, 'stamp-process', options, work);
+    }
 
     if (options.json) {
       await writeFile(options.json, JSON.stringify({
@@ -627,6 +631,7 @@ const RUNNER_RULES: Rule[] = [
   ['runner kernel: socket reads and writes', /ksys_read|ksys_write|unix_stream/],
   ['runner kernel: rt_sigprocmask (swapcontext on every fiber switch)', /sigprocmask/],
   ['runner kernel: memory reuse (mincore, mprotect)', /mincore|mprotect|madvise/],
+  ['runner kernel: process birth and death (fork, page faults, exit)', /kernel_clone|copy_process|do_exit|exit_mmap|handle_mm_fault|exc_page_fault|ret_from_fork/],
   ['runner kernel: other (getrandom, signals, timers)', KERNEL_LEAF],
   ['runner: fiber switches (swapcontext)', /swapcontext|getcontext|makecontext|__start_context/],
   ['runner: memory reset and copies', /memset|memcpy|memmove|page_is_zero|zero_dirty/],
@@ -673,20 +678,29 @@ async function categorizedProfile(data: string, daemonPid: number): Promise<Map<
   return totals;
 }
 
-/** perf record on the daemon and its runners during one wrk run on the instance function. */
-async function profile(embly: ServerProcess, options: Options, work: string): Promise<void> {
-  embly.tell({ type: 'runners' });
-  const runners = (await embly.expect('runners')).pids;
-  const data = join(work, 'perf.data');
+/** perf record during one wrk run on a target: the daemon and its runners for
+ * `stamp`; the whole machine for `stamp-process`, whose runners live for one
+ * request each (wrk's own samples land in "other processes"). */
+async function profile(embly: ServerProcess, target: 'stamp' | 'stamp-process', options: Options, work: string): Promise<void> {
+  const data = join(work, `perf-${target}.data`);
   const seconds = options.duration;
-  console.log(`\nProfile: perf record -F 999 -g on the daemon (pid ${embly.pid}) and its runners (${runners.join(', ')}) during wrk -d${seconds}s on the instance function`);
-  const perf = spawn('perf', ['record', '-F', '999', '-g', '-o', data, '-p', [embly.pid, ...runners].join(','), '--', 'sleep', String(seconds + 0.5)],
+  let scope: string[];
+  if (target === 'stamp') {
+    embly.tell({ type: 'runners' });
+    const runners = (await embly.expect('runners')).pids;
+    scope = ['-p', [embly.pid, ...runners].join(',')];
+    console.log(`\nProfile: perf record -F 999 -g on the daemon (pid ${embly.pid}) and its runners (${runners.join(', ')}) during wrk -d${seconds}s on ${target}`);
+  } else {
+    scope = ['-a'];
+    console.log(`\nProfile: perf record -F 999 -g -a (the whole machine; the daemon is pid ${embly.pid}) during wrk -d${seconds}s on ${target}`);
+  }
+  const perf = spawn('perf', ['record', '-F', '999', '-g', '-o', data, ...scope, '--', 'sleep', String(seconds + 0.5)],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   let perfErr = '';
   perf.stderr!.on('data', (d: Buffer) => { perfErr += d; });
   const perfDone = new Promise<number | null>((resolve) => perf.on('close', resolve));
   await new Promise((resolve) => setTimeout(resolve, 250));
-  const r = await runWrk(`http://127.0.0.1:${embly.ports.stamp}/`, options, seconds, embly);
+  const r = await runWrk(`http://127.0.0.1:${embly.ports[target]}/`, options, seconds, embly);
   if ((await perfDone) !== 0) throw new BenchError(`perf record failed: ${perfErr}`, 1);
   const totals = await categorizedProfile(data, embly.pid);
   const all = [...totals.values()].reduce((a, b) => a + b, 0);
