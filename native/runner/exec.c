@@ -85,7 +85,7 @@ static void log_to_stderr(guest* g, int fd, const char* text, size_t len) {
   runner_log_guest(g->function->name, g->address, fd, text, len);
 }
 
-static const runner_mode exec_mode = {spawn_local_child, log_to_stderr};
+static const runner_mode exec_mode = {spawn_local_child, log_to_stderr, NULL, NULL};
 
 static int exit_status(embly_stop stop) {
   switch (stop.kind) {

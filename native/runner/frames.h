@@ -30,7 +30,15 @@ enum frame_kind {
   FRAME_FORK = 14,
   FRAME_FORKED = 15,
   FRAME_CHILD_EXIT = 16,
+  FRAME_CREDIT = 17,
 };
+
+/* Flow control: at most this many bytes a reader has not credited are in
+ * flight from one peer to another, and a writer blocks while as many more
+ * wait to be sent. A reader credits what it has read once half a window has
+ * accumulated, so small exchanges need no CREDIT at all. */
+#define FRAME_WINDOW (256u * 1024)
+#define FRAME_CREDIT_AFTER (FRAME_WINDOW / 2)
 
 /* Fixed-size fields, read in order; `ok` turns false on a short frame. */
 typedef struct {

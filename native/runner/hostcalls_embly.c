@@ -27,6 +27,8 @@ static void embly_read(guest* g, const embly_value* args, embly_value* results) 
   size_t n = pipe_read(h->in, buf, len);
   if (n == 0)
     guest_handle_saw_eof(g, args[0].i32);
+  else if (g_mode->consumed)
+    g_mode->consumed(g, h, n);
   guest_store_u32(g, args[3].i32, (uint32_t)n);
   answer(results, EMBLY_OK);
 }
@@ -39,10 +41,17 @@ static void embly_write(guest* g, const embly_value* args, embly_value* results)
     return answer(results, EMBLY_EBADF);
   if (!buf || !guest_bytes(g, args[3].i32, 4))
     return answer(results, EMBLY_EFAULT);
-  if (h->out->reader_gone)
-    return answer(results, EMBLY_EPIPE);
-  if (!pipe_write(h->out, buf, len))
-    return answer(results, EMBLY_ENOMEM);
+  /* Never short: a write larger than the room the peer grants goes in parts,
+   * the guest blocked in between (its memory cannot change meanwhile). */
+  uint32_t done = 0;
+  do {
+    uint32_t n = g_mode->await_room ? g_mode->await_room(g, h, len - done) : len - done;
+    if (h->out->reader_gone)
+      return answer(results, EMBLY_EPIPE);
+    if (!pipe_write(h->out, buf + done, n))
+      return answer(results, EMBLY_ENOMEM);
+    done += n;
+  } while (done < len);
   guest_store_u32(g, args[3].i32, len);
   answer(results, EMBLY_OK);
 }

@@ -17,6 +17,11 @@ typedef struct {
                           uint32_t* handle);
   /* One complete log line of a guest's fd 1 or 2. */
   void (*log_line)(guest* g, int fd, const char* text, size_t len);
+  /* Flow control, NULL where there is none (exec: peers share the process).
+   * await_room blocks the guest until its handle may take more bytes and
+   * answers how many of `want`; consumed is told what the guest read. */
+  uint32_t (*await_room)(guest* g, handle_entry* h, uint32_t want);
+  void (*consumed)(guest* g, handle_entry* h, size_t n);
 } runner_mode;
 
 extern const runner_mode* g_mode;

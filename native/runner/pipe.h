@@ -21,6 +21,13 @@ typedef struct byte_pipe {
   uint64_t remote_from, remote_to;
   bool in_outbox;              /* queued for sending */
   bool close_sent;
+  /* Flow control of a remote pipe (docs/protocol.md, CREDIT). Writing side:
+   * bytes sent as DATA that the reader has not credited yet, and the guest
+   * waiting in write for room. Reading side: bytes the guest has read and
+   * not yet credited to the writer. */
+  size_t unacked;
+  struct guest* blocked_writer;
+  size_t uncredited;
   int refs;                    /* one per side holding it */
 } byte_pipe;
 

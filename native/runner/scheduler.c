@@ -160,6 +160,10 @@ bool scheduler_idle(void) {
   return g_live == NULL;
 }
 
+bool scheduler_has_runnable(void) {
+  return g_runnable_head != NULL;
+}
+
 #define TIMER_INTERVAL_US 10000 /* how late a busy instance's timeout may fire */
 
 static void on_timer(int sig) {

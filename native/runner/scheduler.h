@@ -31,6 +31,8 @@ void scheduler_yield(guest* g);
  * blocked guest must wake (0: none), for the caller's poll timeout. */
 uint64_t scheduler_run(void);
 bool scheduler_idle(void);
+/* Whether a guest is waiting for the thread. */
+bool scheduler_has_runnable(void);
 
 /* Starts the interval timer whose signal stops busy instances at their
  * deadline (embly_fiber_check_deadline). */

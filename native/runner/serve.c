@@ -59,16 +59,27 @@ static void on_remote_pipe_changed(byte_pipe* p) {
   g_outbox[g_outbox_count++] = p;
 }
 
-static void send_pipe(byte_pipe* p) {
+/* Sends what the reader's window allows (all of it once the writer has
+ * ended: a blocked write left at most a window unsent), then CLOSE. */
+static void send_pipe(byte_pipe* p, bool writer_ended) {
   while (pipe_buffered(p) > 0) {
     size_t n = pipe_buffered(p) < FRAME_MAX_DATA ? pipe_buffered(p) : FRAME_MAX_DATA;
+    if (!writer_ended) {
+      if (p->unacked >= FRAME_WINDOW)
+        break;
+      if (n > FRAME_WINDOW - p->unacked)
+        n = FRAME_WINDOW - p->unacked;
+    }
     frame_header h = {0};
     frame_put_u64(&h, p->remote_from);
     frame_put_u64(&h, p->remote_to);
     send_frame(FRAME_DATA, &h, pipe_peek(p), n);
     pipe_consume(p, n);
+    p->unacked += n;
   }
-  if (p->writer_closed && !p->close_sent) {
+  if (p->blocked_writer && pipe_buffered(p) < FRAME_WINDOW)
+    scheduler_wake(p->blocked_writer);
+  if (pipe_buffered(p) == 0 && p->writer_closed && !p->close_sent) {
     frame_header h = {0};
     frame_put_u64(&h, p->remote_from);
     frame_put_u64(&h, p->remote_to);
@@ -81,7 +92,7 @@ static void drain_outbox(void) {
   for (size_t i = 0; i < g_outbox_count; i++) {
     byte_pipe* p = g_outbox[i];
     p->in_outbox = false;
-    send_pipe(p);
+    send_pipe(p, false);
     if (p->close_sent)
       pipe_release(p); /* the sending side's reference */
   }
@@ -138,10 +149,14 @@ static void send_exit(uint64_t address, uint8_t reason, int32_t code) {
 static void on_guest_end(guest* g) {
   /* EXIT implies CLOSE towards every peer, so a peer learns why the bytes
    * stopped in one frame; only handles it closed itself send CLOSE. */
-  for (uint32_t h = 1; h < g->handle_count; h++)
+  for (uint32_t h = 1; h < g->handle_count; h++) {
+    byte_pipe* out = g->handles[h].out;
+    out->blocked_writer = NULL;
     if (!g->handles[h].closed)
-      g->handles[h].out->close_sent = true;
-  drain_outbox(); /* its last bytes go before its EXIT */
+      out->close_sent = true;
+    send_pipe(out, true); /* its last bytes go before its EXIT */
+  }
+  drain_outbox();
   send_exit(g->address, exit_reason(g->outcome), g->outcome.code);
   addresses_remove(g->address);
   g_served = true;
@@ -168,7 +183,34 @@ static void log_to_master(guest* g, int fd, const char* text, size_t len) {
   send_frame(FRAME_LOG, &h, text, len);
 }
 
-static const runner_mode serve_mode = {spawn_remote_child, log_to_master};
+/* Flow control (docs/protocol.md, CREDIT): a writer waits while a window's
+ * worth of its bytes is waiting to be sent. */
+static uint32_t await_room(guest* g, handle_entry* h, uint32_t want) {
+  byte_pipe* p = h->out;
+  while (pipe_buffered(p) >= FRAME_WINDOW && !p->reader_gone) {
+    p->blocked_writer = g;
+    scheduler_block(g, 0);
+    p->blocked_writer = NULL;
+  }
+  size_t room = FRAME_WINDOW - (pipe_buffered(p) < FRAME_WINDOW ? pipe_buffered(p) : FRAME_WINDOW);
+  return p->reader_gone || want < room ? want : (uint32_t)room;
+}
+
+/* The guest read n bytes: credit the writer by half windows. */
+static void consumed(guest* g, handle_entry* h, size_t n) {
+  byte_pipe* p = h->in;
+  p->uncredited += n;
+  if (p->uncredited < FRAME_CREDIT_AFTER || h->peer == 0)
+    return;
+  frame_header f = {0};
+  frame_put_u64(&f, g->address);
+  frame_put_u64(&f, h->peer);
+  frame_put_u32(&f, (uint32_t)p->uncredited);
+  send_frame(FRAME_CREDIT, &f, NULL, 0);
+  p->uncredited = 0;
+}
+
+static const runner_mode serve_mode = {spawn_remote_child, log_to_master, await_room, consumed};
 
 /* ---- Incoming ------------------------------------------------------------ */
 
@@ -220,8 +262,25 @@ static bool on_peer_exit(frame_fields* f) {
   handle_entry* h = g ? handle_for_peer(g, from) : NULL;
   if (h) {
     h->out->reader_gone = true; /* writes now answer EPIPE */
+    if (h->out->blocked_writer)
+      scheduler_wake(h->out->blocked_writer);
     pipe_close_writer(h->in);
   }
+  return true;
+}
+
+/* The peer `from` read bytes that `to` sent it: room for more. */
+static bool on_credit(frame_fields* f) {
+  uint64_t from = frame_u64(f), to = frame_u64(f);
+  uint32_t bytes = frame_u32(f);
+  if (!f->ok || f->left != 0)
+    return false;
+  guest* g = addresses_get(to);
+  handle_entry* h = g ? handle_for_peer(g, from) : NULL;
+  if (!h || h->out->close_sent)
+    return true;
+  h->out->unacked = bytes < h->out->unacked ? h->out->unacked - bytes : 0;
+  on_remote_pipe_changed(h->out);
   return true;
 }
 
@@ -264,6 +323,7 @@ static bool handle_frame(uint8_t kind, frame_fields* f) {
     case FRAME_PEER_EXIT: return on_peer_exit(f);
     case FRAME_SPAWN_RESULT: return on_spawn_result(f);
     case FRAME_KILL: return on_kill(f);
+    case FRAME_CREDIT: return on_credit(f);
   }
   return false;
 }
@@ -345,13 +405,14 @@ int serve_connected(int socket, function_def* fn, bool single_instance) {
   runner_start_deadline_timer();
   while (!g_failed) {
     uint64_t wake_at = scheduler_run();
-    drain_outbox();
+    drain_outbox(); /* may wake writers that waited for room: then no sleeping */
     if (!frames_flush(g_socket, g_out))
       break;
     if (g_single_instance && g_served && scheduler_idle() && pipe_buffered(g_out) == 0)
       return EXEC_OK; /* its one instance has ended and every byte is out */
     struct pollfd pfd = {g_socket, POLLIN | (pipe_buffered(g_out) ? POLLOUT : 0), 0};
-    if (poll(&pfd, 1, poll_timeout_ms(wake_at)) > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
+    int timeout_ms = scheduler_has_runnable() ? 0 : poll_timeout_ms(wake_at);
+    if (poll(&pfd, 1, timeout_ms) > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
         !frames_read(g_socket, g_in, handle_frame))
       break;
   }

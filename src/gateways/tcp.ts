@@ -17,18 +17,33 @@ export interface TcpGatewayOptions {
 async function serveConnection(options: TcpGatewayOptions, socket: Socket): Promise<void> {
   const { master } = options;
   let ended = false;
+  let address: bigint | undefined;
+  /** the function's bytes written to the client, not yet reported consumed */
+  let owed = 0;
+  const consumed = () => {
+    if (owed === 0 || address === undefined) return;
+    master.consumed(endpoint, address, owed);
+    owed = 0;
+  };
+  // Flow control both ways (docs/protocol.md, CREDIT): the client is read
+  // only while the function has room, and the function's bytes count as
+  // consumed once the client's socket has taken them.
   const endpoint = master.openEndpoint({
-    data: (bytes) => socket.write(bytes),
+    data: (bytes) => {
+      owed += bytes.length;
+      if (socket.write(bytes)) consumed();
+    },
     close: () => socket.end(),
     exit: () => { ended = true; socket.end(); },
+    writable: () => socket.resume(),
   });
+  socket.on('drain', consumed);
   socket.on('error', () => {});
   socket.on('close', () => {
     if (!ended && address) master.kill(address, ExitReason.Killed);
     master.closeEndpoint(endpoint);
   });
   socket.pause(); // nothing is read until there is someone to give it to
-  let address: bigint | undefined;
   try {
     address = await master.spawn(options.function, endpoint);
   } catch (e) {
@@ -37,7 +52,9 @@ async function serveConnection(options: TcpGatewayOptions, socket: Socket): Prom
     return;
   }
   const to = address;
-  socket.on('data', (chunk: Buffer) => master.send(endpoint, to, chunk));
+  socket.on('data', (chunk: Buffer) => {
+    if (!master.send(endpoint, to, chunk)) socket.pause();
+  });
   socket.on('end', () => master.closeTowards(endpoint, to));
   socket.resume();
 }

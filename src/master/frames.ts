@@ -4,11 +4,15 @@
 export const PROTOCOL_VERSION = 1;
 export const MAX_DATA_BYTES = 1 << 20;
 export const MAX_FRAME_BYTES = MAX_DATA_BYTES + 64;
+/** Flow control (CREDIT): bytes one peer may have in flight to another that
+ * the reader has not credited; readers credit by half windows. */
+export const WINDOW_BYTES = 256 * 1024;
+export const CREDIT_AFTER_BYTES = WINDOW_BYTES / 2;
 
 export enum FrameKind {
   Hello = 1, Spawn = 2, Started = 3, Data = 4, Close = 5, Exit = 6, Error = 7,
   SpawnRequest = 8, SpawnResult = 9, Log = 10, Kill = 11, PeerExit = 12,
-  TemplateHello = 13, Fork = 14, Forked = 15, ChildExit = 16,
+  TemplateHello = 13, Fork = 14, Forked = 15, ChildExit = 16, Credit = 17,
 }
 
 export enum ExitReason { Ok = 0, Error = 1, Trap = 2, Timeout = 3, Killed = 4 }
@@ -29,7 +33,8 @@ export type Frame =
   | { kind: FrameKind.TemplateHello; version: number; pid: number; function: string }
   | { kind: FrameKind.Fork; request: number }
   | { kind: FrameKind.Forked; request: number; pid: number; errno: number }
-  | ChildExitFrame;
+  | ChildExitFrame
+  | { kind: FrameKind.Credit; from: bigint; to: bigint; bytes: number };
 
 /** A template's report of a child it reaped: `code` is -1 when a signal ended it. */
 export interface ChildExitFrame {
@@ -63,6 +68,7 @@ const FIXED: Record<FrameKind, [bytes: number, rest: boolean]> = {
   [FrameKind.Fork]: [4, false],
   [FrameKind.Forked]: [12, false],
   [FrameKind.ChildExit]: [34, false],
+  [FrameKind.Credit]: [20, false],
 };
 
 const EMPTY = Buffer.alloc(0);
@@ -85,6 +91,7 @@ function writeFields(out: Buffer, view: DataView, frame: Frame): void {
     case FrameKind.Spawn: view.setBigUint64(5, frame.address, true); view.setBigUint64(13, frame.parent, true); return;
     case FrameKind.Started: view.setBigUint64(5, frame.address, true); return;
     case FrameKind.Data: case FrameKind.Close: view.setBigUint64(5, frame.from, true); view.setBigUint64(13, frame.to, true); return;
+    case FrameKind.Credit: view.setBigUint64(5, frame.from, true); view.setBigUint64(13, frame.to, true); out.writeUInt32LE(frame.bytes, 21); return;
     case FrameKind.Exit: view.setBigUint64(5, frame.address, true); out.writeUInt8(frame.reason, 13); out.writeInt32LE(frame.code, 14); return;
     case FrameKind.Error: out.writeUInt32LE(frame.code, 5); return;
     case FrameKind.SpawnRequest: view.setBigUint64(5, frame.requester, true); out.writeUInt32LE(frame.request, 13); return;
@@ -144,6 +151,7 @@ function decodeFrame(kind: number, b: Buffer, view: DataView, at: number, end: n
     case FrameKind.TemplateHello: return { kind: FrameKind.TemplateHello, version: b.readUInt16LE(at), pid: b.readUInt32LE(at + 2), function: b.toString('utf8', at + fixed, end) };
     case FrameKind.Fork: return { kind: FrameKind.Fork, request: b.readUInt32LE(at) };
     case FrameKind.Forked: return { kind: FrameKind.Forked, request: b.readUInt32LE(at), pid: b.readUInt32LE(at + 4), errno: b.readUInt32LE(at + 8) };
+    case FrameKind.Credit: return { kind: FrameKind.Credit, from: view.getBigUint64(at, true), to: view.getBigUint64(at + 8, true), bytes: b.readUInt32LE(at + 16) };
     case FrameKind.ChildExit:
       return {
         kind: FrameKind.ChildExit, pid: b.readUInt32LE(at), code: b.readInt32LE(at + 4), signal: b[at + 8]!, coreDumped: b[at + 9] !== 0,

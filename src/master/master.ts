@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { chmod, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { encodeFrame, ExitReason, FrameDecoder, FrameKind, PROTOCOL_VERSION, type ChildExitFrame, type Frame } from './frames.js';
+import { CREDIT_AFTER_BYTES, encodeFrame, ExitReason, FrameDecoder, FrameKind, PROTOCOL_VERSION, WINDOW_BYTES, type ChildExitFrame, type Frame } from './frames.js';
 import { socketPeer } from './peer.js';
 import { Templates } from './templates.js';
 
@@ -25,6 +25,9 @@ export interface EndpointHandler {
   data(bytes: Uint8Array): void;
   close(): void;
   exit(reason: ExitReason, code: number): void;
+  /** The child has read enough of what send() gave it: after send() answered
+   * false, it may take more. */
+  writable?(): void;
 }
 
 export interface InstanceExit { address: bigint; function: string; reason: ExitReason; code: number; }
@@ -60,6 +63,11 @@ interface Instance {
   runner?: RunnerConnection;     // hosts it; absent for builtin endpoints
   handler?: EndpointHandler;     // builtin endpoints only
   started: boolean;
+  /** Flow control with a builtin parent: bytes it sent this instance that the
+   * instance has not credited, and bytes of this instance's it has read and
+   * not yet credited (docs/protocol.md, CREDIT). */
+  unacked: number;
+  owed: number;
 }
 
 interface PendingStart { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout; }
@@ -141,7 +149,7 @@ export class Master extends EventEmitter {
   /** A builtin endpoint (a gateway connection) with an address of its own. */
   openEndpoint(handler: EndpointHandler): bigint {
     const address = this.newAddress();
-    this.instances.set(address, { address, function: '', parent: 0n, handler, started: true });
+    this.instances.set(address, { address, function: '', parent: 0n, handler, started: true, unacked: 0, owed: 0 });
     return address;
   }
 
@@ -186,7 +194,7 @@ export class Master extends EventEmitter {
   /** Records a new instance on `runner` and tells the runner to start it. */
   private place(fn: string, parent: bigint, runner: RunnerConnection): bigint {
     const address = this.newAddress();
-    this.instances.set(address, { address, function: fn, parent, runner, started: false });
+    this.instances.set(address, { address, function: fn, parent, runner, started: false, unacked: 0, owed: 0 });
     this.liveCount.set(fn, (this.liveCount.get(fn) ?? 0) + 1);
     runner.instances.add(address);
     const parentInstance = this.instances.get(parent);
@@ -195,9 +203,27 @@ export class Master extends EventEmitter {
     return address;
   }
 
-  /** Bytes from a builtin endpoint to one of its children. */
-  send(from: bigint, to: bigint, bytes: Uint8Array): void {
+  /** Bytes from a builtin endpoint to one of its children. False when the
+   * child's window is full: send nothing more until the endpoint's handler
+   * hears writable(). */
+  send(from: bigint, to: bigint, bytes: Uint8Array): boolean {
     this.route({ kind: FrameKind.Data, from, to, bytes });
+    const child = this.instances.get(to);
+    if (!child || child.parent !== from) return true;
+    child.unacked += bytes.length;
+    return child.unacked < WINDOW_BYTES;
+  }
+
+  /** A builtin endpoint is done with `bytes` of what its child `from` sent it
+   * (delivered onwards): the child may send more. Credited by half windows,
+   * so that small answers cost no frame. */
+  consumed(endpoint: bigint, from: bigint, bytes: number): void {
+    const child = this.instances.get(from);
+    if (!child?.runner || child.parent !== endpoint) return;
+    child.owed += bytes;
+    if (child.owed < CREDIT_AFTER_BYTES) return;
+    child.runner.send({ kind: FrameKind.Credit, from: endpoint, to: from, bytes: child.owed });
+    child.owed = 0;
   }
 
   closeTowards(from: bigint, to: bigint): void {
@@ -242,6 +268,7 @@ export class Master extends EventEmitter {
       case FrameKind.Started: return this.onStarted(runner, frame.address);
       case FrameKind.Data:
       case FrameKind.Close: return this.fromRunner(runner, frame.from, () => this.route(frame));
+      case FrameKind.Credit: return this.fromRunner(runner, frame.from, () => this.routeCredit(frame));
       case FrameKind.Exit: return this.fromRunner(runner, frame.address, () => this.onExit(frame.address, frame.reason, frame.code));
       case FrameKind.SpawnRequest: return this.fromRunner(runner, frame.requester, () => this.onSpawnRequest(runner, frame));
       case FrameKind.Log: return this.fromRunner(runner, frame.address, () => this.emit('log', { address: frame.address, function: runner.function, fd: frame.fd, line: Buffer.from(frame.line).toString('utf8') }));
@@ -350,6 +377,17 @@ export class Master extends EventEmitter {
     } else {
       to.runner?.send(frame);
     }
+  }
+
+  /** CREDIT: `from` read bytes that `to` sent it. */
+  private routeCredit(frame: Extract<Frame, { kind: FrameKind.Credit }>): void {
+    const from = this.instances.get(frame.from);
+    const to = this.instances.get(frame.to);
+    if (!from || !to || !this.mayTalk(from, frame.to)) return;
+    if (!to.handler) return to.runner?.send(frame);
+    const full = from.unacked >= WINDOW_BYTES;
+    from.unacked = Math.max(0, from.unacked - frame.bytes);
+    if (full && from.unacked < WINDOW_BYTES) to.handler.writable?.();
   }
 
   private tellPeerExit(from: bigint, to: bigint, reason: ExitReason, code: number): void {

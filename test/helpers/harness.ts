@@ -64,12 +64,16 @@ export async function converse(master: Master, fn: string, input: string): Promi
   const chunks: Buffer[] = [];
   const conversation = { closed: false } as Conversation;
   conversation.exit = new Promise((resolve, reject) => {
+    let child = 0n;
     const endpoint = master.openEndpoint({
-      data: (bytes) => chunks.push(Buffer.from(bytes)),
+      data: (bytes) => {
+        chunks.push(Buffer.from(bytes));
+        master.consumed(endpoint, child, bytes.length);
+      },
       close: () => { conversation.closed = true; },
       exit: (reason, code) => { conversation.data = Buffer.concat(chunks); resolve({ reason, code }); master.closeEndpoint(endpoint); },
     });
-    master.spawn(fn, endpoint).then((address) => {
+    master.spawn(fn, endpoint, (address) => { child = address; }).then((address) => {
       master.send(endpoint, address, Buffer.from(input));
       master.closeTowards(endpoint, address);
     }, reject);

@@ -75,6 +75,32 @@ test('an instance spawns a child on another runner and relays its answer', async
   t.is((await c.exit).reason, ExitReason.Ok);
 });
 
+/** Writes 3 MiB of 'z' to its parent, in 64 KiB writes. */
+const SOURCE = `(module
+  (import "embly" "write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 2)
+  (func (export "_start") (local $i i32)
+    (memory.fill (i32.const 65536) (i32.const 122) (i32.const 65536))
+    (loop $l
+      (drop (call $write (i32.const 1) (i32.const 65536) (i32.const 65536) (i32.const 12)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 48))))))`;
+
+/** RELAY with "source" as its child: it answers "relayed:" and 3 MiB. */
+const DRAIN = RELAY.replace('(data (i32.const 64) "upper")', '(data (i32.const 64) "source")')
+  .replace('(call $spawn (i32.const 64) (i32.const 5)', '(call $spawn (i32.const 64) (i32.const 6)');
+
+test('3 MiB from an instance to its parent on another runner arrive whole, a window at a time', async (t) => {
+  t.timeout(60_000); // without CREDIT between runners the source would wait forever
+  const h = await startHarness([await watFunction('drain', DRAIN), await watFunction('source', SOURCE)]);
+  t.teardown(() => h.stop());
+  const c = await converse(h.master, 'drain', '');
+  t.is(c.data.subarray(0, 8).toString(), 'relayed:');
+  t.is(c.data.length - 8, 3 << 20);
+  t.true(c.data.subarray(8).every((b) => b === 0x7a));
+  t.is((await c.exit).reason, ExitReason.Ok);
+});
+
 test('many conversations at once all get their own answers', async (t) => {
   const h = await startHarness([await watFunction('upper', ECHO_UPPER)]);
   t.teardown(() => h.stop());

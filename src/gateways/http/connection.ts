@@ -33,6 +33,9 @@ export class ClientConnection implements ExchangeOwner {
   /** bytes after the request being answered, read when it is done */
   private inbox: Buffer | null = null;
   private clientEnded = false;
+  /** reading paused: pipelined bytes wait, or the function's window is full */
+  private inboxFull = false;
+  private requestHeld = false;
   private closed = false;
   private quietSweeps = 0;
   private headSweeps = 0;
@@ -51,6 +54,7 @@ export class ClientConnection implements ExchangeOwner {
     socket.setNoDelay(true);
     socket.on('data', (bytes: Buffer) => this.onBytes(bytes));
     socket.on('end', () => this.onClientEnd());
+    socket.on('drain', () => this.exchange?.drained());
     socket.on('error', () => {});
     socket.on('close', () => this.onClose());
   }
@@ -73,6 +77,20 @@ export class ClientConnection implements ExchangeOwner {
     if (!this.closed) this.socket.write(bytes);
   }
 
+  get congested(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  holdRequest(held: boolean): void {
+    this.requestHeld = held;
+    this.updateReading();
+  }
+
+  private updateReading(): void {
+    if (this.inboxFull || this.requestHeld) this.socket.pause();
+    else this.socket.resume();
+  }
+
   done(next: 'keep' | 'close' | 'cut'): void {
     this.exchange = null;
     if (next === 'cut') return void this.socket.destroy();
@@ -81,10 +99,11 @@ export class ClientConnection implements ExchangeOwner {
     this.quietSweeps = 0;
     const inbox = this.inbox;
     this.inbox = null;
-    if (inbox) {
-      this.socket.resume();
-      this.read(inbox);
+    if (inbox || this.requestHeld) {
+      this.inboxFull = this.requestHeld = false;
+      this.updateReading();
     }
+    if (inbox) this.read(inbox);
     // A client that sent its last request and half-closed is answered in full first.
     if (this.clientEnded && !this.exchange && !this.closed) this.socket.end();
   }
@@ -98,7 +117,10 @@ export class ClientConnection implements ExchangeOwner {
   /** Keeps the next request's bytes until the current one is answered. */
   private hold(bytes: Buffer): void {
     this.inbox = this.inbox ? Buffer.concat([this.inbox, bytes]) : bytes;
-    if (this.inbox.length > MAX_INBOX_BYTES) this.socket.pause();
+    if (this.inbox.length > MAX_INBOX_BYTES && !this.inboxFull) {
+      this.inboxFull = true;
+      this.updateReading();
+    }
   }
 
   private read(bytes: Buffer): void {

@@ -3,7 +3,7 @@
 // that, raw too, to the client. No valid response is a 502, none within the
 // function's timeout a 504, max_instances a 503 with Retry-After.
 
-import { ExitReason } from '../../master/frames.js';
+import { ExitReason, WINDOW_BYTES } from '../../master/frames.js';
 import { ERRNO, SpawnError, type EndpointHandler, type Master } from '../../master/master.js';
 import { HttpSyntaxError, keepsAlive, parseResponseHead, type Framing, type RequestHead, type ResponseHead } from './head.js';
 import { MessageReader, type MessageEvents } from './reader.js';
@@ -27,6 +27,10 @@ export interface ExchangeOwner {
   /** the exchange is over: the connection carries the next request, ends
    * after what was sent, or is cut (a response that could not be finished) */
   done(next: 'keep' | 'close' | 'cut'): void;
+  /** stop reading the request (the function's window is full), or go on */
+  holdRequest(held: boolean): void;
+  /** the client is taking bytes slower than they come: wait for drained() */
+  readonly congested: boolean;
 }
 
 const RESPONSE_LIMITS = { maxHeadBytes: MAX_RESPONSE_HEAD_BYTES, headTooLargeStatus: 502 };
@@ -44,6 +48,11 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
   private timer?: NodeJS.Timeout;
   /** request bytes that arrived before the instance had an address */
   private early: Buffer[] | null = [];
+  private earlyBytes = 0;
+  /** flow control: the request is held until the function reads more of it */
+  private held = false;
+  /** response bytes handed to the client and not yet reported consumed */
+  private owed = 0;
   private requestComplete = false;
   private answered = false;     // some response bytes went to the client
   private closeAfter = false;   // the response says this connection ends with it
@@ -62,8 +71,26 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
   /** Raw request bytes, in order. */
   requestBytes(bytes: Buffer): void {
     if (this.finished) return;
-    if (this.early) this.early.push(bytes);
-    else this.gw.master.send(this.endpoint, this.address!, bytes);
+    if (this.early) {
+      this.early.push(bytes);
+      this.earlyBytes += bytes.length;
+      if (this.earlyBytes >= WINDOW_BYTES) this.hold(true);
+    } else if (!this.gw.master.send(this.endpoint, this.address!, bytes)) {
+      this.hold(true);
+    }
+  }
+
+  private hold(held: boolean): void {
+    if (this.held === held) return;
+    this.held = held;
+    this.owner.holdRequest(held);
+  }
+
+  /** The client's socket has room again: the function may send more. */
+  drained(): void {
+    if (this.owed === 0 || this.address === undefined || this.finished) return;
+    this.gw.master.consumed(this.endpoint, this.address, this.owed);
+    this.owed = 0;
   }
 
   requestEnd(): void {
@@ -86,7 +113,9 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
     const early = this.early!;
     this.early = null;
     if (this.finished) return this.gw.master.kill(address, ExitReason.Killed);
-    for (const bytes of early) this.gw.master.send(this.endpoint, address, bytes);
+    let room = true;
+    for (const bytes of early) room = this.gw.master.send(this.endpoint, address, bytes);
+    this.hold(!room);
     if (this.requestComplete) this.gw.master.closeTowards(this.endpoint, address);
   }
 
@@ -105,6 +134,10 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
     this.onFunctionDone(ExitReason.Ok);
   }
 
+  writable(): void {
+    if (!this.finished) this.hold(false);
+  }
+
   exit(reason: ExitReason): void {
     this.onFunctionDone(reason);
   }
@@ -114,6 +147,8 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
     try {
       this.response.push(bytes);
       this.flush();
+      this.owed += bytes.length;
+      if (!this.owner.congested) this.drained();
     } catch (e) {
       if (!(e instanceof HttpSyntaxError)) throw e;
       this.fail(502, `${this.gw.function} answered an invalid HTTP response: ${e.message}`);

@@ -1,0 +1,112 @@
+// Flow control (docs/protocol.md, CREDIT) through both gateways, against real
+// runners: a side that does not read holds the other back, so the daemon
+// holds a bounded amount of anybody's bytes, and nothing is lost.
+import test from 'ava';
+import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HttpGateway } from '../../src/gateways/http/index.js';
+import { TcpGateway } from '../../src/gateways/tcp.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { watFunction, type TestFunction } from '../helpers/objects.js';
+import { ECHO, FLOOD, TCP_ECHO } from './functions.js';
+
+const MiB = 1 << 20;
+
+async function serve(t: { teardown(fn: () => Promise<void>): void }, fn: TestFunction, type: 'http' | 'tcp'): Promise<{ h: Harness; port: number }> {
+  const h = await startHarness([fn]);
+  const options = { master: h.master, function: fn.name, port: 0, host: '127.0.0.1', log: () => {} };
+  const gateway = type === 'http' ? new HttpGateway({ ...options, timeoutMs: 60_000 }) : new TcpGateway(options);
+  const port = await gateway.listen();
+  t.teardown(async () => { await gateway.close(); await h.stop(); });
+  return { h, port };
+}
+
+/** The value once it has stopped changing for a while (progress has stalled). */
+async function whenSteady(read: () => number): Promise<number> {
+  const begin = Date.now();
+  let last = read();
+  let since = Date.now();
+  while (Date.now() - since < 750 && Date.now() - begin < 20_000) {
+    await sleep(50);
+    if (read() !== last) {
+      last = read();
+      since = Date.now();
+    }
+  }
+  return last;
+}
+
+/** Resumes a paused socket; resolves with what arrived once `bytes` have
+ * arrived after the first `skipHead` (an HTTP head, when true). */
+function readAll(socket: Socket, bytes: number, skipHead = false): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let got = 0;
+  let head = skipHead ? -1 : 0;
+  return new Promise((resolve, reject) => {
+    socket.on('data', (d: Buffer) => {
+      chunks.push(d);
+      got += d.length;
+      if (head < 0) {
+        const end = Buffer.concat(chunks).indexOf('\r\n\r\n');
+        if (end >= 0) head = end + 4;
+      }
+      if (head >= 0 && got - head >= bytes) resolve(Buffer.concat(chunks).subarray(head));
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`closed after ${got} bytes`)));
+    socket.resume();
+  });
+}
+
+function paused(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => resolve(socket));
+    socket.pause();
+    socket.on('error', reject);
+  });
+}
+
+test('http: a client that reads nothing holds back a function that answers 64 MiB; then it gets all of it', async (t) => {
+  const { h, port } = await serve(t, await watFunction('flood', FLOOD), 'http');
+  let mib = 0;
+  h.master.on('log', (l: { function: string }) => { if (l.function === 'flood') mib++; });
+  const socket = await paused(port);
+  socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  const written = await whenSteady(() => mib);
+  t.true(written >= 1, 'the function got going');
+  t.true(written < 32, `the function wrote ${written} MiB while its client read nothing`);
+  const body = await readAll(socket, 64 * MiB, true);
+  t.is(body.length, 64 * MiB);
+  t.true(body.every((b) => b === 0x78), 'every byte is the function\'s');
+  socket.destroy();
+});
+
+test('http: a 64 MiB body is read from the client only as fast as the function takes it', async (t) => {
+  const { port } = await serve(t, await watFunction('echo', ECHO), 'http');
+  const socket = await paused(port);
+  const body = Buffer.alloc(64 * MiB, 'y');
+  const request = Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+  socket.write(request);
+  // The function echoes, into a client that does not read: it stops, so
+  // the gateway stops reading the body, so the client's writes stay queued.
+  const queued = await whenSteady(() => socket.writableLength);
+  t.true(queued > 16 * MiB, `only ${queued} bytes of the body were left with the client`);
+  const echoed = await readAll(socket, request.length, true); // ECHO answers the raw request
+  t.is(echoed.length, request.length);
+  t.true(echoed.equals(request));
+  socket.destroy();
+});
+
+test('tcp: bytes flow both ways no faster than the slower side reads', async (t) => {
+  const { port } = await serve(t, await watFunction('echo', TCP_ECHO), 'tcp');
+  const socket = await paused(port);
+  const sent = Buffer.alloc(64 * MiB);
+  for (let i = 0; i < sent.length; i += 4096) sent.writeUInt32LE(i, i);
+  socket.write(sent);
+  const queued = await whenSteady(() => socket.writableLength);
+  t.true(queued > 16 * MiB, `only ${queued} bytes were left with the client`);
+  const echoed = await readAll(socket, 64 * MiB);
+  t.is(echoed.length, 64 * MiB);
+  t.true(echoed.equals(sent));
+  socket.destroy();
+});
