@@ -44,34 +44,33 @@ export const SPIN = `(module (memory (export "memory") 1) (func (export "_start"
 
 export const TRAP = `(module (memory (export "memory") 1) (func (export "_start") unreachable))`;
 
-const BIG_HEAD = 'HTTP/1.1 200 OK\\r\\nContent-Length: 4194304\\r\\n\\r\\n';
-/** Answers 4 MiB of 'x' in 64 KiB writes. */
-export const BIG = `(module ${IMPORTS} (memory (export "memory") 2) ${writeData(0, BIG_HEAD)}
+/** Answers `mib` MiB of 'x' in 64 KiB writes; logs "MiB" to stdout after
+ * each 16 writes when `logEachMiB`. */
+function answerOfMiB(mib: number, logEachMiB: boolean): string {
+  const head = `HTTP/1.1 200 OK\\r\\nContent-Length: ${mib << 20}\\r\\n\\r\\n`;
+  const log = logEachMiB ? `
+      (if (i32.eqz (i32.and (local.get $i) (i32.const 15)))
+        (then (drop (call $fd_write (i32.const 1) (i32.const 200) (i32.const 1) (i32.const 16)))))` : '';
+  return `(module ${IMPORTS}
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 2) ${writeData(0, head)}
+  (data (i32.const 200) "\\2c\\01\\00\\00\\04\\00\\00\\00") ;; an iovec: 4 bytes at 300
+  ${writeData(300, 'MiB\\n')}
   (func (export "_start") (local $i i32)
     (memory.fill (i32.const 65536) (i32.const 120) (i32.const 65536))
-    (drop (call $write (i32.const 1) (i32.const 0) (i32.const ${len(BIG_HEAD)}) (i32.const 12)))
+    (drop (call $write (i32.const 1) (i32.const 0) (i32.const ${len(head)}) (i32.const 12)))
     (loop $l
       (drop (call $write (i32.const 1) (i32.const 65536) (i32.const 65536) (i32.const 12)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $l (i32.lt_u (local.get $i) (i32.const 64))))))`;
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))${log}
+      (br_if $l (i32.lt_u (local.get $i) (i32.const ${mib * 16}))))))`;
+}
+
+/** 4 MiB of 'x'. */
+export const BIG = answerOfMiB(4, false);
 
 /** Reads handle 1 and writes it back, until EOF: a TCP echo. */
 export const TCP_ECHO = `(module ${IMPORTS} (memory (export "memory") 2) ${PUMP(true)}
   (func (export "_start") (call $pump)))`;
 
-const FLOOD_HEAD = 'HTTP/1.1 200 OK\\r\\nContent-Length: 67108864\\r\\n\\r\\n';
-/** Answers 64 MiB of 'x' in 64 KiB writes, and logs "MiB" after each 16 of them. */
-export const FLOOD = `(module ${IMPORTS}
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 2) ${writeData(0, FLOOD_HEAD)}
-  (data (i32.const 200) "\\2c\\01\\00\\00\\04\\00\\00\\00") ;; an iovec: 4 bytes at 300
-  ${writeData(300, 'MiB\\n')}
-  (func (export "_start") (local $i i32)
-    (memory.fill (i32.const 65536) (i32.const 120) (i32.const 65536))
-    (drop (call $write (i32.const 1) (i32.const 0) (i32.const ${len(FLOOD_HEAD)}) (i32.const 12)))
-    (loop $l
-      (drop (call $write (i32.const 1) (i32.const 65536) (i32.const 65536) (i32.const 12)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (if (i32.eqz (i32.and (local.get $i) (i32.const 15)))
-        (then (drop (call $fd_write (i32.const 1) (i32.const 200) (i32.const 1) (i32.const 16)))))
-      (br_if $l (i32.lt_u (local.get $i) (i32.const 1024))))))`;
+/** 64 MiB of 'x', and a log line after each MiB. */
+export const FLOOD = answerOfMiB(64, true);
