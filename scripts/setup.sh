@@ -12,6 +12,11 @@ packages=(
   rustc cargo libstd-rust-dev-wasm32          # Rust functions -> wasm32-wasi
   libseccomp-dev                              # runner sandbox
 )
+# rustc links wasm with /usr/bin/rust-lld, a link to lld that Debian 12's rustc
+# ships and Debian 13 moved to rust-llvm (a Recommends, so not installed below).
+if [[ "$(cat /etc/debian_version 2>/dev/null)" != 12.* ]]; then
+  packages+=(rust-llvm)
+fi
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(wabt)                            # wast2json for the spec suite
 fi

@@ -35,5 +35,13 @@ test('a C syntax error is a CompileError with the function name and clang output
 test('a C program without main is refused', async (t) => {
   const dir = await writeSources(t, { 'lib.c': 'int helper(void) { return 1; }\n' });
   const error = await t.throwsAsync(compile(t, 'no-main', 'c', join(dir, 'lib.c')), { instanceOf: CompileError });
-  t.regex(error?.message ?? '', /main/);
+  t.regex(error?.message ?? '', /no main function is defined: a C function is a program/);
+});
+
+test('a main that takes argc and argv is a main too', async (t) => {
+  const dir = await writeSources(t, {
+    'args.c': '#include "embly.h"\nint main(int argc, char **argv) { return embly_write_str(EMBLY_HANDLE_PARENT, argc > 0 ? argv[0] : "?"); }\n',
+  });
+  const result = await compile(t, 'args-c', 'c', join(dir, 'args.c'));
+  await assertFunctionShape(t, result.wasmPath);
 });

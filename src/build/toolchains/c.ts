@@ -1,14 +1,15 @@
 // C: clang --target=wasm32-wasi with wasi-libc and lld, the SDK header on the include path.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { aptInstall } from './debian.js';
 import { CompileError, ToolchainMissingError } from './errors.js';
 import { isMissingBinary, outputOf, run, type RunResult } from './run.js';
 import { checkCommandShape } from './shape.js';
 import { entryFile, findFiles, isDirectory, uniqueSorted } from './sources.js';
 import type { CompileRequest, CompileResult, Toolchain } from './types.js';
+import { definedFunctions } from './wasm-object.js';
 import { which } from './which.js';
 
 /** Older Debian wasi-libc installs the wasm32-wasi triple, newer releases may only have wasm32-wasip1. */
@@ -17,6 +18,9 @@ const TARGETS = ['wasm32-wasi', 'wasm32-wasip1'] as const;
 const CLANG_NAMES = ['clang', 'clang-21', 'clang-20', 'clang-19', 'clang-18', 'clang-17', 'clang-16', 'clang-15', 'clang-14'];
 const ALL_PACKAGES = ['clang', 'lld', 'wasi-libc', 'libclang-rt-dev-wasm32'];
 const SHAPE_HINT = 'a C function is a program: define int main(void)';
+/** What clang names main: main(void) is __main_void (older clangs: main), main(argc, argv)
+ * is __main_argc_argv. */
+const MAIN_SYMBOLS = ['main', '__main_void', '__main_argc_argv'];
 
 interface Clang {
   path: string;
@@ -109,13 +113,35 @@ async function compile(req: CompileRequest, signal?: AbortSignal): Promise<Compi
   const files = await cFiles(req.name, req.sourcePath);
   const dir = sourceDir(files, req.sourcePath, await isDirectory(req.sourcePath));
   const clang = await findClang();
+  const objects = await compileObjects(req, clang, files, dir, signal);
   const wasmPath = join(req.outDir, `${req.name}.wasm`);
-  const args = [`--target=${clang.target}`, '-O2', '-Wall', `-I${join(req.sdkDir, 'c')}`, `-I${dir}`, ...files,
-    '-o', wasmPath, '-Wl,--strip-debug'];
-  const result = await runClang(clang.path, args, signal);
+  const result = await runClang(clang.path, [`--target=${clang.target}`, ...objects, '-o', wasmPath, '-Wl,--strip-debug'], signal);
   if (result.code !== 0) throw new CompileError(req.name, clang.toolchain, outputOf(result));
   await checkCommandShape(req.name, clang.toolchain, wasmPath, SHAPE_HINT);
   return { wasmPath, toolchain: clang.toolchain, inputs: await inputs(req.sourcePath, req.sdkDir) };
+}
+
+/** Compiles each .c file to an object and checks that one of them defines main: wasi-libc
+ * since 2023 (Debian 13) references main weakly, so a program without one would link and
+ * trap when started, where older ones (Debian 12) fail to link. */
+async function compileObjects(req: CompileRequest, clang: Clang, files: readonly string[], dir: string,
+  signal?: AbortSignal): Promise<string[]> {
+  const objDir = join(req.outDir, `${req.name}.objects`);
+  await rm(objDir, { recursive: true, force: true });
+  await mkdir(objDir, { recursive: true });
+  const objects: string[] = [];
+  let hasMain = false;
+  for (const [i, file] of files.entries()) {
+    const object = join(objDir, `${i}-${basename(file, '.c')}.o`);
+    const args = [`--target=${clang.target}`, '-O2', '-Wall', `-I${join(req.sdkDir, 'c')}`, `-I${dir}`, '-c', file, '-o', object];
+    const result = await runClang(clang.path, args, signal);
+    if (result.code !== 0) throw new CompileError(req.name, clang.toolchain, outputOf(result));
+    const defined = definedFunctions(await readFile(object));
+    hasMain ||= MAIN_SYMBOLS.some((name) => defined.has(name));
+    objects.push(object);
+  }
+  if (!hasMain) throw new CompileError(req.name, clang.toolchain, `no main function is defined: ${SHAPE_HINT}`);
+  return objects;
 }
 
 /** The .c files, every header beside them (recursively) and the SDK header. */

@@ -14,9 +14,11 @@ import { whichAll } from './which.js';
 
 /** Rust 1.78+ calls the target wasm32-wasip1 (and 1.84 dropped wasm32-wasi). */
 const TARGETS = ['wasm32-wasip1', 'wasm32-wasi'] as const;
+/** rustc links wasm with /usr/bin/rust-lld: a link to lld-14 shipped by rustc on Debian 12,
+ * to lld-19 shipped by rust-llvm on Debian 13. */
 const PACKAGES = {
   bookworm: ['rustc', 'cargo', 'libstd-rust-dev-wasm32', 'lld-14'],
-  trixie: ['rustc', 'cargo', 'libstd-rust-dev-wasm32', 'lld-19'],
+  trixie: ['rustc', 'cargo', 'libstd-rust-dev-wasm32', 'rust-llvm'],
 };
 const SHAPE_HINT = 'a Rust function is a binary crate: give it fn main()';
 /** Release wasm carries megabytes of std's DWARF; names stay for readable traps. */
