@@ -158,12 +158,13 @@ int exec_function(function_def* root) {
     if (g_root_ended)
       break;
     stdin_open = stdin_open && !in->reader_gone;
-    if (!stdin_open && !wake_at) {
+    bool runnable = scheduler_has_runnable();
+    if (!stdin_open && !wake_at && !runnable) {
       runner_log("every instance is waiting for another: ending %s", root->name);
       return EXEC_KILLED;
     }
     struct pollfd fds = {STDIN_FILENO, POLLIN, 0};
-    int ready = poll(&fds, stdin_open ? 1 : 0, poll_timeout_ms(wake_at));
+    int ready = poll(&fds, stdin_open ? 1 : 0, runnable ? 0 : poll_timeout_ms(wake_at));
     if (ready > 0)
       stdin_open = pump_stdin(in);
   }

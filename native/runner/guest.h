@@ -46,6 +46,7 @@ typedef struct guest {
   bool started;
   bool queued;
   uint64_t wake_at_ns; /* blocked guests: when to wake without an event (0: never) */
+  uint32_t events_without_waiting; /* events calls since it last blocked */
   embly_stop_kind kill; /* set by the master (KILL): the instance ends at its next host call */
   struct {             /* a spawn waiting for the master's answer (serve mode) */
     uint32_t request;

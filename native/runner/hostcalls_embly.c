@@ -7,6 +7,7 @@
 #include "scheduler.h"
 
 #define MAX_NAME_BYTES 255
+#define EVENTS_BEFORE_YIELD 16
 
 static void answer(embly_value* results, uint32_t errno_value) {
   results[0].i32 = errno_value;
@@ -78,6 +79,13 @@ static void embly_events(guest* g, const embly_value* args, embly_value* results
     return answer(results, EMBLY_EFAULT);
   if (cap == 0)
     return answer(results, EMBLY_EINVAL); /* nowhere to say what is ready */
+  /* A guest that polls without ever waiting (say, for one handle while
+   * another stays readable) lets the runner's I/O and other guests in now
+   * and then: scheduling is cooperative. */
+  if (++g->events_without_waiting > EVENTS_BEFORE_YIELD) {
+    g->events_without_waiting = 0;
+    scheduler_yield(g);
+  }
   uint64_t deadline = timeout_ns > 0 ? embly_monotonic_ns() + (uint64_t)timeout_ns : 0;
   uint32_t ready[64];
   uint32_t n;

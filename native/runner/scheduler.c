@@ -6,6 +6,8 @@
 
 static guest* g_runnable_head;
 static guest* g_runnable_tail;
+/* guests that yielded: they run again after the caller's next look at I/O */
+static guest* g_next_round;
 static guest* g_live;
 static guest_ended_fn g_on_end;
 
@@ -70,6 +72,7 @@ void scheduler_kill(guest* g, embly_stop_kind why) {
 }
 
 void scheduler_block(guest* g, uint64_t wake_at_ns) {
+  g->events_without_waiting = 0;
   g->state = GUEST_BLOCKED;
   g->wake_at_ns = wake_at_ns;
   embly_fiber_suspend();
@@ -78,7 +81,10 @@ void scheduler_block(guest* g, uint64_t wake_at_ns) {
 }
 
 void scheduler_yield(guest* g) {
-  enqueue(g);
+  g->state = GUEST_RUNNABLE;
+  g->queued = true; /* so that a wake-up meanwhile does not queue it twice */
+  g->next_runnable = g_next_round;
+  g_next_round = g;
   embly_fiber_suspend();
   stop_if_ended(g);
 }
@@ -137,8 +143,26 @@ static uint64_t wake_due(void) {
   return next;
 }
 
+/* Yielded guests join the queue, in the order they yielded. */
+static void start_next_round(void) {
+  guest* reversed = NULL;
+  while (g_next_round) {
+    guest* g = g_next_round;
+    g_next_round = g->next_runnable;
+    g->next_runnable = reversed;
+    reversed = g;
+  }
+  while (reversed) {
+    guest* g = reversed;
+    reversed = g->next_runnable;
+    g->queued = false;
+    enqueue(g);
+  }
+}
+
 uint64_t scheduler_run(void) {
   uint64_t next;
+  start_next_round();
   do {
     guest* g;
     while ((g = dequeue())) {
@@ -161,7 +185,7 @@ bool scheduler_idle(void) {
 }
 
 bool scheduler_has_runnable(void) {
-  return g_runnable_head != NULL;
+  return g_runnable_head != NULL || g_next_round != NULL;
 }
 
 #define TIMER_INTERVAL_US 10000 /* how late a busy instance's timeout may fire */

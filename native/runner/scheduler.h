@@ -22,13 +22,15 @@ void scheduler_wake(guest* g);
 void scheduler_kill(guest* g, embly_stop_kind why);
 
 /* On a guest's fiber, in a host call: give up the thread until woken (or
- * wake_at_ns, if not 0), or until the next round for a yield. Ends the
- * instance with a timeout if it wakes past its deadline. */
+ * wake_at_ns, if not 0), or, for a yield, until the next scheduler_run, after
+ * the caller has looked at I/O. Ends the instance with a timeout if it wakes
+ * past its deadline. */
 void scheduler_block(guest* g, uint64_t wake_at_ns);
 void scheduler_yield(guest* g);
 
-/* Runs every runnable guest until none is; returns the earliest time a
- * blocked guest must wake (0: none), for the caller's poll timeout. */
+/* Runs every runnable guest until none is (those that yield wait for the next
+ * call); returns the earliest time a blocked guest must wake (0: none), for
+ * the caller's poll timeout: 0 ms while scheduler_has_runnable(). */
 uint64_t scheduler_run(void);
 bool scheduler_idle(void);
 /* Whether a guest is waiting for the thread. */

@@ -101,6 +101,22 @@ test('3 MiB from an instance to its parent on another runner arrive whole, a win
   t.is((await c.exit).reason, ExitReason.Ok);
 });
 
+/** Spawns "source" and relays what it says, never reading its own input: its
+ * handle 1 stays readable (EOF unread), so events never waits. */
+const POLLER = RELAY.replace('(data (i32.const 64) "upper")', '(data (i32.const 64) "source")')
+  .replace(/\(func \(export "_start"\)[\s\S]*$/, `(func (export "_start")
+    (drop (call $spawn (i32.const 64) (i32.const 6) (i32.const 16)))
+    (call $pump (i32.load (i32.const 16)) (i32.const 1))))`);
+
+test('an instance that polls without ever waiting still lets its runner read its child\'s bytes', async (t) => {
+  t.timeout(60_000); // before, the runner spun in the instance and never read its socket
+  const h = await startHarness([await watFunction('poller', POLLER), await watFunction('source', SOURCE)]);
+  t.teardown(() => h.stop());
+  const c = await converse(h.master, 'poller', '');
+  t.is(c.data.length, 3 << 20);
+  t.is((await c.exit).reason, ExitReason.Ok);
+});
+
 test('many conversations at once all get their own answers', async (t) => {
   const h = await startHarness([await watFunction('upper', ECHO_UPPER)]);
   t.teardown(() => h.stop());
