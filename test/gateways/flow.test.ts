@@ -8,14 +8,14 @@ import { HttpGateway } from '../../src/gateways/http/index.js';
 import { TcpGateway } from '../../src/gateways/tcp.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { watFunction, type TestFunction } from '../helpers/objects.js';
-import { ECHO, FLOOD, TCP_ECHO } from './functions.js';
+import { EARLY, ECHO, FLOOD, TCP_ECHO } from './functions.js';
 
 const MiB = 1 << 20;
 
 async function serve(t: { teardown(fn: () => Promise<void>): void }, fn: TestFunction, type: 'http' | 'tcp'): Promise<{ h: Harness; port: number }> {
   const h = await startHarness([fn]);
   const options = { master: h.master, function: fn.name, port: 0, host: '127.0.0.1', log: () => {} };
-  const gateway = type === 'http' ? new HttpGateway({ ...options, timeoutMs: 60_000 }) : new TcpGateway(options);
+  const gateway = type === 'http' ? new HttpGateway({ ...options, timeoutMs: 60_000, keepAliveTimeoutMs: 60_000 }) : new TcpGateway(options);
   const port = await gateway.listen();
   t.teardown(async () => { await gateway.close(); await h.stop(); });
   return { h, port };
@@ -109,4 +109,21 @@ test('tcp: bytes flow both ways no faster than the slower side reads', async (t)
   t.is(echoed.length, 64 * MiB);
   t.true(echoed.equals(sent));
   socket.destroy();
+});
+
+test('http: an answer while the function holds the body back ends the connection once the client has sent the rest', async (t) => {
+  const { port } = await serve(t, await watFunction('early', EARLY), 'http');
+  t.timeout(30_000);
+  const socket = await paused(port);
+  let error: Error | undefined;
+  socket.on('error', (e) => { error = e; });
+  socket.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${64 * MiB}\r\n\r\n`);
+  socket.write(Buffer.alloc(64 * MiB, 'y'));
+  const answer = await readAll(socket, 6, true);
+  t.is(answer.toString(), 'hello\n');
+  socket.end();
+  // The gateway reads and drops the rest of the body: the client's writes
+  // complete and the connection closes.
+  await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  t.is(error, undefined, 'no reset: the gateway read everything the client sent');
 });

@@ -74,3 +74,21 @@ export const TCP_ECHO = `(module ${IMPORTS} (memory (export "memory") 2) ${PUMP(
 
 /** 64 MiB of 'x', and a log line after each MiB. */
 export const FLOOD = answerOfMiB(64, true);
+
+/** Reads 300 KiB of the request (more than a window), lets the gateway fill
+ * its window again (512 calls of events, 32 turns of its runner's loop),
+ * answers "hello", then waits forever without reading the rest. */
+export const EARLY = `(module ${IMPORTS} (memory (export "memory") 2) ${writeData(1024, HELLO_RESPONSE)}
+  (func (export "_start") (local $read i32)
+    (loop $more
+      (drop (call $events (i64.const -1) (i32.const 0) (i32.const 4) (i32.const 4)))
+      (if (i32.eqz (call $read (i32.const 1) (i32.const 4096) (i32.const 60000) (i32.const 8)))
+        (then (local.set $read (i32.add (local.get $read) (i32.load (i32.const 8))))))
+      (br_if $more (i32.lt_u (local.get $read) (i32.const 307200))))
+    (local.set $read (i32.const 0))
+    (loop $idle
+      (drop (call $events (i64.const -1) (i32.const 0) (i32.const 4) (i32.const 4)))
+      (local.set $read (i32.add (local.get $read) (i32.const 1)))
+      (br_if $idle (i32.lt_u (local.get $read) (i32.const 512))))
+    (drop (call $write (i32.const 1) (i32.const 1024) (i32.const ${len(HELLO_RESPONSE)}) (i32.const 12)))
+    (loop $wait (drop (call $events (i64.const -1) (i32.const 0) (i32.const 4) (i32.const 4))) (br $wait))))`;

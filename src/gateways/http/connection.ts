@@ -94,7 +94,13 @@ export class ClientConnection implements ExchangeOwner {
   done(next: 'keep' | 'close' | 'cut'): void {
     this.exchange = null;
     if (next === 'cut') return void this.socket.destroy();
-    if (next === 'close') return void this.socket.end();
+    if (next === 'close') {
+      // Whatever the client still sends is read and dropped, so that it can
+      // finish sending and see the answer and the end.
+      this.inboxFull = this.requestHeld = false;
+      this.updateReading();
+      return void this.socket.end();
+    }
     this.reader.reset();
     this.quietSweeps = 0;
     const inbox = this.inbox;
