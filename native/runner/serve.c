@@ -146,6 +146,58 @@ static void send_exit(uint64_t address, uint8_t reason, int32_t code) {
   send_frame(FRAME_EXIT, &h, NULL, 0);
 }
 
+/* Function logs are rate-limited here, before they cost the daemon anything:
+ * one token bucket for the runner (its instances all run one function), the
+ * same budget as the daemon's per function (src/daemon/log-limiter.ts), and
+ * one line saying how many were dropped, once lines flow again or an
+ * instance ends. */
+#define LOG_LINES_PER_SECOND 100
+#define LOG_BURST 200
+
+static double g_log_tokens = LOG_BURST;
+static uint64_t g_log_refilled_ns;
+static uint64_t g_log_dropped;
+
+static bool log_token(void) {
+  uint64_t now = embly_monotonic_ns();
+  if (g_log_refilled_ns) {
+    g_log_tokens += (double)(now - g_log_refilled_ns) * LOG_LINES_PER_SECOND / 1e9;
+    if (g_log_tokens > LOG_BURST)
+      g_log_tokens = LOG_BURST;
+  }
+  g_log_refilled_ns = now;
+  if (g_log_tokens < 1)
+    return false;
+  g_log_tokens -= 1;
+  return true;
+}
+
+static void send_log(guest* g, int fd, const char* text, size_t len) {
+  frame_header h = {0};
+  frame_put_u64(&h, g->address);
+  frame_put_u8(&h, (uint8_t)fd);
+  send_frame(FRAME_LOG, &h, text, len);
+}
+
+static void report_dropped_logs(guest* g) {
+  if (g_log_dropped == 0)
+    return;
+  char text[128];
+  int len = snprintf(text, sizeof text, "... %llu log lines of this runner's instances dropped (over %d/s)",
+                     (unsigned long long)g_log_dropped, LOG_LINES_PER_SECOND);
+  send_log(g, 2, text, (size_t)len);
+  g_log_dropped = 0;
+}
+
+static void log_to_master(guest* g, int fd, const char* text, size_t len) {
+  if (!log_token()) {
+    g_log_dropped++;
+    return;
+  }
+  report_dropped_logs(g);
+  send_log(g, fd, text, len);
+}
+
 static void on_guest_end(guest* g) {
   /* EXIT implies CLOSE towards every peer, so a peer learns why the bytes
    * stopped in one frame; only handles it closed itself send CLOSE. */
@@ -157,6 +209,7 @@ static void on_guest_end(guest* g) {
     send_pipe(out, true); /* its last bytes go before its EXIT */
   }
   drain_outbox();
+  report_dropped_logs(g);
   send_exit(g->address, exit_reason(g->outcome), g->outcome.code);
   addresses_remove(g->address);
   g_served = true;
@@ -176,12 +229,6 @@ static uint32_t spawn_remote_child(guest* parent, const char* name, uint32_t nam
   return parent->pending_spawn.errno_value;
 }
 
-static void log_to_master(guest* g, int fd, const char* text, size_t len) {
-  frame_header h = {0};
-  frame_put_u64(&h, g->address);
-  frame_put_u8(&h, (uint8_t)fd);
-  send_frame(FRAME_LOG, &h, text, len);
-}
 
 /* Flow control (docs/protocol.md, CREDIT): a writer waits while a window's
  * worth of its bytes is waiting to be sent. */

@@ -117,6 +117,30 @@ test('an instance that polls without ever waiting still lets its runner read its
   t.is((await c.exit).reason, ExitReason.Ok);
 });
 
+/** Logs 100,000 lines as fast as it can. */
+const NOISY = `(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "\\08\\00\\00\\00\\06\\00\\00\\00noise\\n") ;; an iovec: 6 bytes at 8
+  (func (export "_start") (local $i i32)
+    (loop $l
+      (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 32)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 100000))))))`;
+
+test('a noisy function\'s logs are cut in its runner, which says how many it dropped', async (t) => {
+  const h = await startHarness([await watFunction('noisy', NOISY)]);
+  t.teardown(() => h.stop());
+  const lines: string[] = [];
+  h.master.on('log', (l: { function: string; line: string }) => lines.push(l.line));
+  const c = await converse(h.master, 'noisy', '');
+  t.is((await c.exit).reason, ExitReason.Ok);
+  const noise = lines.filter((l) => l === 'noise').length;
+  const dropped = lines.map((l) => /^\.\.\. (\d+) log lines of this runner's instances dropped/.exec(l)?.[1]).filter(Boolean).map(Number);
+  t.true(noise < 10_000, `${noise} lines reached the master`);
+  t.is(noise + dropped.reduce((a, b) => a + b, 0), 100_000, 'every line is either logged or counted as dropped');
+});
+
 test('many conversations at once all get their own answers', async (t) => {
   const h = await startHarness([await watFunction('upper', ECHO_UPPER)]);
   t.teardown(() => h.stop());
