@@ -21,6 +21,7 @@
 #include "frames.h"
 #include "guest.h"
 #include "log.h"
+#include "log_budget.h"
 #include "mode.h"
 #include "scheduler.h"
 
@@ -146,31 +147,10 @@ static void send_exit(uint64_t address, uint8_t reason, int32_t code) {
   send_frame(FRAME_EXIT, &h, NULL, 0);
 }
 
-/* Function logs are rate-limited here, before they cost the daemon anything:
- * one token bucket for the runner (its instances all run one function), the
- * same budget as the daemon's per function (src/daemon/log-limiter.ts), and
- * one line saying how many were dropped, once lines flow again or an
- * instance ends. */
-#define LOG_LINES_PER_SECOND 100
-#define LOG_BURST 200
-
-static double g_log_tokens = LOG_BURST;
-static uint64_t g_log_refilled_ns;
+/* Function logs are rate-limited here, before they cost the daemon anything
+ * (log_budget.h), with one line saying how many were dropped once lines flow
+ * again or an instance ends. */
 static uint64_t g_log_dropped;
-
-static bool log_token(void) {
-  uint64_t now = embly_monotonic_ns();
-  if (g_log_refilled_ns) {
-    g_log_tokens += (double)(now - g_log_refilled_ns) * LOG_LINES_PER_SECOND / 1e9;
-    if (g_log_tokens > LOG_BURST)
-      g_log_tokens = LOG_BURST;
-  }
-  g_log_refilled_ns = now;
-  if (g_log_tokens < 1)
-    return false;
-  g_log_tokens -= 1;
-  return true;
-}
 
 static void send_log(guest* g, int fd, const char* text, size_t len) {
   frame_header h = {0};
@@ -190,7 +170,7 @@ static void report_dropped_logs(guest* g) {
 }
 
 static void log_to_master(guest* g, int fd, const char* text, size_t len) {
-  if (!log_token()) {
+  if (!log_budget_take()) {
     g_log_dropped++;
     return;
   }

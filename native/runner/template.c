@@ -23,6 +23,7 @@
 #include "exec.h"
 #include "frames.h"
 #include "log.h"
+#include "log_budget.h"
 #include "sandbox.h"
 #include "serve.h"
 
@@ -151,6 +152,10 @@ int template_serve(const char* socket_path, function_def* fn, bool (*before_serv
   }
   if (before_serving && !before_serving())
     return EXEC_LOAD_FAILED;
+  if (!log_budget_share()) {
+    runner_log("cannot map the log budget its children share: %s", strerror(errno));
+    return EXEC_LOAD_FAILED;
+  }
   catch_sigchld();
   g_in = pipe_new(NULL);
   g_out = pipe_new(NULL);

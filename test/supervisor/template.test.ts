@@ -12,6 +12,7 @@ import { Master } from '../../src/master/master.js';
 import { socketPeer } from '../../src/master/peer.js';
 import { serveArguments, startRunner, type RunnerExit, type RunnerFunction } from '../../src/supervisor/index.js';
 import { forbiddenSyscallFunction, helloFunction, memoryLog, procStat, procState, runThroughSupervisor, waitFor } from './helpers.js';
+import { watFunction } from '../helpers/objects.js';
 
 async function forkServer(t: ExecutionContext, fn: RunnerFunction, size = 2) {
   const socketPath = join(mkdtempSync(join(tmpdir(), 'embly-template-')), 'embly.sock');
@@ -140,4 +141,25 @@ test('no zombies and no leaked fds in the template after many instances', async 
   t.is(fds(), before);
   t.is(before, 4, '0-2 and its connection');
   t.is(templates.length, 1);
+});
+
+test('a template\'s children share one log budget: a process per instance is not a budget per instance', async (t) => {
+  // 150 lines per instance: within one runner's budget, so without sharing every line would pass.
+  const chatty = await watFunction('chatty', `(module
+    (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (data (i32.const 0) "\\08\\00\\00\\00\\05\\00\\00\\00line\\n") ;; an iovec: 5 bytes at 8
+    (func (export "_start") (local $i i32)
+      (loop $l
+        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 32)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $i) (i32.const 150))))))`);
+  const { master } = await forkServer(t, chatty);
+  const lines: string[] = [];
+  master.on('log', (l: { line: string }) => lines.push(l.line));
+  for (let i = 0; i < 10; i++) t.is((await runOnce(master, chatty.name)).reason, ExitReason.Ok);
+  const passed = lines.filter((l) => l === 'line').length;
+  const dropped = lines.map((l) => /^\.\.\. (\d+) log lines/.exec(l)?.[1]).filter(Boolean).map(Number).reduce((a, b) => a + b, 0);
+  t.true(passed < 1000, `${passed} of 1,500 lines passed`);
+  t.is(passed + dropped, 1500, 'every line is either logged or counted as dropped');
 });
