@@ -3,7 +3,8 @@
 //
 //   node dist/bench/http-server.js plain
 //       a plain Node `http` hello server answering the same bytes as the
-//       benchmark's function (bench/functions/stamp.wat), on 127.0.0.1:0
+//       benchmark's function (bench/functions/stamp.wat), and a plain TCP echo
+//       server (for bench/stream.ts), on 127.0.0.1:0
 //
 //   node dist/bench/http-server.js embly [--runners N]
 //       Embly's daemon (src/daemon/daemon.ts, as `embly run` starts it) serving
@@ -23,7 +24,7 @@
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -64,9 +65,16 @@ async function servePlain(): Promise<() => Promise<void>> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  send({ type: 'ready', pid: process.pid, ports: { plain: (server.address() as AddressInfo).port } });
+  // The streaming benchmark's baseline: bytes back as they come, with backpressure.
+  const echo = createNetServer((socket) => socket.pipe(socket));
+  await new Promise<void>((resolve, reject) => {
+    echo.once('error', reject);
+    echo.listen(0, '127.0.0.1', () => resolve());
+  });
+  send({ type: 'ready', pid: process.pid, ports: { plain: (server.address() as AddressInfo).port, echo: (echo.address() as AddressInfo).port } });
   return async () => {
     server.closeAllConnections();
+    echo.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
 }

@@ -17,19 +17,19 @@
 //   node dist/bench/http.js [--duration S] [--rounds K] [--connections C] [--rate R]
 //                           [--requests N] [--process-rate R] [--perf] [--json FILE] (--help)
 
-import { execFile, fork, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { buildProject } from '../src/build/project-build.js';
 import { runnerBinary } from '../src/paths.js';
 import { loadProject } from '../src/project/index.js';
-import { BENCH_PROJECT, SEQUENCE_HEADER, type DriverMessage, type ServerMessage, type SpawnSample } from './http-common.js';
+import { BENCH_PROJECT, SEQUENCE_HEADER, type SpawnSample } from './http-common.js';
 import { BenchError, runBench } from './cli.js';
+import { serverCpuSeconds, ServerProcess } from './server-process.js';
 
 const run = promisify(execFile);
 
@@ -106,115 +106,6 @@ function parseOptions(argv: string[]): Options | null {
     json: values.json ?? null,
     checkGoal: values['check-goal'],
   };
-}
-
-// ---------------------------------------------------------------- servers
-
-/** A server process (bench/http-server.ts) and its IPC channel. */
-class ServerProcess {
-  private readonly waiting: ((m: ServerMessage) => boolean)[] = [];
-  private exitedEarly: string | null = null;
-  ports: Record<string, number> = {};
-  pid = 0;
-
-  private constructor(readonly name: string, readonly child: ChildProcess, readonly logFile: string) {
-    child.on('message', (m: ServerMessage) => {
-      const at = this.waiting.findIndex((w) => w(m));
-      if (at >= 0) this.waiting.splice(at, 1);
-    });
-    child.on('exit', (code, signal) => {
-      this.exitedEarly = `${name} server exited (${signal ?? `status ${code}`}); its log: ${logFile}`;
-    });
-  }
-
-  static async start(name: string, args: string[], work: string, nodeFlags: string[]): Promise<ServerProcess> {
-    const logFile = join(work, `${name}.log`);
-    const log = openSync(logFile, 'a');
-    const script = fileURLToPath(new URL('./http-server.js', import.meta.url));
-    // In the work directory: V8 writes its log files (with --perf-basic-prof) to the current one.
-    const child = fork(script, args, { stdio: ['ignore', log, log, 'ipc'], execArgv: nodeFlags, cwd: work });
-    closeSync(log);
-    const server = new ServerProcess(name, child, logFile);
-    const ready = await server.expect('ready', 120_000);
-    if (ready.type !== 'ready') throw new BenchError('unreachable', 1);
-    server.ports = ready.ports;
-    server.pid = ready.pid;
-    return server;
-  }
-
-  /** The next message of `type` (an 'error' message or an exit fails it). */
-  expect<T extends ServerMessage['type']>(type: T, timeoutMs = 10_000): Promise<Extract<ServerMessage, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const fail = (why: string) => {
-        clearInterval(poll);
-        clearTimeout(timer);
-        reject(new BenchError(why, 1));
-      };
-      const timer = setTimeout(() => fail(`${this.name} server: no '${type}' within ${timeoutMs} ms; its log: ${this.logFile}`), timeoutMs);
-      const poll = setInterval(() => { if (this.exitedEarly) fail(this.exitedEarly); }, 100);
-      this.waiting.push((m) => {
-        if (m.type === 'error') {
-          fail(`${this.name} server failed: ${m.message}`);
-          return true;
-        }
-        if (m.type !== type) return false;
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve(m as Extract<ServerMessage, { type: T }>);
-        return true;
-      });
-    });
-  }
-
-  tell(message: DriverMessage): void {
-    this.child.send(message);
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.tell({ type: 'stop' });
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
-}
-
-// -------------------------------------------------------------------- CPU
-
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-/** utime+stime of a process and of its reaped children, in ticks; 0 if it is gone. */
-function processTicks(pid: number, withReapedChildren: boolean): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-    // after "pid (comm) ": state ppid ... utime(11) stime(12) cutime(13) cstime(14)
-    return f[11]! + f[12]! + (withReapedChildren ? f[13]! + f[14]! : 0);
-  } catch {
-    return 0;
-  }
-}
-
-function childrenOf(parent: number): number[] {
-  const pids: number[] = [];
-  try {
-    for (const task of readdirSync(`/proc/${parent}/task`)) {
-      const text = readFileSync(`/proc/${parent}/task/${task}/children`, 'latin1').trim();
-      if (text) pids.push(...text.split(/\s+/).map(Number));
-    }
-  } catch {
-    // it ended
-  }
-  return pids;
-}
-
-/** CPU seconds a server has used so far: its own, and its runner processes' (live ones, and those it reaped). */
-function serverCpuSeconds(pid: number): { own: number; runners: number } {
-  const own = processTicks(pid, false);
-  let runners = processTicks(pid, true) - own;
-  for (const child of childrenOf(pid)) runners += processTicks(child, false);
-  return { own: own / CLOCK_TICKS, runners: runners / CLOCK_TICKS };
 }
 
 // --------------------------------------------------------------------- wrk
