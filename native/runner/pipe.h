@@ -27,6 +27,7 @@ typedef struct byte_pipe {
    * not yet credited to the writer. */
   size_t unacked;
   struct guest* blocked_writer;
+  bool writer_ended; /* the writing guest has ended: the rest goes whatever the window */
   size_t uncredited;
   int refs;                    /* one per side holding it */
 } byte_pipe;

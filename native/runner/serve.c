@@ -62,10 +62,10 @@ static void on_remote_pipe_changed(byte_pipe* p) {
 
 /* Sends what the reader's window allows (all of it once the writer has
  * ended: a blocked write left at most a window unsent), then CLOSE. */
-static void send_pipe(byte_pipe* p, bool writer_ended) {
+static void send_pipe(byte_pipe* p) {
   while (pipe_buffered(p) > 0) {
     size_t n = pipe_buffered(p) < FRAME_MAX_DATA ? pipe_buffered(p) : FRAME_MAX_DATA;
-    if (!writer_ended) {
+    if (!p->writer_ended) {
       if (p->unacked >= FRAME_WINDOW)
         break;
       if (n > FRAME_WINDOW - p->unacked)
@@ -93,7 +93,7 @@ static void drain_outbox(void) {
   for (size_t i = 0; i < g_outbox_count; i++) {
     byte_pipe* p = g_outbox[i];
     p->in_outbox = false;
-    send_pipe(p, false);
+    send_pipe(p);
     if (p->close_sent)
       pipe_release(p); /* the sending side's reference */
   }
@@ -184,9 +184,12 @@ static void on_guest_end(guest* g) {
   for (uint32_t h = 1; h < g->handle_count; h++) {
     byte_pipe* out = g->handles[h].out;
     out->blocked_writer = NULL;
+    if (out->close_sent)
+      continue; /* closed and flushed earlier: its sending side is released */
     if (!g->handles[h].closed)
       out->close_sent = true;
-    send_pipe(out, true); /* its last bytes go before its EXIT */
+    out->writer_ended = true;
+    on_remote_pipe_changed(out); /* its last bytes go before its EXIT */
   }
   drain_outbox();
   report_dropped_logs(g);

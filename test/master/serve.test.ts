@@ -86,6 +86,30 @@ const SOURCE = `(module
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $l (i32.lt_u (local.get $i) (i32.const 48))))))`;
 
+/** Writes 3 MiB of 'z' to its parent, closes handle 1 and ends at once: most
+ * of its bytes still wait for the window. */
+const SOURCE_CLOSING = `(module
+  (import "embly" "write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "embly" "close" (func $close (param i32) (result i32)))
+  (memory (export "memory") 2)
+  (func (export "_start") (local $i i32)
+    (memory.fill (i32.const 65536) (i32.const 122) (i32.const 65536))
+    (loop $l
+      (drop (call $write (i32.const 1) (i32.const 65536) (i32.const 65536) (i32.const 12)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 48))))
+    (drop (call $close (i32.const 1)))))`;
+
+test('an instance that closes and ends with bytes still held by the window gets all of them out, then CLOSE', async (t) => {
+  t.timeout(60_000);
+  const h = await startHarness([await watFunction('source', SOURCE_CLOSING)]);
+  t.teardown(() => h.stop());
+  const c = await converse(h.master, 'source', '');
+  t.is((await c.exit).reason, ExitReason.Ok);
+  t.is(c.data.length, 3 << 20);
+  t.true(c.closed, 'it closed handle 1 itself: an explicit CLOSE');
+});
+
 /** RELAY with "source" as its child: it answers "relayed:" and 3 MiB. */
 const DRAIN = RELAY.replace('(data (i32.const 64) "upper")', '(data (i32.const 64) "source")')
   .replace('(call $spawn (i32.const 64) (i32.const 5)', '(call $spawn (i32.const 64) (i32.const 6)');
