@@ -18,6 +18,7 @@ const FRAMES: Frame[] = [
   { kind: FrameKind.Fork, request: 5 },
   { kind: FrameKind.Forked, request: 5, pid: 4243, errno: 0 },
   { kind: FrameKind.ChildExit, pid: 4243, code: -1, signal: 31, coreDumped: false, userCpuMicros: 120n, systemCpuMicros: 340n, maxRssKiB: 2048n },
+  { kind: FrameKind.Credit, from: 2n, to: 1n, bytes: 131072 },
 ];
 
 /** Byte strings decode as Buffer views (no copy): compare them as plain bytes. */
@@ -35,6 +36,11 @@ test('every kind round-trips, also when split byte by byte', (t) => {
 test('the layout is little-endian length, kind, fields', (t) => {
   const bytes = encodeFrame({ kind: FrameKind.Close, from: 1n, to: 2n });
   t.deepEqual([...bytes], [17, 0, 0, 0, 5, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]);
+});
+
+test('a CREDIT is from, to, then the u32 count of bytes read', (t) => {
+  const bytes = encodeFrame({ kind: FrameKind.Credit, from: 1n, to: 2n, bytes: 0x20000 });
+  t.deepEqual([...bytes], [21, 0, 0, 0, 17, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0]);
 });
 
 test('a CHILD_EXIT is pid, code, signal, core, then three u64s', (t) => {
