@@ -677,6 +677,7 @@ static inline const char *embly_http_reason(int status) {
   case 415: return "Unsupported Media Type";
   case 422: return "Unprocessable Content";
   case 429: return "Too Many Requests";
+  case 431: return "Request Header Fields Too Large";
   case 500: return "Internal Server Error";
   case 501: return "Not Implemented";
   case 502: return "Bad Gateway";
@@ -748,8 +749,9 @@ static inline embly_err_t embly_http_respond_text(embly_handle_t h, int status, 
 }
 
 /* Answers one request: reads it from handle 1, calls `handler` (which writes the response
- * to EMBLY_HANDLE_PARENT), and closes handle 1. A malformed request gets 400 and the
- * handler is not called. Returns the first error. */
+ * to EMBLY_HANDLE_PARENT), and closes handle 1. A request that cannot be read is answered
+ * without calling the handler: 413 if it does not fit in the function's memory, 431 if its
+ * header section is too large, 400 if it is malformed. Returns the first error. */
 typedef embly_err_t (*embly_http_handler)(const embly_http_request *req);
 
 static inline embly_err_t embly_http_serve(embly_http_handler handler) {
@@ -758,6 +760,10 @@ static inline embly_err_t embly_http_serve(embly_http_handler handler) {
   if (err == EMBLY_OK) {
     err = handler(&req);
     embly_http_request_free(&req);
+  } else if (err == EMBLY_EOUTOFMEMORY) {
+    err = embly_http_respond_text(EMBLY_HANDLE_PARENT, 413, "request too large for this function's memory\n");
+  } else if (err == EMBLY_EHTTP_TOO_LARGE) {
+    err = embly_http_respond_text(EMBLY_HANDLE_PARENT, 431, "request header section too large\n");
   } else if (err < 0) {
     err = embly_http_respond_text(EMBLY_HANDLE_PARENT, 400, "bad request\n");
   }

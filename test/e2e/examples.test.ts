@@ -59,6 +59,18 @@ test('a malformed request gets a 400 from the SDK HTTP helper', async (t) => {
   t.is(parseResponse(result.stdout.toString()).status, 400);
 });
 
+for (const [fn, mib] of [['hello-c', 3], ['hello-rust', 20]] as const) {
+  test(`a request larger than ${fn}'s memory gets a 413 from the SDK HTTP helper`, async (t) => {
+    const body = Buffer.alloc(mib << 20, 'b');
+    const request = Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\nHost: example\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+    const result = await runProcess(process.execPath, [embly, 'exec', fn, '--project', examples], request);
+    t.is(result.code, 0, result.stderr);
+    const response = parseResponse(result.stdout.toString());
+    t.is(response.status, 413);
+    t.regex(response.body, /too large for this function's memory/);
+  });
+}
+
 test('exec of an unknown function names the ones there are', async (t) => {
   const result = await runProcess(process.execPath, [embly, 'exec', 'nope', '--project', examples]);
   t.is(result.code, 64);

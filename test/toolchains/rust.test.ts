@@ -1,8 +1,9 @@
 import test from 'ava';
-import { readFile } from 'node:fs/promises';
+import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CompileError } from '../../src/build/toolchains/index.js';
-import { assertFunctionShape, compile, emblyImports, examples, sdkDir, writeSources } from './helpers.js';
+import { runProcess } from '../helpers/objects.js';
+import { assertFunctionShape, compile, emblyImports, examples, sdkDir, tempDir, writeSources } from './helpers.js';
 
 test('compiles the Rust example crate with cargo, without debug sections', async (t) => {
   const result = await compile(t, 'hello-rust', 'rust', join(examples, 'hello-rust'));
@@ -52,4 +53,12 @@ test('a directory without Cargo.toml is refused with a hint', async (t) => {
   const dir = await writeSources(t, { 'main.rs': 'fn main() {}\n' });
   const error = await t.throwsAsync(compile(t, 'no-manifest', 'rust', dir), { instanceOf: CompileError });
   t.regex(error?.message ?? '', /has no Cargo\.toml/);
+});
+
+test('the Rust SDK\'s own unit tests pass (cargo test, on the host)', async (t) => {
+  const crate = await tempDir(t, 'embly-sdk-rust-');
+  await cp(join(sdkDir, 'rust'), crate, { recursive: true, filter: (path) => !/\/(target|Cargo\.lock)$/.test(path) });
+  const result = await runProcess('cargo', ['test', '--offline'], '', crate);
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stdout.toString(), /test result: ok\. [1-9]\d* passed; 0 failed/);
 });

@@ -32,9 +32,21 @@ pub(crate) fn read_message(handle: Handle, unframed: Unframed) -> Result<(Head, 
         }
         match handle.read(&mut chunk)? {
             0 => return parse_message(&buf, unframed, true)?.ok_or(HttpError::Truncated),
-            n => buf.extend_from_slice(&chunk[..n]),
+            n => {
+                // Fallible: a message larger than the memory is an answer (413), not an abort.
+                buf.try_reserve(n).map_err(|_| HttpError::TooLarge)?;
+                buf.extend_from_slice(&chunk[..n]);
+            }
         }
     }
+}
+
+/// The bytes in a vector of their own, or TooLarge where the memory cannot hold a copy.
+fn copy(bytes: &[u8]) -> Result<Vec<u8>, HttpError> {
+    let mut out = Vec::new();
+    out.try_reserve_exact(bytes.len()).map_err(|_| HttpError::TooLarge)?;
+    out.extend_from_slice(bytes);
+    Ok(out)
 }
 
 /// Parses one message from `buf`; `Ok(None)` while more bytes are needed.
@@ -51,7 +63,8 @@ pub(crate) fn parse_message(
     let head = parse_head(&buf[..head_len])?;
     let rest = &buf[head_len..];
     let body = match body_framing(&head.headers, unframed)? {
-        Framing::Length(len) => (rest.len() >= len).then(|| rest[..len].to_vec()),
+        Framing::Length(len) if rest.len() >= len => Some(copy(&rest[..len])?),
+        Framing::Length(_) => None,
         Framing::Chunked => decode_chunked(rest)?,
         Framing::UntilEof => eof.then(|| rest.to_vec()),
         Framing::Empty => Some(Vec::new()),

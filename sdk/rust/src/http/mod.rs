@@ -29,6 +29,8 @@ pub enum HttpError {
     Malformed(&'static str),
     /// The peer closed before the message was complete.
     Truncated,
+    /// The message does not fit in this function's memory.
+    TooLarge,
 }
 
 impl fmt::Display for HttpError {
@@ -37,6 +39,7 @@ impl fmt::Display for HttpError {
             HttpError::Errno(errno) => write!(f, "embly call failed: {}", errno),
             HttpError::Malformed(what) => write!(f, "malformed HTTP message: {}", what),
             HttpError::Truncated => f.write_str("HTTP message ended early"),
+            HttpError::TooLarge => f.write_str("HTTP message too large for this function's memory"),
         }
     }
 }
@@ -50,7 +53,8 @@ impl From<Errno> for HttpError {
 }
 
 /// Reads the request on handle 1, answers with `handler`'s response and closes handle 1.
-/// A malformed or truncated request is answered `400 Bad Request` without calling `handler`.
+/// A request that cannot be read is answered without calling `handler`: `413 Content Too
+/// Large` if it does not fit in the function's memory, else `400 Bad Request`.
 pub fn serve<F>(handler: F) -> Result<(), Errno>
 where
     F: FnOnce(Request) -> Response,
@@ -58,6 +62,7 @@ where
     let response = match Request::read_from(Handle::PARENT) {
         Ok(request) => handler(request),
         Err(HttpError::Errno(errno)) => return Err(errno),
+        Err(HttpError::TooLarge) => Response::text(413, format!("{}\n", HttpError::TooLarge)),
         Err(err) => Response::text(400, format!("{}\n", err)),
     };
     response.write_to(Handle::PARENT)?;
