@@ -72,6 +72,9 @@ interface Instance {
 
 interface PendingStart { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout; }
 
+/** A spawn waiting for a runner of its function to say HELLO. */
+interface RunnerWaiter { fresh: boolean; onRunner: (runner: RunnerConnection) => void; timer: NodeJS.Timeout; }
+
 class RunnerConnection {
   function?: string;
   pid?: number;
@@ -100,6 +103,8 @@ export class Master extends EventEmitter {
   private readonly instances = new Map<bigint, Instance>();
   private readonly runners = new Map<string, Set<RunnerConnection>>();
   private readonly pendingStarts = new Map<bigint, PendingStart>();
+  /** spawns waiting for a runner, by function, oldest first */
+  private readonly waiting = new Map<string, RunnerWaiter[]>();
   private readonly log: (message: string) => void;
   private readonly templates: Templates;
   /** every open connection: runners, templates, and those yet to say HELLO */
@@ -188,7 +193,7 @@ export class Master extends EventEmitter {
     const fresh = limits.isolation === 'process';
     const runner = this.claimRunner(fn, fresh);
     if (runner) return onAddress(this.place(fn, parent, runner));
-    this.nextRunner(fn, fresh).then((next) => onAddress(this.place(fn, parent, next)), onError);
+    this.awaitRunner(fn, fresh, (next) => onAddress(this.place(fn, parent, next)), onError);
   }
 
   /** Records a new instance on `runner` and tells the runner to start it. */
@@ -322,6 +327,7 @@ export class Master extends EventEmitter {
     set.add(runner);
     this.runners.set(fn, set);
     this.emit('runner', { function: fn, pid });
+    this.serveWaiters(fn);
   }
 
   /** Runs `act` only if the runner hosts `address`: no runner speaks for another's instances. */
@@ -417,23 +423,32 @@ export class Master extends EventEmitter {
     for (const address of [...runner.instances]) this.onExit(address, ExitReason.Killed, 0);
   }
 
-  /** The next runner for fn to say HELLO (a replacement starting, or the
-   * next fresh process of a single-instance pool), within the start timeout. */
-  private nextRunner(fn: string, fresh: boolean): Promise<RunnerConnection> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.off('runner', onRunner);
-        reject(new SpawnError(ERRNO.EAGAIN, `no runner for ${fn} became ready`));
-      }, this.options.startTimeoutMs ?? 5000);
-      const onRunner = () => {
-        const runner = this.claimRunner(fn, fresh);
-        if (!runner) return;
-        clearTimeout(timer);
-        this.off('runner', onRunner);
-        resolve(runner);
-      };
-      this.on('runner', onRunner);
-    });
+  /** Waits, in order of asking, for the next runner of fn to say HELLO (a
+   * replacement starting, or the next fresh process of a single-instance
+   * pool), within the start timeout. */
+  private awaitRunner(fn: string, fresh: boolean, onRunner: (runner: RunnerConnection) => void, onError: (e: SpawnError) => void): void {
+    const queue = this.waiting.get(fn) ?? [];
+    this.waiting.set(fn, queue);
+    const waiter: RunnerWaiter = {
+      fresh, onRunner,
+      timer: setTimeout(() => {
+        queue.splice(queue.indexOf(waiter), 1);
+        onError(new SpawnError(ERRNO.EAGAIN, `no runner for ${fn} became ready`));
+      }, this.options.startTimeoutMs ?? 5000),
+    };
+    queue.push(waiter);
+  }
+
+  /** A runner of fn said HELLO: it goes to those waiting first. */
+  private serveWaiters(fn: string): void {
+    const queue = this.waiting.get(fn);
+    while (queue?.length) {
+      const runner = this.claimRunner(fn, queue[0]!.fresh);
+      if (!runner) return;
+      const waiter = queue.shift()!;
+      clearTimeout(waiter.timer);
+      waiter.onRunner(runner);
+    }
   }
 
   /** Picks a runner and, for isolation: process, claims it at once, so two

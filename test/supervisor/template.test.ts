@@ -163,3 +163,15 @@ test('a template\'s children share one log budget: a process per instance is not
   t.true(passed < 1000, `${passed} of 1,500 lines passed`);
   t.is(passed + dropped, 1500, 'every line is either logged or counted as dropped');
 });
+
+test('more spawns at once than fresh runners ready: each waits its turn for the next one, none shares a process', async (t) => {
+  const fn = await helloFunction();
+  const { master } = await forkServer(t, fn, 2);
+  const claimed: number[] = [];
+  master.on('claimed', (c: { pid: number }) => claimed.push(c.pid));
+  const running = Array.from({ length: 12 }, () => runOnce(master, fn.name));
+  t.is(master.listenerCount('runner'), 0, 'the waiting spawns are a queue, not a listener each');
+  const runs = await Promise.all(running);
+  t.true(runs.every((r) => r.output === 'hello from a sandboxed runner' && r.reason === ExitReason.Ok));
+  t.is(new Set(claimed).size, 12);
+});
