@@ -24,12 +24,10 @@ import { connect, type Socket } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { buildProject } from '../src/build/project-build.js';
 import { runnerBinary } from '../src/paths.js';
-import { loadProject } from '../src/project/index.js';
-import { BENCH_PROJECT, SEQUENCE_HEADER, type SpawnSample } from './http-common.js';
+import { SEQUENCE_HEADER, type SpawnSample } from './http-common.js';
 import { BenchError, runBench } from './cli.js';
-import { serverCpuSeconds, ServerProcess } from './server-process.js';
+import { buildBenchProject, serverCpuSeconds, ServerProcess } from './server-process.js';
 
 const run = promisify(execFile);
 
@@ -298,9 +296,7 @@ async function main(argv: string[]): Promise<number> {
     `  ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}, ${wrkVersion}\n` +
     `  load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start; about ${Math.ceil(seconds / 60)} min`);
 
-  process.stderr.write('building bench/functions ... ');
-  await buildProject(await loadProject(BENCH_PROJECT));
-  process.stderr.write('done\n');
+  await buildBenchProject();
 
   const work = await mkdtemp(join(tmpdir(), 'embly-bench-http-'));
   const servers: ServerProcess[] = [];

@@ -6,7 +6,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DriverMessage, ServerMessage } from './http-common.js';
+import { buildProject } from '../src/build/project-build.js';
+import { loadProject } from '../src/project/index.js';
+import { BENCH_PROJECT, type DriverMessage, type ServerMessage } from './http-common.js';
 import { BenchError } from './cli.js';
 
 // ---------------------------------------------------------------- servers
@@ -118,3 +120,10 @@ export function serverCpuSeconds(pid: number): { own: number; runners: number } 
   return { own: own / CLOCK_TICKS, runners: runners / CLOCK_TICKS };
 }
 
+
+/** Builds bench/functions (what the servers serve), saying so on stderr. */
+export async function buildBenchProject(): Promise<void> {
+  process.stderr.write('building bench/functions ... ');
+  await buildProject(await loadProject(BENCH_PROJECT));
+  process.stderr.write('done\n');
+}

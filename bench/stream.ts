@@ -15,12 +15,9 @@ import { connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildProject } from '../src/build/project-build.js';
 import { WINDOW_BYTES } from '../src/master/frames.js';
-import { loadProject } from '../src/project/index.js';
-import { BENCH_PROJECT } from './http-common.js';
 import { BenchError, runBench } from './cli.js';
-import { serverCpuSeconds, ServerProcess } from './server-process.js';
+import { buildBenchProject, serverCpuSeconds, ServerProcess } from './server-process.js';
 
 const USAGE = `usage: node dist/bench/stream.js [options]
 
@@ -85,9 +82,7 @@ async function main(argv: string[]): Promise<number> {
   console.log(`Streaming benchmark: ${mib} MiB each way per round, ${rounds} rounds per server, one connection, 64 KiB writes; ` +
     `flow-control window ${WINDOW_BYTES / 1024} KiB\n  ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}, ` +
     `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start`);
-  process.stderr.write('building bench/functions ... ');
-  await buildProject(await loadProject(BENCH_PROJECT));
-  process.stderr.write('done\n');
+  await buildBenchProject();
 
   const work = await mkdtemp(join(tmpdir(), 'embly-bench-stream-'));
   const servers: ServerProcess[] = [];

@@ -5,6 +5,7 @@ import { ExitReason } from '../../src/master/frames.js';
 import type { InstanceExit } from '../../src/master/master.js';
 import { converse, startHarness } from '../helpers/harness.js';
 import { watFunction } from '../helpers/objects.js';
+import { stdoutLines } from '../helpers/wat.js';
 
 const ECHO_UPPER = `(module
   (import "embly" "read" (func $read (param i32 i32 i32 i32) (result i32)))
@@ -75,20 +76,10 @@ test('an instance spawns a child on another runner and relays its answer', async
   t.is((await c.exit).reason, ExitReason.Ok);
 });
 
-/** Writes 3 MiB of 'z' to its parent, in 64 KiB writes. */
-const SOURCE = `(module
-  (import "embly" "write" (func $write (param i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 2)
-  (func (export "_start") (local $i i32)
-    (memory.fill (i32.const 65536) (i32.const 122) (i32.const 65536))
-    (loop $l
-      (drop (call $write (i32.const 1) (i32.const 65536) (i32.const 65536) (i32.const 12)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $l (i32.lt_u (local.get $i) (i32.const 48))))))`;
-
-/** Writes 3 MiB of 'z' to its parent, closes handle 1 and ends at once: most
- * of its bytes still wait for the window. */
-const SOURCE_CLOSING = `(module
+/** Writes 3 MiB of 'z' to its parent in 64 KiB writes; with `close`, then
+ * closes handle 1 and ends at once, most of its bytes still waiting for the
+ * window. */
+const source = (close: boolean) => `(module
   (import "embly" "write" (func $write (param i32 i32 i32 i32) (result i32)))
   (import "embly" "close" (func $close (param i32) (result i32)))
   (memory (export "memory") 2)
@@ -98,11 +89,12 @@ const SOURCE_CLOSING = `(module
       (drop (call $write (i32.const 1) (i32.const 65536) (i32.const 65536) (i32.const 12)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $l (i32.lt_u (local.get $i) (i32.const 48))))
-    (drop (call $close (i32.const 1)))))`;
+    ${close ? '(drop (call $close (i32.const 1)))' : ''}))`;
+const SOURCE = source(false);
 
 test('an instance that closes and ends with bytes still held by the window gets all of them out, then CLOSE', async (t) => {
   t.timeout(60_000);
-  const h = await startHarness([await watFunction('source', SOURCE_CLOSING)]);
+  const h = await startHarness([await watFunction('source', source(true))]);
   t.teardown(() => h.stop());
   const c = await converse(h.master, 'source', '');
   t.is((await c.exit).reason, ExitReason.Ok);
@@ -141,19 +133,8 @@ test('an instance that polls without ever waiting still lets its runner read its
   t.is((await c.exit).reason, ExitReason.Ok);
 });
 
-/** Logs 100,000 lines as fast as it can. */
-const NOISY = `(module
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 1)
-  (data (i32.const 0) "\\08\\00\\00\\00\\06\\00\\00\\00noise\\n") ;; an iovec: 6 bytes at 8
-  (func (export "_start") (local $i i32)
-    (loop $l
-      (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 32)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $l (i32.lt_u (local.get $i) (i32.const 100000))))))`;
-
 test('a noisy function\'s logs are cut in its runner, which says how many it dropped', async (t) => {
-  const h = await startHarness([await watFunction('noisy', NOISY)]);
+  const h = await startHarness([await watFunction('noisy', stdoutLines('noise', 100_000))]);
   t.teardown(() => h.stop());
   const lines: string[] = [];
   h.master.on('log', (l: { function: string; line: string }) => lines.push(l.line));

@@ -13,6 +13,7 @@ import { socketPeer } from '../../src/master/peer.js';
 import { serveArguments, startRunner, type RunnerExit, type RunnerFunction } from '../../src/supervisor/index.js';
 import { forbiddenSyscallFunction, helloFunction, memoryLog, procStat, procState, runThroughSupervisor, waitFor } from './helpers.js';
 import { watFunction } from '../helpers/objects.js';
+import { stdoutLines } from '../helpers/wat.js';
 
 async function forkServer(t: ExecutionContext, fn: RunnerFunction, size = 2) {
   const socketPath = join(mkdtempSync(join(tmpdir(), 'embly-template-')), 'embly.sock');
@@ -145,15 +146,7 @@ test('no zombies and no leaked fds in the template after many instances', async 
 
 test('a template\'s children share one log budget: a process per instance is not a budget per instance', async (t) => {
   // 150 lines per instance: within one runner's budget, so without sharing every line would pass.
-  const chatty = await watFunction('chatty', `(module
-    (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-    (memory (export "memory") 1)
-    (data (i32.const 0) "\\08\\00\\00\\00\\05\\00\\00\\00line\\n") ;; an iovec: 5 bytes at 8
-    (func (export "_start") (local $i i32)
-      (loop $l
-        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 32)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br_if $l (i32.lt_u (local.get $i) (i32.const 150))))))`);
+  const chatty = await watFunction('chatty', stdoutLines('line', 150));
   const { master } = await forkServer(t, chatty);
   const lines: string[] = [];
   master.on('log', (l: { line: string }) => lines.push(l.line));
