@@ -1,12 +1,15 @@
 // Function logs are rate-limited per function, so a noisy function cannot
-// flood the daemon's log: a token bucket per key, and one line saying how
-// many lines were dropped once it refills.
+// flood the daemon's log: a token bucket per key, and a line saying how many
+// lines were dropped once it refills, at most one a second per key (a summary
+// per let-through line would double the log of a saturated key).
 
 export interface RateLimit { linesPerSecond: number; burst: number; }
 
 export const DEFAULT_LOG_LIMIT: RateLimit = { linesPerSecond: 100, burst: 200 };
 
-interface Bucket { tokens: number; updated: number; dropped: number; }
+interface Bucket { tokens: number; updated: number; dropped: number; summarized: number; }
+
+const SUMMARY_INTERVAL_MS = 1000;
 
 export class LogLimiter {
   private readonly buckets = new Map<string, Bucket>();
@@ -19,9 +22,10 @@ export class LogLimiter {
       bucket.dropped++;
       return;
     }
-    if (bucket.dropped > 0) {
+    if (bucket.dropped > 0 && bucket.updated - bucket.summarized >= SUMMARY_INTERVAL_MS) {
       this.write(`[${key}] ... ${bucket.dropped} log line${bucket.dropped === 1 ? '' : 's'} dropped (over ${this.limit.linesPerSecond}/s)`);
       bucket.dropped = 0;
+      bucket.summarized = bucket.updated;
     }
     bucket.tokens--;
     this.write(typeof line === 'string' ? line : line());
@@ -29,7 +33,7 @@ export class LogLimiter {
 
   private refill(key: string): Bucket {
     const now = this.now();
-    const bucket = this.buckets.get(key) ?? { tokens: this.limit.burst, updated: now, dropped: 0 };
+    const bucket = this.buckets.get(key) ?? { tokens: this.limit.burst, updated: now, dropped: 0, summarized: -Infinity };
     bucket.tokens = Math.min(this.limit.burst, bucket.tokens + ((now - bucket.updated) / 1000) * this.limit.linesPerSecond);
     bucket.updated = now;
     this.buckets.set(key, bucket);

@@ -12,6 +12,17 @@ test('a noisy key is cut to its budget and told how much was dropped', (t) => {
   t.deepEqual(lines.slice(5), ['[noisy] ... 15 log lines dropped (over 10/s)', 'again']);
 });
 
+test('a key kept over its budget is told what it lost at most once a second', (t) => {
+  let now = 0;
+  const lines: string[] = [];
+  const limiter = new LogLimiter((l) => lines.push(l), { linesPerSecond: 10, burst: 1 }, () => now);
+  for (now = 0; now < 3000; now += 25) limiter.log('busy', 'x'); // 40 a second against 10
+  const summaries = lines.filter((l) => l.startsWith('[busy] ...'));
+  t.is(lines.length - summaries.length, 30, 'the budget: one line, then ten a second');
+  // at 0.1 s, 1.1 s and 2.1 s; the 27 dropped since wait for the next
+  t.deepEqual(summaries, ['[busy] ... 3 log lines dropped (over 10/s)', '[busy] ... 30 log lines dropped (over 10/s)', '[busy] ... 30 log lines dropped (over 10/s)']);
+});
+
 test('keys have separate budgets', (t) => {
   const lines: string[] = [];
   const limiter = new LogLimiter((l) => lines.push(l), { linesPerSecond: 1, burst: 1 }, () => 0);
