@@ -6,8 +6,9 @@
 
 static guest* g_runnable_head;
 static guest* g_runnable_tail;
-/* guests that yielded: they run again after the caller's next look at I/O */
-static guest* g_next_round;
+/* guests that yielded, in order: they run again after the caller's next look at I/O */
+static guest* g_next_round_head;
+static guest* g_next_round_tail;
 static guest* g_live;
 static guest_ended_fn g_on_end;
 
@@ -83,8 +84,12 @@ void scheduler_block(guest* g, uint64_t wake_at_ns) {
 void scheduler_yield(guest* g) {
   g->state = GUEST_RUNNABLE;
   g->queued = true; /* so that a wake-up meanwhile does not queue it twice */
-  g->next_runnable = g_next_round;
-  g_next_round = g;
+  g->next_runnable = NULL;
+  if (g_next_round_tail)
+    g_next_round_tail->next_runnable = g;
+  else
+    g_next_round_head = g;
+  g_next_round_tail = g;
   embly_fiber_suspend();
   stop_if_ended(g);
 }
@@ -143,21 +148,16 @@ static uint64_t wake_due(void) {
   return next;
 }
 
-/* Yielded guests join the queue, in the order they yielded. */
+/* Yielded guests join the end of the queue, in the order they yielded. */
 static void start_next_round(void) {
-  guest* reversed = NULL;
-  while (g_next_round) {
-    guest* g = g_next_round;
-    g_next_round = g->next_runnable;
-    g->next_runnable = reversed;
-    reversed = g;
-  }
-  while (reversed) {
-    guest* g = reversed;
-    reversed = g->next_runnable;
-    g->queued = false;
-    enqueue(g);
-  }
+  if (!g_next_round_head)
+    return;
+  if (g_runnable_tail)
+    g_runnable_tail->next_runnable = g_next_round_head;
+  else
+    g_runnable_head = g_next_round_head;
+  g_runnable_tail = g_next_round_tail;
+  g_next_round_head = g_next_round_tail = NULL;
 }
 
 uint64_t scheduler_run(void) {
@@ -185,7 +185,7 @@ bool scheduler_idle(void) {
 }
 
 bool scheduler_has_runnable(void) {
-  return g_runnable_head != NULL || g_next_round != NULL;
+  return g_runnable_head != NULL || g_next_round_head != NULL;
 }
 
 #define TIMER_INTERVAL_US 10000 /* how late a busy instance's timeout may fire */

@@ -212,7 +212,6 @@ static uint32_t spawn_remote_child(guest* parent, const char* name, uint32_t nam
   return parent->pending_spawn.errno_value;
 }
 
-
 /* Flow control (docs/protocol.md, CREDIT): a writer waits while a window's
  * worth of its bytes is waiting to be sent. */
 static uint32_t await_room(guest* g, handle_entry* h, uint32_t want) {
@@ -222,8 +221,10 @@ static uint32_t await_room(guest* g, handle_entry* h, uint32_t want) {
     scheduler_block(g, 0);
     p->blocked_writer = NULL;
   }
-  size_t room = FRAME_WINDOW - (pipe_buffered(p) < FRAME_WINDOW ? pipe_buffered(p) : FRAME_WINDOW);
-  return p->reader_gone || want < room ? want : (uint32_t)room;
+  if (p->reader_gone)
+    return want; /* the write answers EPIPE */
+  size_t room = FRAME_WINDOW - pipe_buffered(p);
+  return want < room ? want : (uint32_t)room;
 }
 
 /* The guest read n bytes: credit the writer by half windows. */

@@ -36,9 +36,18 @@ const VALUE_CODES: Record<number, ValueCode> = {
 
 const SECTION = { type: 1, import: 2, function: 3, table: 4, memory: 5, global: 6, export: 7 };
 
-class Reader {
+/** Reads wasm's binary encoding (LEB128 integers, names) between `offset` and `end`. */
+export class WasmReader {
   offset = 0;
   constructor(private readonly bytes: Uint8Array, readonly end = bytes.length) {}
+
+  /** A reader of the next `size` bytes (a section, a subsection); this one moves past them. */
+  take(size: number): WasmReader {
+    const part = new WasmReader(this.bytes, this.offset + size);
+    part.offset = this.offset;
+    this.offset += size;
+    return part;
+  }
 
   byte(): number {
     if (this.offset >= this.end) throw new WasmFormatError(`unexpected end of module at byte ${this.offset}`);
@@ -116,7 +125,7 @@ class Spaces {
   exports: WasmExport[] = [];
 }
 
-function readTypes(r: Reader, s: Spaces): void {
+function readTypes(r: WasmReader, s: Spaces): void {
   for (let n = r.u32(); n > 0; n--) {
     const form = r.byte();
     if (form !== 0x60) throw new WasmFormatError(`unsupported type form 0x${form.toString(16)}`);
@@ -132,7 +141,7 @@ function funcTypeAt(s: Spaces, index: number): FuncType {
   return type;
 }
 
-function readImports(r: Reader, s: Spaces): void {
+function readImports(r: WasmReader, s: Spaces): void {
   for (let n = r.u32(); n > 0; n--) {
     const module = r.name();
     const name = r.name();
@@ -148,7 +157,7 @@ function readImports(r: Reader, s: Spaces): void {
   }
 }
 
-function skipConstExpr(r: Reader): void {
+function skipConstExpr(r: WasmReader): void {
   // Constant expressions end at `end` (0x0b); their immediates never hold 0x0b
   // as a first byte that could be mistaken, except inside LEBs and floats,
   // so decode the few instructions allowed in them.
@@ -165,7 +174,7 @@ function skipConstExpr(r: Reader): void {
   }
 }
 
-function readDefinitions(r: Reader, id: number, s: Spaces): void {
+function readDefinitions(r: WasmReader, id: number, s: Spaces): void {
   const count = r.u32();
   for (let i = 0; i < count; i++) {
     if (id === SECTION.function) s.func.push(funcExtern(funcTypeAt(s, r.u32())));
@@ -177,7 +186,7 @@ function readDefinitions(r: Reader, id: number, s: Spaces): void {
 
 const EXPORT_KINDS: ExternKind[] = ['func', 'table', 'memory', 'global'];
 
-function readExports(r: Reader, s: Spaces): void {
+function readExports(r: WasmReader, s: Spaces): void {
   for (let n = r.u32(); n > 0; n--) {
     const name = r.name();
     const kind = EXPORT_KINDS[r.byte()];
@@ -189,7 +198,7 @@ function readExports(r: Reader, s: Spaces): void {
 }
 
 export function readWasmInfo(bytes: Uint8Array): WasmInfo {
-  const r = new Reader(bytes);
+  const r = new WasmReader(bytes);
   const magic = r.bytesOf(8);
   if (magic[0] !== 0 || magic[1] !== 0x61 || magic[2] !== 0x73 || magic[3] !== 0x6d || magic[4] !== 1) {
     throw new WasmFormatError('not a WebAssembly module (bad magic number or version)');
@@ -197,14 +206,11 @@ export function readWasmInfo(bytes: Uint8Array): WasmInfo {
   const s = new Spaces();
   while (r.offset < bytes.length) {
     const id = r.byte();
-    const size = r.u32();
-    const body = new Reader(bytes, r.offset + size);
-    body.offset = r.offset;
+    const body = r.take(r.u32());
     if (id === SECTION.type) readTypes(body, s);
     else if (id === SECTION.import) readImports(body, s);
     else if (id >= SECTION.function && id <= SECTION.global) readDefinitions(body, id, s);
     else if (id === SECTION.export) readExports(body, s);
-    r.offset += size;
   }
   return { imports: s.imports, exports: s.exports, memories: s.memory.map((m) => m.limits!) };
 }

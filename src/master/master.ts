@@ -72,6 +72,8 @@ interface Instance {
 
 interface PendingStart { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout; }
 
+type RoutedFrame = Extract<Frame, { kind: FrameKind.Data | FrameKind.Close | FrameKind.Credit }>;
+
 /** A spawn waiting for a runner of its function to say HELLO. */
 interface RunnerWaiter { fresh: boolean; onRunner: (runner: RunnerConnection) => void; timer: NodeJS.Timeout; }
 
@@ -212,8 +214,8 @@ export class Master extends EventEmitter {
    * child's window is full: send nothing more until the endpoint's handler
    * hears writable(). */
   send(from: bigint, to: bigint, bytes: Uint8Array): boolean {
-    this.route({ kind: FrameKind.Data, from, to, bytes });
     const child = this.instances.get(to);
+    this.route({ kind: FrameKind.Data, from, to, bytes }, this.instances.get(from), child);
     if (!child || child.parent !== from) return true;
     child.unacked += bytes.length;
     return child.unacked < WINDOW_BYTES;
@@ -272,8 +274,8 @@ export class Master extends EventEmitter {
     switch (frame.kind) {
       case FrameKind.Started: return this.onStarted(runner, frame.address);
       case FrameKind.Data:
-      case FrameKind.Close: return this.fromRunner(runner, frame.from, () => this.route(frame));
-      case FrameKind.Credit: return this.fromRunner(runner, frame.from, () => this.routeCredit(frame));
+      case FrameKind.Close:
+      case FrameKind.Credit: return this.fromRunner(runner, frame.from, () => this.route(frame));
       case FrameKind.Exit: return this.fromRunner(runner, frame.address, () => this.onExit(frame.address, frame.reason, frame.code));
       case FrameKind.SpawnRequest: return this.fromRunner(runner, frame.requester, () => this.onSpawnRequest(runner, frame));
       case FrameKind.Log: return this.fromRunner(runner, frame.address, () => this.emit('log', { address: frame.address, function: runner.function, fd: frame.fd, line: Buffer.from(frame.line).toString('utf8') }));
@@ -370,30 +372,24 @@ export class Master extends EventEmitter {
     return from.parent === to || from.children?.has(to) === true;
   }
 
-  private route(frame: Extract<Frame, { kind: FrameKind.Data | FrameKind.Close }>): void {
-    const from = this.instances.get(frame.from);
-    const to = this.instances.get(frame.to);
+  /** DATA, CLOSE and CREDIT go from an address to its parent or a child only:
+   * to a runner as they are, to a builtin endpoint as calls on its handler. */
+  private route(frame: RoutedFrame, from = this.instances.get(frame.from), to = this.instances.get(frame.to)): void {
     if (!from || !to || !this.mayTalk(from, frame.to)) {
       if (from && !this.mayTalk(from, frame.to)) this.log(`dropped a ${FrameKind[frame.kind]} from ${frame.from.toString(16)} to ${frame.to.toString(16)}: not its parent or child`);
       return;
     }
-    if (to.handler) {
-      if (frame.kind === FrameKind.Data) to.handler.data(frame.bytes);
-      else to.handler.close();
-    } else {
-      to.runner?.send(frame);
-    }
+    if (!to.handler) return to.runner?.send(frame);
+    if (frame.kind === FrameKind.Data) to.handler.data(frame.bytes);
+    else if (frame.kind === FrameKind.Close) to.handler.close();
+    else this.credited(from, to.handler, frame.bytes);
   }
 
-  /** CREDIT: `from` read bytes that `to` sent it. */
-  private routeCredit(frame: Extract<Frame, { kind: FrameKind.Credit }>): void {
-    const from = this.instances.get(frame.from);
-    const to = this.instances.get(frame.to);
-    if (!from || !to || !this.mayTalk(from, frame.to)) return;
-    if (!to.handler) return to.runner?.send(frame);
-    const full = from.unacked >= WINDOW_BYTES;
-    from.unacked = Math.max(0, from.unacked - frame.bytes);
-    if (full && from.unacked < WINDOW_BYTES) to.handler.writable?.();
+  /** `child` read `bytes` of what its builtin parent sent it. */
+  private credited(child: Instance, parent: EndpointHandler, bytes: number): void {
+    const full = child.unacked >= WINDOW_BYTES;
+    child.unacked = Math.max(0, child.unacked - bytes);
+    if (full && child.unacked < WINDOW_BYTES) parent.writable?.();
   }
 
   private tellPeerExit(from: bigint, to: bigint, reason: ExitReason, code: number): void {

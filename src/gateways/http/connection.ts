@@ -94,21 +94,18 @@ export class ClientConnection implements ExchangeOwner {
   done(next: 'keep' | 'close' | 'cut'): void {
     this.exchange = null;
     if (next === 'cut') return void this.socket.destroy();
-    if (next === 'close') {
-      // Whatever the client still sends is read and dropped, so that it can
-      // finish sending and see the answer and the end.
+    // Reading goes on: the next request, or, when the connection ends, the
+    // rest of this one, read and dropped so that the client can finish
+    // sending and see the answer and the end.
+    if (this.inboxFull || this.requestHeld) {
       this.inboxFull = this.requestHeld = false;
       this.updateReading();
-      return void this.socket.end();
     }
+    if (next === 'close') return void this.socket.end();
     this.reader.reset();
     this.quietSweeps = 0;
     const inbox = this.inbox;
     this.inbox = null;
-    if (inbox || this.requestHeld) {
-      this.inboxFull = this.requestHeld = false;
-      this.updateReading();
-    }
     if (inbox) this.read(inbox);
     // A client that sent its last request and half-closed is answered in full first.
     if (this.clientEnded && !this.exchange && !this.closed) this.socket.end();

@@ -3,7 +3,7 @@
 // that, raw too, to the client. No valid response is a 502, none within the
 // function's timeout a 504, max_instances a 503 with Retry-After.
 
-import { CREDIT_AFTER_BYTES, ExitReason, WINDOW_BYTES } from '../../master/frames.js';
+import { ExitReason, WINDOW_BYTES } from '../../master/frames.js';
 import { ERRNO, SpawnError, type EndpointHandler, type Master } from '../../master/master.js';
 import { HttpSyntaxError, keepsAlive, parseResponseHead, type Framing, type RequestHead, type ResponseHead } from './head.js';
 import { MessageReader, type MessageEvents } from './reader.js';
@@ -147,9 +147,8 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
     try {
       this.response.push(bytes);
       this.flush();
-      // Credited by half windows, as the master would: most answers never are.
       this.owed += bytes.length;
-      if (this.owed >= CREDIT_AFTER_BYTES && !this.owner.congested) this.drained();
+      if (!this.owner.congested) this.drained();
     } catch (e) {
       if (!(e instanceof HttpSyntaxError)) throw e;
       this.fail(502, `${this.gw.function} answered an invalid HTTP response: ${e.message}`);
