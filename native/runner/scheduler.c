@@ -16,17 +16,22 @@ void scheduler_init(guest_ended_fn on_end) {
   g_on_end = on_end;
 }
 
+/* Appends g, marked runnable and queued, to the list from *head to *tail. */
+static void append(guest** head, guest** tail, guest* g) {
+  g->state = GUEST_RUNNABLE;
+  g->queued = true; /* so that a wake-up meanwhile does not queue it twice */
+  g->next_runnable = NULL;
+  if (*tail)
+    (*tail)->next_runnable = g;
+  else
+    *head = g;
+  *tail = g;
+}
+
 static void enqueue(guest* g) {
   if (g->queued || g->state == GUEST_DONE)
     return;
-  g->state = GUEST_RUNNABLE;
-  g->queued = true;
-  g->next_runnable = NULL;
-  if (g_runnable_tail)
-    g_runnable_tail->next_runnable = g;
-  else
-    g_runnable_head = g;
-  g_runnable_tail = g;
+  append(&g_runnable_head, &g_runnable_tail, g);
 }
 
 static guest* dequeue(void) {
@@ -82,14 +87,7 @@ void scheduler_block(guest* g, uint64_t wake_at_ns) {
 }
 
 void scheduler_yield(guest* g) {
-  g->state = GUEST_RUNNABLE;
-  g->queued = true; /* so that a wake-up meanwhile does not queue it twice */
-  g->next_runnable = NULL;
-  if (g_next_round_tail)
-    g_next_round_tail->next_runnable = g;
-  else
-    g_next_round_head = g;
-  g_next_round_tail = g;
+  append(&g_next_round_head, &g_next_round_tail, g);
   embly_fiber_suspend();
   stop_if_ended(g);
 }
