@@ -150,7 +150,6 @@ int exec_function(function_def* root) {
   byte_pipe* in = pipe_new(g_root);
   byte_pipe* out = pipe_new(NULL);
   guest_add_handle(g_root, in, out);
-  runner_start_deadline_timer();
   bool stdin_open = true;
   while (!g_root_ended) {
     uint64_t wake_at = scheduler_run();

@@ -65,6 +65,7 @@ guest* guest_new(function_def* function, uint64_t address, char* err, size_t err
   if (!g->fiber)
     return refuse(g, err, err_len, "out of memory for the instance stack");
   embly_fiber_set_memory_limit(g->fiber, function->memory_pages);
+  embly_fiber_set_interrupt(g->fiber, module->interrupt);
   /* The address of the instance's memory is fixed before instantiation,
    * and host calls from the start function need it. */
   g->memory = memory ? memory->address(g->instance.state) : NULL;

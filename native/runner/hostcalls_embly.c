@@ -8,6 +8,9 @@
 
 #define MAX_NAME_BYTES 255
 #define EVENTS_BEFORE_YIELD 16
+/* A write copies at most this much at a time, giving up the thread between
+ * parts when the guest's slice is over (exec mode has no window to wait for). */
+#define WRITE_CHUNK_BYTES (256u * 1024u)
 
 static void answer(embly_value* results, uint32_t errno_value) {
   results[0].i32 = errno_value;
@@ -46,12 +49,15 @@ static void embly_write(guest* g, const embly_value* args, embly_value* results)
    * the guest blocked in between (its memory cannot change meanwhile). */
   uint32_t done = 0;
   do {
-    uint32_t n = g_mode->await_room ? g_mode->await_room(g, h, len - done) : len - done;
+    uint32_t want = len - done < WRITE_CHUNK_BYTES ? len - done : WRITE_CHUNK_BYTES;
+    uint32_t n = g_mode->await_room ? g_mode->await_room(g, h, want) : want;
     if (h->out->reader_gone)
       return answer(results, EMBLY_EPIPE);
     if (!pipe_write(h->out, buf + done, n))
       return answer(results, EMBLY_ENOMEM);
     done += n;
+    if (done < len)
+      scheduler_checkpoint(g);
   } while (done < len);
   guest_store_u32(g, args[3].i32, len);
   answer(results, EMBLY_OK);

@@ -21,6 +21,17 @@ enum {
   EVENT_BYTES = 32,
 };
 
+/* Bounds on the work of one call, whatever the guest asks: a host call runs
+ * without safepoints, so its cost must not grow with guest-chosen counts.
+ * fd_write may be short (WASI returns what was written; libc and Rust's std
+ * write the rest); random_get fills its buffer in chunks, giving up the thread
+ * between them when the slice is over; poll_oneoff takes at most so many
+ * subscriptions (EINVAL beyond: only clocks are served here). */
+#define FD_WRITE_MAX_IOVECS 1024
+#define FD_WRITE_MAX_BYTES (64u * 1024u)
+#define RANDOM_CHUNK_BYTES (64u * 1024u)
+#define POLL_MAX_SUBSCRIPTIONS 4096
+
 static void answer(embly_value* results, uint32_t errno_value) {
   results[0].i32 = errno_value;
 }
@@ -32,14 +43,20 @@ static void wasi_fd_write(guest* g, const embly_value* args, embly_value* result
   const uint8_t* vec = guest_bytes(g, iovs, (uint64_t)count * 8);
   if (!vec || !guest_bytes(g, args[3].i32, 4))
     return answer(results, EMBLY_EFAULT);
+  if (count > FD_WRITE_MAX_IOVECS)
+    count = FD_WRITE_MAX_IOVECS;
   uint32_t total = 0;
-  for (uint32_t i = 0; i < count; i++) {
+  for (uint32_t i = 0; i < count && total < FD_WRITE_MAX_BYTES; i++) {
     uint32_t ptr, len;
     memcpy(&ptr, vec + i * 8, 4);
     memcpy(&len, vec + i * 8 + 4, 4);
     const uint8_t* bytes = guest_bytes(g, ptr, len);
-    if (!bytes)
+    if (!bytes && total == 0)
       return answer(results, EMBLY_EFAULT);
+    if (!bytes)
+      break; /* a short write of what came before */
+    if (len > FD_WRITE_MAX_BYTES - total)
+      len = FD_WRITE_MAX_BYTES - total;
     guest_log(g, (int)fd, bytes, len);
     total += len;
   }
@@ -57,10 +74,12 @@ static void wasi_random_get(guest* g, const embly_value* args, embly_value* resu
   if (!buf)
     return answer(results, EMBLY_EFAULT);
   for (uint32_t done = 0; done < len;) {
-    ssize_t n = getrandom(buf + done, len - done, 0);
+    uint32_t want = len - done < RANDOM_CHUNK_BYTES ? len - done : RANDOM_CHUNK_BYTES;
+    ssize_t n = getrandom(buf + done, want, 0);
     if (n <= 0)
       return answer(results, EMBLY_ENOSYS);
     done += (uint32_t)n;
+    scheduler_checkpoint(g); /* the guest's memory cannot change meanwhile */
   }
   answer(results, EMBLY_OK);
 }
@@ -180,7 +199,7 @@ static void wasi_poll_oneoff(guest* g, const embly_value* args, embly_value* res
   uint8_t* events = guest_bytes(g, args[1].i32, (uint64_t)count * EVENT_BYTES);
   if (!subs || !events || !guest_bytes(g, args[3].i32, 4))
     return answer(results, EMBLY_EFAULT);
-  if (count == 0)
+  if (count == 0 || count > POLL_MAX_SUBSCRIPTIONS)
     return answer(results, EMBLY_EINVAL);
   uint64_t now = embly_monotonic_ns(), earliest = UINT64_MAX;
   uint32_t n = 0;

@@ -10,10 +10,16 @@ static guest* g_runnable_tail;
 static guest* g_next_round_head;
 static guest* g_next_round_tail;
 static guest* g_live;
+static guest* g_running; /* whose fiber runs now, if any */
 static guest_ended_fn g_on_end;
+
+static void preempt_running(void);
+static void install_tick(void);
 
 void scheduler_init(guest_ended_fn on_end) {
   g_on_end = on_end;
+  embly_set_preempt_handler(preempt_running);
+  install_tick();
 }
 
 /* Appends g, marked runnable and queued, to the list from *head to *tail. */
@@ -158,18 +164,23 @@ static void start_next_round(void) {
   g_next_round_head = g_next_round_tail = NULL;
 }
 
+static void arm_tick(void);
+
 uint64_t scheduler_run(void) {
   uint64_t next;
   start_next_round();
   do {
     guest* g;
     while ((g = dequeue())) {
+      arm_tick();
+      g_running = g;
       if (!g->started) {
         g->started = true;
         embly_fiber_start(g->fiber, guest_main, g);
       } else {
         embly_fiber_resume(g->fiber);
       }
+      g_running = NULL;
       if (embly_fiber_finished(g->fiber))
         end_guest(g);
     }
@@ -186,18 +197,56 @@ bool scheduler_has_runnable(void) {
   return g_runnable_head != NULL || g_next_round_head != NULL;
 }
 
-#define TIMER_INTERVAL_US 10000 /* how late a busy instance's timeout may fire */
-
-static void on_timer(int sig) {
-  embly_fiber_check_deadline();
+void scheduler_checkpoint(guest* g) {
+  if (embly_safepoint_due())
+    scheduler_yield(g);
 }
 
-void runner_start_deadline_timer(void) {
+/* A guest whose slice is over, at a safepoint: it runs again after the
+ * others queued and after the runner has looked at its I/O. */
+static void preempt_running(void) {
+  if (g_running)
+    scheduler_yield(g_running);
+}
+
+/* The tick: every SLICE_US while guests run, it asks the running one to
+ * reach a safepoint (docs/loader.md, "Preemption"). It is armed only while
+ * guests run: the first run after a pause arms it (one syscall), and a tick
+ * that finds no guest running IDLE_TICKS times in a row disarms it, so an idle
+ * runner is never woken. */
+#define SLICE_US 2000
+#define IDLE_TICKS 2
+
+static volatile sig_atomic_t g_tick_armed;
+static volatile sig_atomic_t g_idle_ticks;
+
+static void set_tick(long interval_us) {
+  struct itimerval every = {{0, interval_us}, {0, interval_us}};
+  setitimer(ITIMER_REAL, &every, NULL);
+}
+
+static void on_tick(int sig) {
+  if (g_running) {
+    g_idle_ticks = 0;
+    embly_request_safepoint();
+  } else if (++g_idle_ticks >= IDLE_TICKS && g_tick_armed) {
+    g_tick_armed = 0;
+    set_tick(0);
+  }
+}
+
+static void install_tick(void) {
   struct sigaction action = {0};
-  action.sa_handler = on_timer;
-  action.sa_flags = SA_ONSTACK | SA_NODEFER | SA_RESTART;
+  action.sa_handler = on_tick;
+  action.sa_flags = SA_ONSTACK | SA_RESTART;
   sigemptyset(&action.sa_mask);
   sigaction(SIGALRM, &action, NULL);
-  struct itimerval every = {{0, TIMER_INTERVAL_US}, {0, TIMER_INTERVAL_US}};
-  setitimer(ITIMER_REAL, &every, NULL);
+}
+
+static void arm_tick(void) {
+  g_idle_ticks = 0; /* before the test: a tick in between cannot disarm */
+  if (!g_tick_armed) {
+    g_tick_armed = 1;
+    set_tick(SLICE_US);
+  }
 }

@@ -1,5 +1,5 @@
 /* Runs guests on their fibers, one at a time, in one thread. A guest runs
- * until it finishes, yields or blocks; blocked guests wake on bytes or EOF at
+ * until it finishes, yields, blocks or is preempted at the end of its slice; blocked guests wake on bytes or EOF at
  * one of their handles, at their wake time, or at their deadline. */
 #ifndef EMBLY_RUNNER_SCHEDULER_H
 #define EMBLY_RUNNER_SCHEDULER_H
@@ -36,8 +36,9 @@ bool scheduler_idle(void);
 /* Whether a guest is waiting for the thread. */
 bool scheduler_has_runnable(void);
 
-/* Starts the interval timer whose signal stops busy instances at their
- * deadline (embly_fiber_check_deadline). */
-void runner_start_deadline_timer(void);
+/* In a long host call, between chunks of work: gives up the thread when the
+ * guest's slice is over (as a safepoint in wasm code does), and ends the
+ * instance there if it is past its deadline or killed. */
+void scheduler_checkpoint(guest* g);
 
 #endif

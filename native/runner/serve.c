@@ -433,7 +433,6 @@ int serve_connected(int socket, function_def* fn, bool single_instance) {
   g_out = pipe_new(NULL);
   prewarm();
   send_hello(fn); /* written by the loop below: the master sees a warm runner */
-  runner_start_deadline_timer();
   while (!g_failed) {
     uint64_t wake_at = scheduler_run();
     drain_outbox(); /* may wake writers that waited for room: then no sleeping */

@@ -17,6 +17,11 @@
  * Generated code is compiled with -fstack-clash-protection, so frames probe
  * page by page and one guard region of this size is enough. */
 #define GUARD_BYTES (64u * 1024u)
+/* Stack that host code (host calls, runtime helpers, the preemption path)
+ * may use below the guest's frames. A host call made with less left is the
+ * guest's stack exhaustion: host code never runs into the guard, so a fault
+ * there with host code on the stack is a runner bug, not a guest trap. */
+#define HOST_HEADROOM_BYTES (64u * 1024u)
 
 struct embly_fiber {
   ucontext_t context;
@@ -29,14 +34,16 @@ struct embly_fiber {
   /* innermost embly_guarded_call on this fiber, and how it ended */
   sigjmp_buf* stop_target;
   embly_stop stop;
-  /* >0 while a host function runs: asynchronous stops wait for it */
+  /* >0 while host code runs on the fiber (embly_host_enter) */
   volatile sig_atomic_t host_depth;
-  volatile sig_atomic_t timeout_pending;
+  /* the safepoint flag of the object whose code runs on the fiber */
+  volatile uint32_t* interrupt;
   uint64_t deadline_ns;
   uint64_t memory_limit_pages;
 };
 
 static _Thread_local embly_fiber* g_current;
+static embly_preempt_fn g_preempt;
 
 /* Finished fibers are kept for reuse: their stacks stay mapped and their
  * touched pages resident, so starting an instance costs no syscall and no
@@ -58,6 +65,7 @@ static embly_fiber* from_pool(size_t mapping_size) {
 
 static void reset(embly_fiber* fiber) {
   fiber->memory_limit_pages = UINT64_MAX;
+  fiber->interrupt = NULL;
   fiber->deadline_ns = 0;
   fiber->finished = 1;
 }
@@ -130,7 +138,6 @@ void embly_fiber_start(embly_fiber* fiber, embly_fiber_fn fn, void* arg) {
   fiber->finished = 0;
   fiber->stop_target = NULL;
   fiber->host_depth = 0;
-  fiber->timeout_pending = 0;
   getcontext(&fiber->context);
   fiber->context.uc_stack.ss_sp = fiber->mapping + GUARD_BYTES;
   fiber->context.uc_stack.ss_size = fiber->mapping_size - GUARD_BYTES;
@@ -141,6 +148,8 @@ void embly_fiber_start(embly_fiber* fiber, embly_fiber_fn fn, void* arg) {
 
 void embly_fiber_resume(embly_fiber* fiber) {
   embly_fiber* previous = g_current;
+  if (fiber->interrupt)
+    *fiber->interrupt = 0; /* a tick that came before this run is not its own */
   g_current = fiber;
   swapcontext(&fiber->resumer, &fiber->context);
   g_current = previous;
@@ -189,10 +198,11 @@ embly_stop embly_guarded_call(void (*fn)(void* arg), void* arg) {
   }
   sigjmp_buf target;
   sigjmp_buf* outer = fiber->stop_target;
-  fiber->stop_target = &target;
-  /* Signal masks are not saved: the fault and timer handlers run with
-   * SA_NODEFER, so nothing stays blocked when they jump here. */
+  /* Signal masks are not saved: the fault handler runs with SA_NODEFER, so
+   * nothing stays blocked when it jumps here. The target is published only
+   * once sigsetjmp has filled it. */
   if (sigsetjmp(target, 0) == 0) {
+    fiber->stop_target = &target;
     fn(arg);
     fiber->stop_target = outer;
     return (embly_stop){EMBLY_STOP_NONE, 0};
@@ -214,43 +224,76 @@ _Noreturn void embly_stop_now(embly_stop_kind kind, int32_t code) {
   siglongjmp(*fiber->stop_target, 1);
 }
 
+static size_t stack_left(const embly_fiber* fiber) {
+  uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+  uintptr_t low = (uintptr_t)fiber->mapping + GUARD_BYTES;
+  return sp > low ? sp - low : 0;
+}
+
 void embly_host_enter(void) {
   embly_fiber* fiber = g_current;
-  if (fiber)
-    fiber->host_depth++;
+  if (!fiber)
+    return;
+  if (fiber->host_depth == 0 && fiber->stop_target &&
+      stack_left(fiber) < HOST_HEADROOM_BYTES)
+    embly_stop_now(EMBLY_STOP_TRAP, WASM_RT_TRAP_EXHAUSTION);
+  fiber->host_depth++;
 }
 
 void embly_host_leave(void) {
   embly_fiber* fiber = g_current;
-  if (!fiber)
-    return;
-  if (--fiber->host_depth == 0 && fiber->timeout_pending)
-    embly_stop_now(EMBLY_STOP_TIMEOUT, 0);
+  if (fiber)
+    fiber->host_depth--;
 }
 
-void embly_fiber_check_deadline(void) {
+void embly_fiber_set_interrupt(embly_fiber* fiber, volatile uint32_t* flag) {
+  fiber->interrupt = flag;
+}
+
+void embly_set_preempt_handler(embly_preempt_fn handler) {
+  g_preempt = handler;
+}
+
+void embly_request_safepoint(void) {
   embly_fiber* fiber = g_current;
-  if (!fiber || !fiber->stop_target || fiber->deadline_ns == 0 ||
-      embly_monotonic_ns() < fiber->deadline_ns)
-    return;
-  if (fiber->host_depth > 0)
-    fiber->timeout_pending = 1;
-  else
-    embly_stop_now(EMBLY_STOP_TIMEOUT, 0);
+  if (fiber && fiber->interrupt)
+    *fiber->interrupt = 1;
 }
 
-/* For the fault handler: which stop a fault at `address` means for the code
- * running now, or NONE when the fault is not wasm's doing. */
-embly_stop_kind embly_fiber_classify_fault(uintptr_t address, int32_t* trap) {
+bool embly_safepoint_due(void) {
+  embly_fiber* fiber = g_current;
+  return fiber && fiber->interrupt && *fiber->interrupt;
+}
+
+/* Called by generated code at a loop header or function entry whose flag is
+ * set: no host code is on the stack, so the instance may stop or give up the
+ * thread here. */
+void embly_safepoint(void) {
   embly_fiber* fiber = g_current;
   if (!fiber || !fiber->stop_target)
+    return;
+  if (fiber->interrupt)
+    *fiber->interrupt = 0;
+  embly_host_enter();
+  if (fiber->deadline_ns && embly_monotonic_ns() >= fiber->deadline_ns)
+    embly_stop_now(EMBLY_STOP_TIMEOUT, 0);
+  if (g_preempt)
+    g_preempt();
+  embly_host_leave();
+}
+
+embly_stop_kind embly_fiber_classify_fault(uintptr_t address, uintptr_t pc, int32_t* trap) {
+  embly_fiber* fiber = g_current;
+  if (!fiber || !fiber->stop_target || fiber->host_depth > 0)
     return EMBLY_STOP_NONE;
   uintptr_t low = (uintptr_t)fiber->mapping;
+  /* Exhaustion may fault in a leaf that generated code calls (libm, memcpy):
+   * those hold no state, unlike host code, which never reaches the guard. */
   if (address >= low && address < low + GUARD_BYTES) {
     *trap = WASM_RT_TRAP_EXHAUSTION;
     return EMBLY_STOP_TRAP;
   }
-  if (embly_memory_owns(address)) {
+  if (embly_memory_owns(address) && embly_object_code_owns(pc)) {
     *trap = WASM_RT_TRAP_OOB;
     return EMBLY_STOP_TRAP;
   }

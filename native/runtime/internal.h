@@ -13,10 +13,30 @@ size_t embly_page_size(void);
  * bytes; the range must be mapped readable and writable. */
 void embly_populate(uint8_t* start, size_t len);
 
-/* Whether address lies in the reservation of a live linear memory.
- * Async-signal-safe. */
-int embly_memory_owns(uintptr_t address);
+/* A set of [start, end) address ranges (ranges.c). */
+typedef struct {
+  uintptr_t start, end;
+} embly_range;
+typedef struct {
+  embly_range* items;
+  size_t count, capacity;
+} embly_range_set;
+/* 0 when out of memory. */
+int embly_ranges_add(embly_range_set* set, uintptr_t start, uintptr_t end);
+/* Removes the range that starts at start. */
+void embly_ranges_remove(embly_range_set* set, uintptr_t start);
+/* Async-signal-safe against the synchronous faults of guest code. */
+int embly_ranges_contain(const embly_range_set* set, uintptr_t address);
 
-embly_stop_kind embly_fiber_classify_fault(uintptr_t address, int32_t* trap);
+/* Whether address lies in the reservation of a live linear memory. */
+int embly_memory_owns(uintptr_t address);
+/* Whether pc lies in the code of a loaded AOT object: only there does a
+ * fault in a linear memory mean an out-of-bounds access of the guest. */
+int embly_object_code_owns(uintptr_t pc);
+
+/* For the fault handler: the stop that a fault at `address`, raised by the
+ * instruction at `pc`, means for the code running now, or NONE when it is not
+ * the guest's doing (then the process must crash: host code faulted). */
+embly_stop_kind embly_fiber_classify_fault(uintptr_t address, uintptr_t pc, int32_t* trap);
 
 #endif

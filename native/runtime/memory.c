@@ -13,48 +13,19 @@
 /* 4 GiB of addresses + 4 GiB of offsets + the widest access. */
 #define RESERVATION_BYTES ((8ull << 30) + (64ull << 10))
 
-typedef struct {
-  uintptr_t start;
-  uintptr_t end;
-} reservation;
-
-/* Live reservations, read by the fault handler; changed only outside it. */
-static reservation* g_reservations;
-static size_t g_count, g_capacity;
+/* Live reservations, read by the fault handler. */
+static embly_range_set g_reservations;
 
 static int remember(uint8_t* data) {
-  if (g_count == g_capacity) {
-    size_t capacity = g_capacity ? g_capacity * 2 : 64;
-    reservation* grown = malloc(capacity * sizeof *grown);
-    if (!grown)
-      return 0;
-    for (size_t i = 0; i < g_count; i++)
-      grown[i] = g_reservations[i];
-    reservation* old = g_reservations;
-    g_reservations = grown; /* swap before freeing: the handler never sees freed memory */
-    g_capacity = capacity;
-    free(old);
-  }
-  g_reservations[g_count] = (reservation){(uintptr_t)data,
-                                          (uintptr_t)data + RESERVATION_BYTES};
-  g_count++;
-  return 1;
+  return embly_ranges_add(&g_reservations, (uintptr_t)data, (uintptr_t)data + RESERVATION_BYTES);
 }
 
 static void forget(uint8_t* data) {
-  for (size_t i = 0; i < g_count; i++) {
-    if (g_reservations[i].start == (uintptr_t)data) {
-      g_reservations[i] = g_reservations[--g_count];
-      return;
-    }
-  }
+  embly_ranges_remove(&g_reservations, (uintptr_t)data);
 }
 
 int embly_memory_owns(uintptr_t address) {
-  for (size_t i = 0; i < g_count; i++)
-    if (address >= g_reservations[i].start && address < g_reservations[i].end)
-      return 1;
-  return 0;
+  return embly_ranges_contain(&g_reservations, address);
 }
 
 static uint64_t min_u64(uint64_t a, uint64_t b) {
@@ -166,18 +137,20 @@ static void fail_allocation(void) {
   abort();
 }
 
+/* Runtime helpers called by generated code run as host code from start to
+ * end (embly_host_enter): nothing stops them halfway, and a fault inside
+ * them is the runtime's bug, never a guest trap. */
 void wasm_rt_allocate_memory(wasm_rt_memory_t* memory,
                              uint64_t initial_pages,
                              uint64_t max_pages,
                              bool is64,
                              uint32_t page_size) {
+  embly_host_enter();
   uint64_t limit = embly_fiber_memory_limit(embly_fiber_current());
   uint64_t initial_bytes = initial_pages * page_size;
-  if (initial_pages > limit || initial_bytes > RESERVATION_BYTES)
-    fail_allocation();
-  embly_host_enter();
-  uint8_t* data = take_reservation(initial_bytes);
-  embly_host_leave();
+  uint8_t* data = initial_pages > limit || initial_bytes > RESERVATION_BYTES
+                      ? NULL
+                      : take_reservation(initial_bytes);
   if (!data)
     fail_allocation();
   memory->data = data;
@@ -186,23 +159,25 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* memory,
   memory->size = initial_bytes;
   memory->is64 = is64;
   memory->page_size = page_size;
+  embly_host_leave();
 }
 
 uint64_t wasm_rt_grow_memory(wasm_rt_memory_t* memory, uint64_t delta) {
+  embly_host_enter();
   uint64_t old_pages = memory->pages;
   uint64_t new_pages = old_pages + delta;
-  if (new_pages < old_pages || new_pages > memory->max_pages)
-    return (uint64_t)-1;
   uint64_t new_size = new_pages * memory->page_size;
-  if (new_size > RESERVATION_BYTES)
-    return (uint64_t)-1;
-  if (delta > 0 && mprotect(memory->data + memory->size,
-                            new_size - memory->size,
-                            PROT_READ | PROT_WRITE) != 0)
-    return (uint64_t)-1;
-  memory->pages = new_pages;
-  memory->size = new_size;
-  return old_pages;
+  bool fits = new_pages >= old_pages && new_pages <= memory->max_pages &&
+              new_size <= RESERVATION_BYTES;
+  if (fits && delta > 0)
+    fits = mprotect(memory->data + memory->size, new_size - memory->size,
+                    PROT_READ | PROT_WRITE) == 0;
+  if (fits) {
+    memory->pages = new_pages;
+    memory->size = new_size;
+  }
+  embly_host_leave();
+  return fits ? old_pages : (uint64_t)-1;
 }
 
 void wasm_rt_free_memory(wasm_rt_memory_t* memory) {

@@ -2,6 +2,7 @@
  * (EMBLY_MODULE_SYMBOL) and refused unless built for this ABI version and,
  * when the caller knows it, for the expected wasm hash. */
 #include <dlfcn.h>
+#include <link.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,11 +10,45 @@
 
 #include "embly/abi.h"
 #include "embly/runtime.h"
+#include "internal.h"
 
 struct embly_object {
   void* handle;
   const embly_module* module;
+  embly_range code; /* its executable segment */
 };
+
+/* The code of every open object, for the fault handler. */
+static embly_range_set g_code;
+
+int embly_object_code_owns(uintptr_t pc) {
+  return embly_ranges_contain(&g_code, pc);
+}
+
+/* The executable segment of the loaded object at base (its link map's
+ * l_addr); objects are linked with one. */
+static int find_code(struct dl_phdr_info* info, size_t size, void* data) {
+  embly_range* code = data;
+  if (info->dlpi_addr != code->start)
+    return 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr)* ph = &info->dlpi_phdr[i];
+    if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+      code->start = info->dlpi_addr + ph->p_vaddr;
+      code->end = code->start + ph->p_memsz;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static int locate_code(void* handle, embly_range* code) {
+  struct link_map* map;
+  if (dlinfo(handle, RTLD_DI_LINKMAP, &map) != 0)
+    return 0;
+  *code = (embly_range){map->l_addr, 0};
+  return dl_iterate_phdr(find_code, code) == 1;
+}
 
 static embly_object* refuse(void* handle, char* err, size_t err_len,
                             const char* format, ...) {
@@ -53,12 +88,21 @@ embly_object* embly_object_open(const char* path, const char* expected_sha256,
     return refuse(handle, err, err_len, "out of memory loading %s", path);
   object->handle = handle;
   object->module = module;
+  if (!locate_code(handle, &object->code)) {
+    free(object);
+    return refuse(handle, err, err_len, "%s has no executable segment", path);
+  }
+  if (!embly_ranges_add(&g_code, object->code.start, object->code.end)) {
+    free(object);
+    return refuse(handle, err, err_len, "out of memory loading %s", path);
+  }
   return object;
 }
 
 void embly_object_close(embly_object* object) {
   if (!object)
     return;
+  embly_ranges_remove(&g_code, object->code.start);
   dlclose(object->handle);
   free(object);
 }

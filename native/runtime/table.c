@@ -1,5 +1,6 @@
-/* Tables of funcref and externref. Growth reallocates, so it runs as host
- * code: a timeout never interrupts it halfway. */
+/* Tables of funcref and externref. Their functions are runtime helpers
+ * called by generated code, so they run as host code from start to end
+ * (embly_host_enter): a fault inside them is the runtime's, never a trap. */
 #include <stdlib.h>
 
 #include "embly/runtime.h"
@@ -28,19 +29,18 @@ static void* grow_elements(void* data, uint32_t size, uint32_t max,
   uint32_t new_size = size + delta;
   if (new_size < size || new_size > min_u32(max, MAX_TABLE_ELEMENTS))
     return NULL;
-  embly_host_enter();
-  void* grown = realloc(data, (size_t)(new_size ? new_size : 1) * element_size);
-  embly_host_leave();
-  return grown;
+  return realloc(data, (size_t)(new_size ? new_size : 1) * element_size);
 }
 
 /* Both table kinds share one shape: define their three functions once. */
 #define DEFINE_TABLE(kind, element)                                              \
   void wasm_rt_allocate_##kind##_table(wasm_rt_##kind##_table_t* table,          \
                                        uint32_t elements, uint32_t max_elements) { \
+    embly_host_enter();                                                          \
     table->data = allocate_elements(elements, sizeof(element));                  \
     table->size = elements;                                                      \
     table->max_size = max_elements;                                              \
+    embly_host_leave();                                                          \
   }                                                                              \
                                                                                  \
   void wasm_rt_free_##kind##_table(wasm_rt_##kind##_table_t* table) {            \
@@ -54,15 +54,17 @@ static void* grow_elements(void* data, uint32_t size, uint32_t max,
     uint32_t old_size = table->size;                                             \
     if (delta == 0)                                                              \
       return old_size;                                                           \
+    embly_host_enter();                                                          \
     element* grown = grow_elements(table->data, old_size, table->max_size,       \
                                    delta, sizeof *grown);                        \
-    if (!grown)                                                                  \
-      return UINT32_MAX;                                                         \
-    for (uint32_t i = old_size; i < old_size + delta; i++)                       \
-      grown[i] = init;                                                           \
-    table->data = grown;                                                         \
-    table->size = old_size + delta;                                              \
-    return old_size;                                                             \
+    if (grown) {                                                                 \
+      for (uint32_t i = old_size; i < old_size + delta; i++)                     \
+        grown[i] = init;                                                         \
+      table->data = grown;                                                       \
+      table->size = old_size + delta;                                            \
+    }                                                                            \
+    embly_host_leave();                                                          \
+    return grown ? old_size : UINT32_MAX;                                        \
   }
 
 DEFINE_TABLE(funcref, wasm_rt_funcref_t)

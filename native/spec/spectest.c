@@ -110,6 +110,7 @@ static const embly_module g_spectest = {
     g_exports,
     instantiate,
     free_instance,
+    NULL, /* host code: no safepoints to poll */
 };
 
 const embly_module* spectest_module(void) {

@@ -1,2 +1,2 @@
 // Mirrors native/include/embly/abi.h; test/build/abi.test.ts checks they agree.
-export const EMBLY_ABI_VERSION = 1;
+export const EMBLY_ABI_VERSION = 2;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EMBLY_ABI_VERSION } from './abi.js';
 import { GUEST_MODULE, generateGlue } from './glue.js';
+import { insertSafepoints } from './safepoints.js';
 import { validateWasm } from './validate.js';
 import { describeExtern, readWasmInfo, type WasmInfo } from './wasm-info.js';
 import { nativeInclude, wabtBin } from '../paths.js';
@@ -90,6 +91,16 @@ function describeInterface(info: WasmInfo) {
   };
 }
 
+/** Puts the safepoints in the generated C (safepoints.ts): one per function defined. */
+async function preemptible(guestC: string, info: WasmInfo): Promise<void> {
+  const { source, functions } = insertSafepoints(await readFile(guestC, 'utf8'));
+  if (functions !== info.definedFunctions) {
+    throw new AotCompileError(`wasm2c's output has ${functions} function prologues for ${info.definedFunctions} functions: ` +
+      `not the pinned wasm2c ${WASM2C_VERSION}?`);
+  }
+  await writeFile(guestC, source);
+}
+
 async function translateAndCompile(wasm: Uint8Array, info: WasmInfo, wasmSha256: string, objectPath: string): Promise<void> {
   const work = `${objectPath}.${randomBytes(6).toString('hex')}.tmp`;
   await mkdir(work, { recursive: true });
@@ -97,6 +108,7 @@ async function translateAndCompile(wasm: Uint8Array, info: WasmInfo, wasmSha256:
     await writeFile(join(work, 'module.wasm'), wasm);
     await run(process.execPath, [wabtBin('wasm2c'), 'module.wasm', '-n', GUEST_MODULE, '-o', 'guest.c'], { cwd: work })
       .catch((e: { stderr?: string }) => { throw new AotCompileError(`wasm2c failed: ${e.stderr ?? e}`); });
+    await preemptible(join(work, 'guest.c'), info);
     const glue = generateGlue(info, { guestSource: 'guest.c', wasmSha256, abiVersion: EMBLY_ABI_VERSION });
     await writeFile(join(work, 'object.c'), glue);
     await run(process.env.CC ?? 'cc', [...AOT_CFLAGS, `-I${nativeInclude}`, '-o', 'object.so', 'object.c', ...AOT_LDLIBS],

@@ -24,6 +24,7 @@ export interface WasmInfo {
   imports: WasmImport[];
   exports: WasmExport[];
   memories: Limits[]; // imported first, then defined
+  definedFunctions: number; // functions with a body (not imports)
 }
 
 export class WasmFormatError extends Error {
@@ -212,7 +213,11 @@ export function readWasmInfo(bytes: Uint8Array): WasmInfo {
     else if (id >= SECTION.function && id <= SECTION.global) readDefinitions(body, id, s);
     else if (id === SECTION.export) readExports(body, s);
   }
-  return { imports: s.imports, exports: s.exports, memories: s.memory.map((m) => m.limits!) };
+  const importedFunctions = s.imports.filter((i) => i.type.kind === 'func').length;
+  return {
+    imports: s.imports, exports: s.exports, memories: s.memory.map((m) => m.limits!),
+    definedFunctions: s.func.length - importedFunctions,
+  };
 }
 
 /** "func (i32, i32) -> (i32)" and the like, for messages. */

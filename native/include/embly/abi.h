@@ -5,7 +5,7 @@
 
 /* Bumped whenever the AOT object contract (module.h), wasm-rt.h or the
  * import signatures change: objects built for another version are refused. */
-#define EMBLY_ABI_VERSION 1
+#define EMBLY_ABI_VERSION 2
 
 /* WASI errno values returned by every `embly` import. */
 enum embly_errno {

@@ -93,6 +93,10 @@ typedef struct {
    * function: may trap, so it runs like any other wasm code. */
   void (*instantiate)(void* instance, embly_slot* slots);
   void (*free)(void* instance);
+  /* The object's safepoint flag: generated code polls it at every loop
+   * header and function entry and calls embly_safepoint() when it is set
+   * (docs/loader.md, "Preemption"). */
+  volatile uint32_t* interrupt;
 } embly_module;
 
 #endif

@@ -4,6 +4,7 @@
 #ifndef EMBLY_RUNTIME_H
 #define EMBLY_RUNTIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,18 +59,37 @@ embly_stop embly_guarded_call(void (*fn)(void* arg), void* arg);
 /* Ends the innermost guarded call on the current fiber. */
 _Noreturn void embly_stop_now(embly_stop_kind kind, int32_t code);
 
-/* Host functions bracket their work with these so that an asynchronous stop
- * (a timeout) is deferred until control is back in wasm code. */
+/* Host code that runs on a fiber (host calls, runtime helpers) is bracketed
+ * by these. Entering with less than the host's headroom of stack left stops
+ * the guest with a stack-exhaustion trap, so host code never runs into the
+ * guard; a fault while host code runs is a crash, never a guest trap. */
 void embly_host_enter(void);
 void embly_host_leave(void);
 /* The fiber's code stops with a timeout once CLOCK_MONOTONIC passes
- * deadline_ns (0: no deadline). Checked by embly_fiber_check_deadline. */
+ * deadline_ns (0: no deadline), at its next safepoint or host call that
+ * looks (nothing stops it asynchronously). */
 void embly_fiber_set_deadline(embly_fiber* fiber, uint64_t deadline_ns);
 uint64_t embly_fiber_deadline(const embly_fiber* fiber);
-/* Stops the current fiber's code if its deadline has passed: at once in
- * wasm code, on return from the host function otherwise. Async-signal-safe,
- * meant for a timer signal handler. */
-void embly_fiber_check_deadline(void);
+
+/* ---- Preemption (docs/loader.md, "Preemption") --------------------------
+ * Generated code polls its object's flag (embly_module.interrupt) at every
+ * loop header and function entry, and calls embly_safepoint when it is set.
+ * There the instance stops at its deadline, or gives up the thread through
+ * the embedder's handler. These are the only points where wasm code is
+ * stopped from outside: runtime state is never left half-changed. */
+typedef void (*embly_preempt_fn)(void);
+/* The object whose code runs on the fiber: its flag is the one to set. */
+void embly_fiber_set_interrupt(embly_fiber* fiber, volatile uint32_t* flag);
+/* Called at a safepoint with a set flag, on the fiber, as host code. */
+void embly_set_preempt_handler(embly_preempt_fn handler);
+/* Asks the code running on the current fiber to reach a safepoint soon.
+ * Async-signal-safe: meant for a timer signal handler. */
+void embly_request_safepoint(void);
+/* Whether a safepoint was requested since the current fiber last resumed:
+ * long host calls look at it to give up the thread between chunks. */
+bool embly_safepoint_due(void);
+/* The safepoint itself, called by generated code. */
+void embly_safepoint(void);
 uint64_t embly_monotonic_ns(void);
 
 /* ---- Linear memory ------------------------------------------------------ */

@@ -1,0 +1,103 @@
+// A function that misbehaves on request, for the hardening tests: the first
+// letter of the request path says how (GET /s spins, /t grows tables, ...);
+// any other path gets a plain "hello". Plain and hostile requests therefore
+// go to the same function, and share its runners.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProject } from '../../src/build/project-build.js';
+import { Daemon } from '../../src/daemon/daemon.js';
+import { loadProject } from '../../src/project/index.js';
+
+const HELLO = 'HTTP/1.1 200 OK\\r\\nContent-Length: 6\\r\\n\\r\\nhello\\n';
+const HELLO_BYTES = 44;
+
+/** Ways to misbehave, by the path letter that asks for each. */
+export const HOSTILE = {
+  spin: 's',        // for (;;) without a host call
+  tables: 't',      // table.grow by a million elements, again and again
+  hugeWrite: 'w',   // fd_write with 500,000 overlapping iovecs of 4 MiB each
+  hugeRandom: 'r',  // random_get over the whole memory, again and again
+  calls: 'c',       // 2^60 calls, no loop: only function entries to preempt at
+  deepHostCall: 'd', // recurses to the end of its stack, calling fd_write at every depth
+} as const;
+
+export const HOSTILE_WAT = `(module
+  (import "embly" "read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "embly" "write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "embly" "events" (func $events (param i64 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "random_get" (func $random_get (param i32 i32) (result i32)))
+  (memory (export "memory") 80)
+  (table $t 0 funcref)
+  (data (i32.const 1024) "${HELLO}")
+  (data (i32.const 2048) "\\00\\09\\00\\00\\01\\00\\00\\00") ;; an iovec: 1 byte at 2304
+  (data (i32.const 2304) "\\n")
+  ;; Reads the request until EOF; answers the first letter of its path.
+  (func $request_kind (result i32) (local $kind i32)
+    (block $eof (loop $more
+      (drop (call $events (i64.const -1) (i32.const 0) (i32.const 4) (i32.const 4)))
+      (if (i32.eqz (call $read (i32.const 1) (i32.const 65536) (i32.const 60000) (i32.const 8)))
+        (then
+          (br_if $eof (i32.eqz (i32.load (i32.const 8))))
+          (if (i32.eqz (local.get $kind)) (then (local.set $kind (i32.load8_u (i32.const 65541)))))))
+      (br $more)))
+    (local.get $kind))
+  (func $spin (loop $l (br $l)))
+  (func $tables (loop $l (drop (table.grow $t (ref.null func) (i32.const 1000000))) (br $l)))
+  (func $huge_write (local $i i32)
+    (loop $fill
+      (i32.store (i32.add (i32.const 131072) (i32.shl (local.get $i) (i32.const 3))) (i32.const 0))
+      (i32.store (i32.add (i32.const 131076) (i32.shl (local.get $i) (i32.const 3))) (i32.const 4194304))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $fill (i32.lt_u (local.get $i) (i32.const 500000))))
+    (loop $l (drop (call $fd_write (i32.const 1) (i32.const 131072) (i32.const 500000) (i32.const 16))) (br $l)))
+  (func $huge_random (loop $l (drop (call $random_get (i32.const 0) (i32.const 5242880))) (br $l)))
+  (func $calls (param $n i32)
+    (if (local.get $n) (then
+      (call $calls (i32.sub (local.get $n) (i32.const 1)))
+      (call $calls (i32.sub (local.get $n) (i32.const 1))))))
+  (func $deep (param $n i32)
+    (drop (call $fd_write (i32.const 2) (i32.const 2048) (i32.const 1) (i32.const 16)))
+    (call $deep (i32.add (local.get $n) (i32.const 1))))
+  (func (export "_start") (local $k i32)
+    (local.set $k (call $request_kind))
+    (if (i32.eq (local.get $k) (i32.const 115)) (then (call $spin)))
+    (if (i32.eq (local.get $k) (i32.const 116)) (then (call $tables)))
+    (if (i32.eq (local.get $k) (i32.const 119)) (then (call $huge_write)))
+    (if (i32.eq (local.get $k) (i32.const 114)) (then (call $huge_random)))
+    (if (i32.eq (local.get $k) (i32.const 99)) (then (call $calls (i32.const 60))))
+    (if (i32.eq (local.get $k) (i32.const 100)) (then (call $deep (i32.const 0))))
+    (drop (call $write (i32.const 1) (i32.const 1024) (i32.const ${HELLO_BYTES}) (i32.const 12)))))`;
+
+export interface HostileDaemon { daemon: Daemon; port: number; logs: string[]; }
+
+/** A daemon serving the hostile function with `runners` runners behind an HTTP gateway. */
+export async function startHostileDaemon(options: { runners: number; timeout: string }): Promise<HostileDaemon> {
+  const dir = mkdtempSync(join(tmpdir(), 'embly-hostile-'));
+  writeFileSync(join(dir, 'hostile.wat'), HOSTILE_WAT);
+  writeFileSync(join(dir, 'embly-project.yml'), [
+    'functions:',
+    '  - name: hostile',
+    '    path: ./hostile.wat',
+    '    language: wat',
+    '    memory: 8MiB',
+    `    timeout: ${options.timeout}`,
+    'gateways:',
+    '  - name: web',
+    '    type: http',
+    '    port: 8080',
+    '    function: hostile',
+    '',
+  ].join('\n'));
+  const project = await loadProject(dir);
+  const built = await buildProject(project);
+  const logs: string[] = [];
+  const daemon = new Daemon({
+    project, built, host: '127.0.0.1', runnersPerFunction: options.runners,
+    socketPath: join(dir, 'embly.sock'), portOverrides: new Map([['web', 0]]),
+    log: (line) => logs.push(line),
+  });
+  const [gateway] = await daemon.start();
+  return { daemon, port: gateway!.port, logs };
+}
