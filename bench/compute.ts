@@ -4,6 +4,7 @@
 //   native   gcc -O2 -ffp-contract=off                 the yardstick
 //   embly    clang --target=wasm32-wasi -O2 -> compileAot -> embly-runner exec
 //   v8       the same .wasm under node:wasi in a child `node`
+//   unpreempted  embly built to be never preempted: what preemption costs is embly / this
 //
 // Every program times its own kernel and prints a check value; all runs of a
 // program must print the same check value, or this exits 1. The goal
@@ -19,7 +20,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify, parseArgs } from 'node:util';
-import { AOT_CFLAGS, AOT_LDLIBS, compileAot } from '../src/build/aot.js';
+import { AOT_LDLIBS, aotCflags, compileAot } from '../src/build/aot.js';
 import { packageRoot, runnerBinary } from '../src/paths.js';
 import { BenchError, runBench } from './cli.js';
 
@@ -48,7 +49,8 @@ exit status: 0 done, 1 a build or run failed or the variants disagree, 2 bad usa
 const NATIVE_CFLAGS = ['-O2', '-ffp-contract=off'];
 const WASM_CFLAGS = ['--target=wasm32-wasi', '-O2'];
 
-const VARIANTS = ['native', 'embly', 'v8'] as const;
+const VARIANTS = ['native', 'embly', 'v8', 'unpreempted'] as const;
+const GOAL_PREEMPTION = 1.03;
 type Variant = (typeof VARIANTS)[number];
 
 /** One line a program prints: `embly-bench NAME kernel_ns=N cpu_ns=M check=HEX`. */
@@ -60,6 +62,7 @@ interface Program {
   wasm: string;
   native: string;
   object: string;
+  unpreemptedObject: string;
   wasmSha256: string;
   samples: Record<Variant, Sample[]>;
 }
@@ -136,9 +139,11 @@ async function buildProgram(name: string, sourceDir: string, work: string): Prom
     compile('clang', [...WASM_CFLAGS, '-Wall', '-o', wasm, source]),
     compile('gcc', [...NATIVE_CFLAGS, '-Wall', '-o', native, source, '-lm']),
   ]);
-  const aot = await compileAot({ wasm: await readFile(wasm), cacheDir: join(work, 'objects'), functionName: name });
-  const samples = { native: [], embly: [], v8: [] };
-  return { name, source, wasm, native, object: aot.objectPath, wasmSha256: aot.sidecar.wasmSha256, samples };
+  const bytes = await readFile(wasm);
+  const aot = await compileAot({ wasm: bytes, cacheDir: join(work, 'objects'), functionName: name });
+  const unpreempted = await compileAot({ wasm: bytes, cacheDir: join(work, 'objects'), functionName: name, preemption: 'none' });
+  const samples = { native: [], embly: [], v8: [], unpreempted: [] };
+  return { name, source, wasm, native, object: aot.objectPath, unpreemptedObject: unpreempted.objectPath, wasmSha256: aot.sidecar.wasmSha256, samples };
 }
 
 // ----------------------------------------------------------------- running
@@ -170,7 +175,9 @@ async function runVariant(program: Program, variant: Variant, options: Options):
       line = finished.stdout;
       break;
     case 'embly':
-      finished = await runProcess(runnerBinary, ['exec', program.name, '--fn', program.name, program.object, program.wasmSha256,
+    case 'unpreempted':
+      finished = await runProcess(runnerBinary, ['exec', program.name, '--fn', program.name,
+        variant === 'embly' ? program.object : program.unpreemptedObject, program.wasmSha256,
         '--timeout-ms', '0', '--env', `BENCH_SCALE=${options.scale}`], process.env);
       line = RUNNER_LOG_LINE.exec(finished.stderr)?.[2];
       break;
@@ -251,7 +258,8 @@ function report(program: Program, summary: Summary): string {
   return `${program.name}  (check ${program.samples.native[0]!.check})\n${table(rows)}\n` +
     `  embly/native ${ratio(wall.embly, wall.native)} kernel, ${ratio(cpu.embly, cpu.native)} cpu   (goal ≤ ${GOAL_VS_NATIVE}×)\n` +
     `  embly/v8     ${ratio(wall.embly, wall.v8)} kernel, ${ratio(cpu.embly, cpu.v8)} cpu   (goal < ${GOAL_VS_V8}×)\n` +
-    `  v8/native    ${ratio(wall.v8, wall.native)} kernel, ${ratio(cpu.v8, cpu.native)} cpu\n`;
+    `  v8/native    ${ratio(wall.v8, wall.native)} kernel, ${ratio(cpu.v8, cpu.native)} cpu\n` +
+    `  preemption   ${ratio(wall.embly, wall.unpreempted)} kernel, ${ratio(cpu.embly, cpu.unpreempted)} cpu   (embly/unpreempted, goal ≤ ${GOAL_PREEMPTION}×)\n`;
 }
 
 const geomean = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
@@ -279,7 +287,7 @@ async function main(argv: string[]): Promise<number> {
   console.log(`compute benchmark: ${options.runs} runs per variant, scale ${options.scale}\n` +
     `  ${cpus().length} × ${cpu}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start\n` +
     `  native: ${gcc}, ${NATIVE_CFLAGS.join(' ')}\n  wasm:   ${clang}, ${WASM_CFLAGS.join(' ')}\n` +
-    `  embly:  wasm2c + cc ${AOT_CFLAGS.join(' ')} ${AOT_LDLIBS.join(' ')}\n  v8:     node ${process.version} ${options.nodeFlags.join(' ')}\n`);
+    `  embly:  wasm2c + cc ${aotCflags().join(' ')} ${AOT_LDLIBS.join(' ')}\n  v8:     node ${process.version} ${options.nodeFlags.join(' ')}\n`);
 
   const work = await mkdtemp(join(tmpdir(), 'embly-bench-'));
   try {
@@ -292,7 +300,7 @@ async function main(argv: string[]): Promise<number> {
 
     let failed = false;
     let missed = false;
-    const ratios = { wallNative: [] as number[], wallV8: [] as number[], cpuNative: [] as number[], cpuV8: [] as number[] };
+    const ratios = { wallNative: [] as number[], wallV8: [] as number[], cpuNative: [] as number[], cpuV8: [] as number[], cpuPreemption: [] as number[] };
     const summaries = new Map<string, Summary>();
     for (const program of programs) {
       const bad = disagreements(program);
@@ -309,6 +317,7 @@ async function main(argv: string[]): Promise<number> {
       ratios.wallV8.push(wall.embly / wall.v8);
       ratios.cpuNative.push(cpuTime.embly / cpuTime.native);
       ratios.cpuV8.push(cpuTime.embly / cpuTime.v8);
+      ratios.cpuPreemption.push(cpuTime.embly / cpuTime.unpreempted);
       // Judged on CPU time: on a shared machine wall time mostly measures the neighbours.
       missed ||= cpuTime.embly / cpuTime.native > GOAL_VS_NATIVE || cpuTime.embly / cpuTime.v8 >= GOAL_VS_V8;
     }
@@ -316,14 +325,15 @@ async function main(argv: string[]): Promise<number> {
       const g = (xs: number[]) => `${geomean(xs).toFixed(2)}×`;
       console.log(`geometric mean over ${ratios.wallNative.length} programs: ` +
         `embly/native ${g(ratios.wallNative)} kernel, ${g(ratios.cpuNative)} cpu; ` +
-        `embly/v8 ${g(ratios.wallV8)} kernel, ${g(ratios.cpuV8)} cpu`);
+        `embly/v8 ${g(ratios.wallV8)} kernel, ${g(ratios.cpuV8)} cpu; ` +
+        `preemption (embly/unpreempted) ${g(ratios.cpuPreemption)} cpu`);
     }
     console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at end` +
       (loadavg()[0]! > cpus().length * 0.5 ? ' — the machine is busy: compare medians, and prefer the cpu column' : ''));
 
     if (options.json) {
       await writeFile(options.json, JSON.stringify({
-        date: new Date().toISOString(), cpu, cores: cpus().length, node: process.version, gcc, clang, aotCflags: AOT_CFLAGS,
+        date: new Date().toISOString(), cpu, cores: cpus().length, node: process.version, gcc, clang, aotCflags: aotCflags(),
         runs: options.runs, scale: options.scale, nodeFlags: options.nodeFlags,
         programs: programs.map((p) => ({ name: p.name, samples: p.samples, medians: summaries.get(p.name) ?? null })),
       }, null, 2));

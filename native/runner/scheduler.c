@@ -225,10 +225,10 @@ static void set_tick(long interval_us) {
   setitimer(ITIMER_REAL, &every, NULL);
 }
 
-static void on_tick(int sig) {
+static void on_tick(int sig, siginfo_t* info, void* context) {
   if (g_running) {
     g_idle_ticks = 0;
-    embly_request_safepoint();
+    embly_request_safepoint(context);
   } else if (++g_idle_ticks >= IDLE_TICKS && g_tick_armed) {
     g_tick_armed = 0;
     set_tick(0);
@@ -237,8 +237,8 @@ static void on_tick(int sig) {
 
 static void install_tick(void) {
   struct sigaction action = {0};
-  action.sa_handler = on_tick;
-  action.sa_flags = SA_ONSTACK | SA_RESTART;
+  action.sa_sigaction = on_tick;
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
   sigemptyset(&action.sa_mask);
   sigaction(SIGALRM, &action, NULL);
 }

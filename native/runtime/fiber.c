@@ -13,10 +13,15 @@
 #include "embly/runtime.h"
 #include "internal.h"
 
-/* Below each stack; must exceed the largest frame that skips probing.
- * Generated code is compiled with -fstack-clash-protection, so frames probe
- * page by page and one guard region of this size is enough. */
+/* A fiber's mapping, from low to high addresses:
+ *   one PROT_NONE page | the preemption stack | GUARD_BYTES PROT_NONE | the stack
+ * The guard must exceed the largest frame that skips probing: generated code
+ * is compiled with -fstack-clash-protection, so frames probe page by page.
+ * The preemption stack is where an injected safepoint runs (preempt.c), so a
+ * guest is preempted however deep it is; it sits below the guard so that
+ * jumping from it back to the stack (a stop) goes up, as longjmp expects. */
 #define GUARD_BYTES (64u * 1024u)
+#define PREEMPT_STACK_BYTES (16u * 1024u)
 /* Stack that host code (host calls, runtime helpers, the preemption path)
  * may use below the guest's frames. A host call made with less left is the
  * guest's stack exhaustion: host code never runs into the guard, so a fault
@@ -26,7 +31,7 @@
 struct embly_fiber {
   ucontext_t context;
   ucontext_t resumer;
-  uint8_t* mapping; /* guard region, then the stack */
+  uint8_t* mapping; /* preemption stack, guard region, stack */
   size_t mapping_size;
   embly_fiber_fn fn;
   void* arg;
@@ -38,6 +43,8 @@ struct embly_fiber {
   volatile sig_atomic_t host_depth;
   /* the safepoint flag of the object whose code runs on the fiber */
   volatile uint32_t* interrupt;
+  /* a tick found host code running: a safepoint when it returns to wasm */
+  volatile sig_atomic_t preempt_pending;
   uint64_t deadline_ns;
   uint64_t memory_limit_pages;
 };
@@ -51,6 +58,23 @@ static embly_preempt_fn g_preempt;
 #define POOL_MAX 64
 static embly_fiber* g_pool[POOL_MAX];
 static size_t g_pooled;
+
+/* The page below the preemption stack, then the preemption stack. */
+static size_t preempt_region_bytes(void) {
+  return embly_page_size() + PREEMPT_STACK_BYTES;
+}
+
+static uint8_t* guard_low(const embly_fiber* fiber) {
+  return fiber->mapping + preempt_region_bytes();
+}
+
+static uint8_t* stack_low(const embly_fiber* fiber) {
+  return guard_low(fiber) + GUARD_BYTES;
+}
+
+static size_t stack_bytes(const embly_fiber* fiber) {
+  return fiber->mapping_size - preempt_region_bytes() - GUARD_BYTES;
+}
 
 static embly_fiber* from_pool(size_t mapping_size) {
   for (size_t i = g_pooled; i > 0; i--) {
@@ -73,7 +97,8 @@ static void reset(embly_fiber* fiber) {
 embly_fiber* embly_fiber_new(size_t stack_size) {
   size_t page = embly_page_size();
   stack_size = (stack_size + page - 1) & ~(page - 1);
-  embly_fiber* fiber = from_pool(GUARD_BYTES + stack_size);
+  size_t mapping_size = preempt_region_bytes() + GUARD_BYTES + stack_size;
+  embly_fiber* fiber = from_pool(mapping_size);
   if (fiber) {
     reset(fiber);
     return fiber;
@@ -81,12 +106,12 @@ embly_fiber* embly_fiber_new(size_t stack_size) {
   fiber = calloc(1, sizeof *fiber);
   if (!fiber)
     return NULL;
-  fiber->mapping_size = GUARD_BYTES + stack_size;
+  fiber->mapping_size = mapping_size;
   fiber->mapping = mmap(NULL, fiber->mapping_size, PROT_NONE,
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (fiber->mapping == MAP_FAILED ||
-      mprotect(fiber->mapping + GUARD_BYTES, stack_size,
-               PROT_READ | PROT_WRITE) != 0) {
+      mprotect(fiber->mapping + page, PREEMPT_STACK_BYTES, PROT_READ | PROT_WRITE) != 0 ||
+      mprotect(stack_low(fiber), stack_size, PROT_READ | PROT_WRITE) != 0) {
     if (fiber->mapping != MAP_FAILED)
       munmap(fiber->mapping, fiber->mapping_size);
     free(fiber);
@@ -113,7 +138,7 @@ int embly_fiber_prewarm(size_t stack_size, size_t resident) {
   embly_fiber* fiber = embly_fiber_new(stack_size);
   if (!fiber)
     return 0;
-  size_t stack = fiber->mapping_size - GUARD_BYTES;
+  size_t stack = stack_bytes(fiber);
   if (resident > stack)
     resident = stack;
   /* Stacks grow down: the top pages are the ones every instance uses. */
@@ -138,9 +163,10 @@ void embly_fiber_start(embly_fiber* fiber, embly_fiber_fn fn, void* arg) {
   fiber->finished = 0;
   fiber->stop_target = NULL;
   fiber->host_depth = 0;
+  fiber->preempt_pending = 0;
   getcontext(&fiber->context);
-  fiber->context.uc_stack.ss_sp = fiber->mapping + GUARD_BYTES;
-  fiber->context.uc_stack.ss_size = fiber->mapping_size - GUARD_BYTES;
+  fiber->context.uc_stack.ss_sp = stack_low(fiber);
+  fiber->context.uc_stack.ss_size = stack_bytes(fiber);
   fiber->context.uc_link = NULL;
   makecontext(&fiber->context, fiber_entry, 0);
   embly_fiber_resume(fiber);
@@ -150,6 +176,7 @@ void embly_fiber_resume(embly_fiber* fiber) {
   embly_fiber* previous = g_current;
   if (fiber->interrupt)
     *fiber->interrupt = 0; /* a tick that came before this run is not its own */
+  fiber->preempt_pending = 0;
   g_current = fiber;
   swapcontext(&fiber->resumer, &fiber->context);
   g_current = previous;
@@ -224,26 +251,34 @@ _Noreturn void embly_stop_now(embly_stop_kind kind, int32_t code) {
   siglongjmp(*fiber->stop_target, 1);
 }
 
-static size_t stack_left(const embly_fiber* fiber) {
-  uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-  uintptr_t low = (uintptr_t)fiber->mapping + GUARD_BYTES;
+static size_t stack_left(const embly_fiber* fiber, uintptr_t sp) {
+  uintptr_t low = (uintptr_t)stack_low(fiber);
   return sp > low ? sp - low : 0;
+}
+
+/* Whether sp is on the fiber's stack (not its preemption stack). */
+static bool on_stack(const embly_fiber* fiber, uintptr_t sp) {
+  return sp > (uintptr_t)stack_low(fiber) && sp <= (uintptr_t)fiber->mapping + fiber->mapping_size;
 }
 
 void embly_host_enter(void) {
   embly_fiber* fiber = g_current;
   if (!fiber)
     return;
-  if (fiber->host_depth == 0 && fiber->stop_target &&
-      stack_left(fiber) < HOST_HEADROOM_BYTES)
+  uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+  if (fiber->host_depth == 0 && fiber->stop_target && on_stack(fiber, sp) &&
+      stack_left(fiber, sp) < HOST_HEADROOM_BYTES)
     embly_stop_now(EMBLY_STOP_TRAP, WASM_RT_TRAP_EXHAUSTION);
   fiber->host_depth++;
 }
 
 void embly_host_leave(void) {
   embly_fiber* fiber = g_current;
-  if (fiber)
-    fiber->host_depth--;
+  if (!fiber || --fiber->host_depth > 0 || !fiber->preempt_pending)
+    return;
+  /* Host code is done and wasm comes next: the safepoint a tick asked for. */
+  fiber->preempt_pending = 0;
+  embly_safepoint();
 }
 
 void embly_fiber_set_interrupt(embly_fiber* fiber, volatile uint32_t* flag) {
@@ -254,15 +289,24 @@ void embly_set_preempt_handler(embly_preempt_fn handler) {
   g_preempt = handler;
 }
 
-void embly_request_safepoint(void) {
+void embly_request_safepoint(void* signal_context) {
   embly_fiber* fiber = g_current;
-  if (fiber && fiber->interrupt)
-    *fiber->interrupt = 1;
+  if (!fiber || !fiber->stop_target)
+    return;
+  if (fiber->interrupt)
+    *fiber->interrupt = 1; /* objects that poll (EMBLY_PREEMPT_POLL) */
+  /* Only wasm code may be interrupted here: the guest's own frames hold no
+   * host state. Anywhere else, the safepoint waits for host code to end. */
+  uintptr_t pc = embly_signal_pc(signal_context);
+  bool in_wasm = fiber->host_depth == 0 && embly_object_injectable(pc);
+  uintptr_t preempt_top = (uintptr_t)guard_low(fiber);
+  if (!in_wasm || !embly_inject_safepoint(signal_context, preempt_top, (uintptr_t)stack_low(fiber)))
+    fiber->preempt_pending = 1;
 }
 
 bool embly_safepoint_due(void) {
   embly_fiber* fiber = g_current;
-  return fiber && fiber->interrupt && *fiber->interrupt;
+  return fiber && (fiber->preempt_pending || (fiber->interrupt && *fiber->interrupt));
 }
 
 /* Called by generated code at a loop header or function entry whose flag is
@@ -286,7 +330,7 @@ embly_stop_kind embly_fiber_classify_fault(uintptr_t address, uintptr_t pc, int3
   embly_fiber* fiber = g_current;
   if (!fiber || !fiber->stop_target || fiber->host_depth > 0)
     return EMBLY_STOP_NONE;
-  uintptr_t low = (uintptr_t)fiber->mapping;
+  uintptr_t low = (uintptr_t)guard_low(fiber);
   /* Exhaustion may fault in a leaf that generated code calls (libm, memcpy):
    * those hold no state, unlike host code, which never reaches the guard. */
   if (address >= low && address < low + GUARD_BYTES) {

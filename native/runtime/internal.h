@@ -2,6 +2,7 @@
 #ifndef EMBLY_RUNTIME_INTERNAL_H
 #define EMBLY_RUNTIME_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,15 @@ int embly_memory_owns(uintptr_t address);
 /* Whether pc lies in the code of a loaded AOT object: only there does a
  * fault in a linear memory mean an out-of-bounds access of the guest. */
 int embly_object_code_owns(uintptr_t pc);
+/* Whether pc lies in the code of an object built for injected safepoints
+ * (EMBLY_PREEMPT_INJECT). Async-signal-safe: objects are opened before any
+ * instance runs. */
+int embly_object_injectable(uintptr_t pc);
+
+/* preempt.c: the program counter of a signal's interrupted context, and
+ * the injection of a safepoint call into it (false where not possible). */
+uintptr_t embly_signal_pc(const void* signal_context);
+bool embly_inject_safepoint(void* signal_context, uintptr_t preempt_top, uintptr_t stack_low);
 
 /* For the fault handler: the stop that a fault at `address`, raised by the
  * instruction at `pc`, means for the code running now, or NONE when it is not

@@ -18,11 +18,16 @@ struct embly_object {
   embly_range code; /* its executable segment */
 };
 
-/* The code of every open object, for the fault handler. */
-static embly_range_set g_code;
+/* The code of every open object, for the fault handler, and of those built
+ * for injected safepoints, for the preemption tick. */
+static embly_range_set g_code, g_injectable;
 
 int embly_object_code_owns(uintptr_t pc) {
   return embly_ranges_contain(&g_code, pc);
+}
+
+int embly_object_injectable(uintptr_t pc) {
+  return embly_ranges_contain(&g_injectable, pc);
 }
 
 /* The executable segment of the loaded object at base (its link map's
@@ -92,7 +97,10 @@ embly_object* embly_object_open(const char* path, const char* expected_sha256,
     free(object);
     return refuse(handle, err, err_len, "%s has no executable segment", path);
   }
-  if (!embly_ranges_add(&g_code, object->code.start, object->code.end)) {
+  bool injectable = module->preemption == EMBLY_PREEMPT_INJECT;
+  if (!embly_ranges_add(&g_code, object->code.start, object->code.end) ||
+      (injectable && !embly_ranges_add(&g_injectable, object->code.start, object->code.end))) {
+    embly_ranges_remove(&g_code, object->code.start);
     free(object);
     return refuse(handle, err, err_len, "out of memory loading %s", path);
   }
@@ -103,6 +111,7 @@ void embly_object_close(embly_object* object) {
   if (!object)
     return;
   embly_ranges_remove(&g_code, object->code.start);
+  embly_ranges_remove(&g_injectable, object->code.start);
   dlclose(object->handle);
   free(object);
 }

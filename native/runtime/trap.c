@@ -8,7 +8,6 @@
  * crash it is. */
 #include <signal.h>
 #include <stdio.h>
-#include <ucontext.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -26,20 +25,10 @@ size_t embly_page_size(void) {
   return page;
 }
 
-static uintptr_t faulting_pc(const ucontext_t* context) {
-#if defined(__x86_64__)
-  return (uintptr_t)context->uc_mcontext.gregs[REG_RIP];
-#elif defined(__aarch64__)
-  return (uintptr_t)context->uc_mcontext.pc;
-#else
-#error "embly: add this architecture's program counter in a ucontext"
-#endif
-}
-
 static void on_fault(int sig, siginfo_t* info, void* context) {
   int32_t trap = 0;
   embly_stop_kind kind = embly_fiber_classify_fault(
-      (uintptr_t)info->si_addr, faulting_pc(context), &trap);
+      (uintptr_t)info->si_addr, embly_signal_pc(context), &trap);
   if (kind != EMBLY_STOP_NONE)
     embly_stop_now(kind, trap);
   /* Not ours: fall back to the default action; the faulting instruction

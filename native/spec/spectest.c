@@ -110,7 +110,8 @@ static const embly_module g_spectest = {
     g_exports,
     instantiate,
     free_instance,
-    NULL, /* host code: no safepoints to poll */
+    EMBLY_PREEMPT_NONE, /* host code, never preempted */
+    NULL,
 };
 
 const embly_module* spectest_module(void) {

@@ -30,6 +30,17 @@ export const AOT_CFLAGS = [
   '-Wno-unused-function', '-Wno-unused-variable',
 ];
 
+/**
+ * How a guest that computes without host calls is preempted (docs/loader.md,
+ * "Preemption"): on x86-64 the runner injects a safepoint call at the
+ * interrupted instruction, which needs code without a red zone below the
+ * stack pointer; elsewhere the code polls a flag at every loop header and
+ * function entry. `none` (never preempted) is for measuring what it costs.
+ */
+export type Preemption = 'inject' | 'poll' | 'none';
+export const PREEMPTION: Preemption = process.arch === 'x64' ? 'inject' : 'poll';
+const PREEMPTION_CFLAGS: Record<Preemption, string[]> = { inject: ['-mno-red-zone'], poll: [], none: [] };
+
 /** Libraries objects link against: generated code calls libm (sqrt, nearbyint, ...). */
 export const AOT_LDLIBS = ['-lm'];
 
@@ -75,8 +86,8 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-async function cacheKey(wasmSha256: string, functionName: string): Promise<string> {
-  const parts = [wasmSha256, `function ${functionName}`, AOT_CFLAGS.join(' '), AOT_LDLIBS.join(' '), `abi ${EMBLY_ABI_VERSION}`, `wasm2c ${WASM2C_VERSION}`,
+async function cacheKey(wasmSha256: string, functionName: string, preemption: Preemption): Promise<string> {
+  const parts = [wasmSha256, `function ${functionName}`, `preemption ${preemption}`, aotCflags(preemption).join(' '), AOT_LDLIBS.join(' '), `abi ${EMBLY_ABI_VERSION}`, `wasm2c ${WASM2C_VERSION}`,
     await ccIdentity(), await runtimeHeadersDigest()];
   return createHash('sha256').update(parts.join('\n')).digest('hex');
 }
@@ -92,7 +103,7 @@ function describeInterface(info: WasmInfo) {
 }
 
 /** Puts the safepoints in the generated C (safepoints.ts): one per function defined. */
-async function preemptible(guestC: string, info: WasmInfo): Promise<void> {
+async function insertSafepointsInto(guestC: string, info: WasmInfo): Promise<void> {
   const { source, functions } = insertSafepoints(await readFile(guestC, 'utf8'));
   if (functions !== info.definedFunctions) {
     throw new AotCompileError(`wasm2c's output has ${functions} function prologues for ${info.definedFunctions} functions: ` +
@@ -101,17 +112,22 @@ async function preemptible(guestC: string, info: WasmInfo): Promise<void> {
   await writeFile(guestC, source);
 }
 
-async function translateAndCompile(wasm: Uint8Array, info: WasmInfo, wasmSha256: string, objectPath: string): Promise<void> {
+/** The C flags of an object preempted that way. */
+export function aotCflags(preemption: Preemption = PREEMPTION): string[] {
+  return [...AOT_CFLAGS, ...PREEMPTION_CFLAGS[preemption]];
+}
+
+async function translateAndCompile(wasm: Uint8Array, info: WasmInfo, wasmSha256: string, objectPath: string, preemption: Preemption): Promise<void> {
   const work = `${objectPath}.${randomBytes(6).toString('hex')}.tmp`;
   await mkdir(work, { recursive: true });
   try {
     await writeFile(join(work, 'module.wasm'), wasm);
     await run(process.execPath, [wabtBin('wasm2c'), 'module.wasm', '-n', GUEST_MODULE, '-o', 'guest.c'], { cwd: work })
       .catch((e: { stderr?: string }) => { throw new AotCompileError(`wasm2c failed: ${e.stderr ?? e}`); });
-    await preemptible(join(work, 'guest.c'), info);
-    const glue = generateGlue(info, { guestSource: 'guest.c', wasmSha256, abiVersion: EMBLY_ABI_VERSION });
+    if (preemption === 'poll') await insertSafepointsInto(join(work, 'guest.c'), info);
+    const glue = generateGlue(info, { guestSource: 'guest.c', wasmSha256, abiVersion: EMBLY_ABI_VERSION, preemption });
     await writeFile(join(work, 'object.c'), glue);
-    await run(process.env.CC ?? 'cc', [...AOT_CFLAGS, `-I${nativeInclude}`, '-o', 'object.so', 'object.c', ...AOT_LDLIBS],
+    await run(process.env.CC ?? 'cc', [...aotCflags(preemption), `-I${nativeInclude}`, '-o', 'object.so', 'object.c', ...AOT_LDLIBS],
       { cwd: work, maxBuffer: 16 << 20 })
       .catch((e: { stderr?: string }) => { throw new AotCompileError(`the C compiler failed on the wasm2c output:\n${e.stderr ?? e}`); });
     await rename(join(work, 'object.so'), objectPath);
@@ -128,13 +144,19 @@ async function readSidecar(path: string): Promise<Sidecar | null> {
   }
 }
 
-export interface AotRequest { wasm: Uint8Array; cacheDir: string; functionName: string; sourceToolchain?: string; }
+export interface AotRequest {
+  wasm: Uint8Array; cacheDir: string; functionName: string; sourceToolchain?: string;
+  /** Default PREEMPTION. `none` builds an object that nothing preempts and
+   * only host calls can stop: bench/compute.ts does, to measure the cost. */
+  preemption?: Preemption;
+}
 
 /** Builds (or finds in the cache) the AOT object for one module. */
 export async function compileAot(req: AotRequest): Promise<AotObject> {
   await validateWasm(req.wasm);
   const wasmSha256 = sha256(req.wasm);
-  const key = await cacheKey(wasmSha256, req.functionName);
+  const preemption = req.preemption ?? PREEMPTION;
+  const key = await cacheKey(wasmSha256, req.functionName, preemption);
   const objectPath = join(req.cacheDir, `${key}.so`);
   const sidecarPath = join(req.cacheDir, `${key}.json`);
   const existing = await readSidecar(sidecarPath);
@@ -142,7 +164,7 @@ export async function compileAot(req: AotRequest): Promise<AotObject> {
 
   await mkdir(req.cacheDir, { recursive: true });
   const info = readWasmInfo(req.wasm);
-  await translateAndCompile(req.wasm, info, wasmSha256, objectPath);
+  await translateAndCompile(req.wasm, info, wasmSha256, objectPath, preemption);
   const memory = info.memories[0];
   const sidecar: Sidecar = {
     function: req.functionName,

@@ -3,8 +3,8 @@
 // the hostile requests end at their timeout (504) or trap (502), every plain
 // request is answered at once, and no runner dies.
 import test from 'ava';
-import { readdirSync, readFileSync } from 'node:fs';
 import { HOSTILE, startHostileDaemon, type HostileDaemon } from './hostile.js';
+import { runnerPids } from './processes.js';
 
 const TIMEOUT_MS = 1000;
 /** Far below the hostile requests' timeout: without preemption, plain requests wait for it. */
@@ -20,19 +20,6 @@ test.after.always(async () => {
   await served?.daemon.stop();
 });
 
-/** Our runner processes, by pid: children of this process named embly-runner. */
-function runnerPids(): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return stat.includes('(embly-runner)') && Number(fields[1]) === process.pid;
-    } catch {
-      return false;
-    }
-  }).map(Number).sort();
-}
-
 async function timed(path: string): Promise<{ status: number; ms: number; body: string }> {
   const started = performance.now();
   const response = await fetch(`http://127.0.0.1:${served.port}${path}`);
@@ -45,7 +32,7 @@ async function plainWhile(busy: Promise<unknown>): Promise<{ status: number; ms:
   let settled = false;
   void busy.finally(() => { settled = true; });
   const answers = [];
-  while (!settled) answers.push(await timed('/plain'));
+  while (!settled) answers.push(await timed('/hello'));
   return answers;
 }
 

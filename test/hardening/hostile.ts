@@ -1,6 +1,6 @@
 // A function that misbehaves on request, for the hardening tests: the first
 // letter of the request path says how (GET /s spins, /t grows tables, ...);
-// any other path gets a plain "hello". Plain and hostile requests therefore
+// any other path (GET /hello, say) gets a plain "hello". Plain and hostile requests therefore
 // go to the same function, and share its runners.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,11 @@ export const HOSTILE = {
   hugeRandom: 'r',  // random_get over the whole memory, again and again
   calls: 'c',       // 2^60 calls, no loop: only function entries to preempt at
   deepHostCall: 'd', // recurses to the end of its stack, calling fd_write at every depth
+  trap: 'u',        // unreachable
+  exhaust: 'x',     // recursion without end: stack exhaustion
+  memory: 'm',      // grows its memory to the limit and writes all of it, then answers
+  logs: 'l',        // one log line after another, without end
+  spawns: 'p',      // spawns sleepers without end (a function of its own: max_instances is per function)
 } as const;
 
 export const HOSTILE_WAT = `(module
@@ -28,11 +33,13 @@ export const HOSTILE_WAT = `(module
   (import "embly" "events" (func $events (param i64 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "random_get" (func $random_get (param i32 i32) (result i32)))
+  (import "embly" "spawn" (func $spawn (param i32 i32 i32) (result i32)))
   (memory (export "memory") 80)
   (table $t 0 funcref)
   (data (i32.const 1024) "${HELLO}")
   (data (i32.const 2048) "\\00\\09\\00\\00\\01\\00\\00\\00") ;; an iovec: 1 byte at 2304
   (data (i32.const 2304) "\\n")
+  (data (i32.const 2400) "sleeper")
   ;; Reads the request until EOF; answers the first letter of its path.
   (func $request_kind (result i32) (local $kind i32)
     (block $eof (loop $more
@@ -60,6 +67,12 @@ export const HOSTILE_WAT = `(module
   (func $deep (param $n i32)
     (drop (call $fd_write (i32.const 2) (i32.const 2048) (i32.const 1) (i32.const 16)))
     (call $deep (i32.add (local.get $n) (i32.const 1))))
+  (func $exhaust (param $n i32) (call $exhaust (i32.add (local.get $n) (i32.const 1))))
+  (func $fill_memory
+    (drop (memory.grow (i32.sub (i32.const 128) (memory.size))))
+    (memory.fill (i32.const 4096) (i32.const 255) (i32.sub (i32.shl (memory.size) (i32.const 16)) (i32.const 4096))))
+  (func $logs (loop $l (drop (call $fd_write (i32.const 1) (i32.const 2048) (i32.const 1) (i32.const 16))) (br $l)))
+  (func $spawns (loop $l (drop (call $spawn (i32.const 2400) (i32.const 7) (i32.const 2420))) (br $l)))
   (func (export "_start") (local $k i32)
     (local.set $k (call $request_kind))
     (if (i32.eq (local.get $k) (i32.const 115)) (then (call $spin)))
@@ -68,14 +81,32 @@ export const HOSTILE_WAT = `(module
     (if (i32.eq (local.get $k) (i32.const 114)) (then (call $huge_random)))
     (if (i32.eq (local.get $k) (i32.const 99)) (then (call $calls (i32.const 60))))
     (if (i32.eq (local.get $k) (i32.const 100)) (then (call $deep (i32.const 0))))
+    (if (i32.eq (local.get $k) (i32.const 117)) (then unreachable))
+    (if (i32.eq (local.get $k) (i32.const 120)) (then (call $exhaust (i32.const 0))))
+    (if (i32.eq (local.get $k) (i32.const 109)) (then (call $fill_memory)))
+    (if (i32.eq (local.get $k) (i32.const 108)) (then (call $logs)))
+    (if (i32.eq (local.get $k) (i32.const 112)) (then (call $spawns)))
     (drop (call $write (i32.const 1) (i32.const 1024) (i32.const ${HELLO_BYTES}) (i32.const 12)))))`;
+
+/** Waits for its parent to close handle 1, then ends. */
+const SLEEPER_WAT = `(module
+  (import "embly" "read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "embly" "events" (func $events (param i64 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (block $eof (loop $more
+      (drop (call $events (i64.const -1) (i32.const 0) (i32.const 4) (i32.const 4)))
+      (if (i32.eqz (call $read (i32.const 1) (i32.const 64) (i32.const 1024) (i32.const 8)))
+        (then (br_if $eof (i32.eqz (i32.load (i32.const 8))))))
+      (br $more)))))`;
 
 export interface HostileDaemon { daemon: Daemon; port: number; logs: string[]; }
 
 /** A daemon serving the hostile function with `runners` runners behind an HTTP gateway. */
-export async function startHostileDaemon(options: { runners: number; timeout: string }): Promise<HostileDaemon> {
+export async function startHostileDaemon(options: { runners: number; timeout: string; maxInstances?: number }): Promise<HostileDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'embly-hostile-'));
   writeFileSync(join(dir, 'hostile.wat'), HOSTILE_WAT);
+  writeFileSync(join(dir, 'sleeper.wat'), SLEEPER_WAT);
   writeFileSync(join(dir, 'embly-project.yml'), [
     'functions:',
     '  - name: hostile',
@@ -83,6 +114,13 @@ export async function startHostileDaemon(options: { runners: number; timeout: st
     '    language: wat',
     '    memory: 8MiB',
     `    timeout: ${options.timeout}`,
+    `    max_instances: ${options.maxInstances ?? 1000}`,
+    '  - name: sleeper',
+    '    path: ./sleeper.wat',
+    '    language: wat',
+    '    memory: 1',
+    `    timeout: ${options.timeout}`,
+    `    max_instances: ${options.maxInstances ?? 1000}`,
     'gateways:',
     '  - name: web',
     '    type: http',

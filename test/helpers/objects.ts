@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import wabtInit from 'wabt';
-import { compileAot } from '../../src/build/aot.js';
+import { compileAot, type Preemption } from '../../src/build/aot.js';
 import { packageRoot, runnerBinary } from '../../src/paths.js';
 import { execArguments } from '../../src/supervisor/index.js';
 
@@ -34,9 +34,9 @@ export interface TestFunction {
   singleInstance?: boolean;
 }
 
-export async function watFunction(name: string, source: string, limits: Partial<TestFunction> = {}): Promise<TestFunction> {
+export async function watFunction(name: string, source: string, limits: Partial<TestFunction> = {}, preemption?: Preemption): Promise<TestFunction> {
   const wasm = await watToWasm(source);
-  const object = await compileAot({ wasm, cacheDir: join(testCache, 'objects'), functionName: name });
+  const object = await compileAot({ wasm, cacheDir: join(testCache, 'objects'), functionName: name, preemption });
   return { name, objectPath: object.objectPath, sha256: object.sidecar.wasmSha256, ...limits };
 }
 

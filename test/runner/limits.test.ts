@@ -37,6 +37,14 @@ test('a busy loop is stopped at its timeout', async (t) => {
   t.regex(result.stderr, /of spinner ended: timeout/);
 });
 
+test('a busy loop in an object that polls for safepoints (other architectures) is stopped at its timeout too', async (t) => {
+  const spinner = await watFunction('poller', '(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))',
+    { timeoutMs: 200 }, 'poll');
+  const result = await runExec('poller', [spinner]);
+  t.is(result.code, 75, result.stderr);
+  t.regex(result.stderr, /of poller ended: timeout/);
+});
+
 test('an instance blocked in events is stopped at its timeout', async (t) => {
   // The waiter waits for a child that waits for the waiter: only the
   // waiter's timeout can end this.

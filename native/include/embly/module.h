@@ -93,10 +93,18 @@ typedef struct {
    * function: may trap, so it runs like any other wasm code. */
   void (*instantiate)(void* instance, embly_slot* slots);
   void (*free)(void* instance);
-  /* The object's safepoint flag: generated code polls it at every loop
-   * header and function entry and calls embly_safepoint() when it is set
-   * (docs/loader.md, "Preemption"). */
+  /* How a guest computing without host calls is preempted (docs/loader.md,
+   * "Preemption"): the runner injects a safepoint call at the interrupted
+   * instruction (code built -mno-red-zone), or the code polls `interrupt` at
+   * every loop header and function entry; or neither (benchmarks only). */
+  uint32_t preemption; /* embly_preemption */
   volatile uint32_t* interrupt;
 } embly_module;
+
+typedef enum {
+  EMBLY_PREEMPT_NONE = 0,
+  EMBLY_PREEMPT_INJECT = 1,
+  EMBLY_PREEMPT_POLL = 2,
+} embly_preemption;
 
 #endif

@@ -72,19 +72,22 @@ void embly_fiber_set_deadline(embly_fiber* fiber, uint64_t deadline_ns);
 uint64_t embly_fiber_deadline(const embly_fiber* fiber);
 
 /* ---- Preemption (docs/loader.md, "Preemption") --------------------------
- * Generated code polls its object's flag (embly_module.interrupt) at every
- * loop header and function entry, and calls embly_safepoint when it is set.
- * There the instance stops at its deadline, or gives up the thread through
- * the embedder's handler. These are the only points where wasm code is
- * stopped from outside: runtime state is never left half-changed. */
+ * A tick asks the running fiber for a safepoint: one is injected at the
+ * interrupted instruction when that is wasm code (EMBLY_PREEMPT_INJECT), the
+ * code polls a flag for it (EMBLY_PREEMPT_POLL), and host code takes it when
+ * it returns to wasm. At a safepoint the instance stops at its deadline, or
+ * gives up the thread through the embedder's handler. These are the only
+ * points where wasm code is stopped from outside: runtime state is never
+ * left half-changed. */
 typedef void (*embly_preempt_fn)(void);
 /* The object whose code runs on the fiber: its flag is the one to set. */
 void embly_fiber_set_interrupt(embly_fiber* fiber, volatile uint32_t* flag);
 /* Called at a safepoint with a set flag, on the fiber, as host code. */
 void embly_set_preempt_handler(embly_preempt_fn handler);
-/* Asks the code running on the current fiber to reach a safepoint soon.
- * Async-signal-safe: meant for a timer signal handler. */
-void embly_request_safepoint(void);
+/* From a timer's signal handler (SA_SIGINFO, SA_ONSTACK), given its
+ * context: asks the code running on the current fiber for a safepoint.
+ * Async-signal-safe. */
+void embly_request_safepoint(void* signal_context);
 /* Whether a safepoint was requested since the current fiber last resumed:
  * long host calls look at it to give up the thread between chunks. */
 bool embly_safepoint_due(void);
