@@ -66,6 +66,9 @@ export class Daemon {
       log: (m) => this.log(`master: ${m}`),
     });
     this.runnerPids = pids;
+    // A runner that said HELLO has shown that its function starts: if it
+    // dies, however soon, its pool replaces it at once, with no back-off.
+    this.master.on('runner', (r: { function: string; pid: number }) => this.pools.get(r.function)?.markReady(r.pid));
     // A fresh runner given its one instance is replaced at once, not when it
     // exits; on the next turn of the event loop, once the SPAWN has been
     // written, because starting a process holds the event loop a moment.

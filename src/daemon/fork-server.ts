@@ -88,6 +88,7 @@ export class ForkServer {
   private templateConnected(t: { function: string; pid: number }): void {
     if (!this.isCurrent(t.function, t.pid)) return;
     this.connected = t.pid;
+    this.template.markReady(t.pid);
     const queued = this.queued;
     this.queued = [];
     for (const runner of queued) if (runner.alive) this.request(runner);

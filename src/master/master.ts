@@ -6,10 +6,11 @@
 
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { chmod, unlink } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { CREDIT_AFTER_BYTES, encodeFrame, ExitReason, FrameDecoder, FrameKind, PROTOCOL_VERSION, WINDOW_BYTES, type ChildExitFrame, type Frame } from './frames.js';
 import { socketPeer } from './peer.js';
+import { clearStaleSocket, inUse, removeOwnSocket, socketIdentity } from './socket-file.js';
 import { Templates } from './templates.js';
 
 export const ERRNO = { ok: 0, ENOENT: 44, ENOMEM: 48, EAGAIN: 6 } as const;
@@ -102,6 +103,8 @@ class RunnerConnection {
 
 export class Master extends EventEmitter {
   private server?: Server;
+  /** the socket file this master made (socket-file.ts) */
+  private socketFile?: string;
   private readonly instances = new Map<bigint, Instance>();
   private readonly runners = new Map<string, Set<RunnerConnection>>();
   private readonly pendingStarts = new Map<bigint, PendingStart>();
@@ -122,21 +125,26 @@ export class Master extends EventEmitter {
     this.templates = new Templates(options.startTimeoutMs ?? 5000);
   }
 
+  /** Listens on the socket path, unless a live master holds it
+   * (MasterSocketInUseError); a stale socket file is replaced. */
   async listen(): Promise<void> {
-    await unlink(this.options.socketPath).catch(() => {});
+    const path = this.options.socketPath;
+    await clearStaleSocket(path);
     const server = createServer((socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.socketPath, () => resolve());
+      server.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE' ? inUse(path) : e));
+      server.listen(path, () => resolve());
     });
-    await chmod(this.options.socketPath, 0o600);
     this.server = server;
+    await chmod(path, 0o600);
+    this.socketFile = await socketIdentity(path);
   }
 
+  /** Ends every connection and removes the socket file, if it is still ours. */
   async close(): Promise<void> {
     for (const connection of this.connections) connection.socket.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    await unlink(this.options.socketPath).catch(() => {});
+    await removeOwnSocket(this.options.socketPath, this.socketFile);
   }
 
   /** Runners that said HELLO for a function. */

@@ -1,7 +1,10 @@
 // A pool of runner processes for one function: `size` runners started ahead
 // of need; one that dies is replaced, and the instances it hosted are
-// reported killed. Restarts back off while runners keep dying young, so a
-// function whose runner cannot start does not fork in a loop.
+// reported killed. Restarts back off while runners keep failing to start
+// (dying young, before they were ready), so a function whose runner cannot
+// start does not fork in a loop; a runner that was ready and died is replaced
+// at once, however young, so that a crash costs the function no more than
+// one runner's start.
 import { EventEmitter } from 'node:events';
 import { RunnerOptionsError } from './errors.js';
 import { describeExit, type RunnerExit } from './exit.js';
@@ -29,7 +32,7 @@ export interface RunnerPoolOptions<R extends PooledRunner = RunnerProcess> {
   /** The instances a dead runner hosted, reported killed. */
   readonly onInstancesKilled?: (addresses: readonly bigint[], exit: RunnerExit, runner: R) => void;
   readonly log?: SupervisorLog;
-  /** A runner that lived less than this died young (default 1000 ms). */
+  /** A runner that lived less than this and was never marked ready died young: it failed to start (default 1000 ms). */
   readonly minUptimeMs?: number;
   /** Exits that are part of the plan (a single-instance runner done with its
    * instance): replaced at once, not logged, not counted as failures. */
@@ -52,6 +55,8 @@ export class RunnerPool<R extends PooledRunner = RunnerProcess> extends EventEmi
   private readonly timers = new Set<NodeJS.Timeout>();
   /** runners already replaced (a single-instance runner once claimed): their exit starts no other */
   private readonly retired = new Set<R>();
+  /** runners that were ready to serve: their start worked, whatever ends them */
+  private readonly ready = new WeakSet<R>();
   private failures = 0;
   private stopping = false;
 
@@ -79,6 +84,15 @@ export class RunnerPool<R extends PooledRunner = RunnerProcess> extends EventEmi
     if (!runner || this.retired.has(runner) || this.stopping) return;
     this.retired.add(runner);
     this.launch();
+  }
+
+  /** Runner `pid` is ready to serve (it said HELLO): its function starts,
+   * so its death, however soon, is no failure to start and is not backed off. */
+  markReady(pid: number): void {
+    const runner = [...this.members.keys()].find((r) => r.pid === pid);
+    if (!runner) return;
+    this.ready.add(runner);
+    this.failures = 0;
   }
 
   get runners(): R[] {
@@ -151,9 +165,13 @@ export class RunnerPool<R extends PooledRunner = RunnerProcess> extends EventEmi
       this.failures = 0;
       return this.launch();
     }
-    this.failures = exit.uptimeMs < (this.options.minUptimeMs ?? 1000) ? this.failures + 1 : 0;
+    this.failures = this.failedToStart(runner, exit) ? this.failures + 1 : 0;
     this.log.error(`${runner.describe()} ${describeExit(exit)}; ${instances.length} instance(s) killed; starting a replacement`);
     this.relaunch();
+  }
+
+  private failedToStart(runner: R, exit: RunnerExit): boolean {
+    return !this.ready.has(runner) && exit.uptimeMs < (this.options.minUptimeMs ?? 1000);
   }
 
   private relaunch(): void {

@@ -3,7 +3,7 @@
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
-import { get, request } from 'node:http';
+import { get } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { buildProject } from '../../src/build/project-build.js';
 import { Daemon, type ListeningGateway } from '../../src/daemon/daemon.js';
 import { loadProject } from '../../src/project/index.js';
 import { packageRoot } from '../../src/paths.js';
+import { requestInFlight, runnerPids } from '../daemon/helpers.js';
 
 let daemon: Daemon;
 let gateways: Map<string, ListeningGateway>;
@@ -123,24 +124,8 @@ test.serial('isolation: process serves each instance from a fresh runner process
   t.is(new Set(claimed).size, 10, 'each request had a process of its own');
 });
 
-function runnerPids(fn: string): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
-    try {
-      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return args[1] === 'serve' && args[args.indexOf('--fn') + 1] === fn && readFileSync(`/proc/${pid}/status`, 'utf8').includes(`PPid:\t${process.pid}\n`) ? [Number(pid)] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
 test.serial('a runner killed mid-request gives that request a 502; the pool replaces it and the next succeeds', async (t) => {
-  const pending = new Promise<number>((resolve, reject) => {
-    // The body never ends, so hello-c is still reading when its runner dies.
-    const req = request(url('web-c'), { method: 'POST', headers: { 'Transfer-Encoding': 'chunked' }, agent: false }, (res) => { res.resume(); resolve(res.statusCode!); });
-    req.on('error', reject);
-    req.write('partial');
-  });
+  const pending = requestInFlight(url('web-c')); // hello-c is still reading when its runner dies
   while (daemon.master.liveInstances('hello-c') === 0) await new Promise((resolve) => setTimeout(resolve, 10));
   const victims = runnerPids('hello-c');
   t.true(victims.length > 0);

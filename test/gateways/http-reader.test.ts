@@ -97,6 +97,17 @@ const REFUSED: [string, string, number, RegExp][] = [
   ['a chunk size of 13 digits', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1000000000000\r\n', 400, /too large/],
   ['chunk data longer than its size', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n', 400, /not followed by CRLF/],
   ['a bare LF after a chunk size', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\nab\r\n', 400, /chunk size/],
+  ['a negative chunk size', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n-2\r\nab\r\n', 400, /chunk size/],
+  // Heads that never show CRLF CRLF are refused as they come, not at their deadline.
+  ['a head whose lines all end in a bare LF', 'GET / HTTP/1.1\nHost: a\n\n', 400, /bare LF/],
+  ['a request line ending in a bare LF, the rest still coming', 'GET / HTTP/1.1\nHo', 400, /bare LF/],
+  ['a bare LF before the request line', '\nGET / HTTP/1.1\r\nHost: a\r\n\r\n', 400, /bare CR or LF/],
+  ['a head whose lines all end in a bare CR', 'GET / HTTP/1.1\rHost: a\r\r', 400, /bare CR/],
+  ['a NUL byte in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n', 400, /control character/],
+  ['a NUL byte in a field name', 'GET / HTTP/1.1\r\nHost: x\r\nX\x00Y: b\r\n\r\n', 400, /malformed header/],
+  ['a NUL byte in the target', 'GET /a\x00b HTTP/1.1\r\nHost: x\r\n\r\n', 400, /malformed request line/],
+  ['a NUL byte in a chunk size', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\x00\r\nab\r\n', 400, /chunk size/],
+  ['2,000 header fields', `GET / HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 2000 }, (_, i) => `X-Header-${i}: ${i}\r\n`).join('')}\r\n`, 431, /head larger/],
 ];
 
 for (const [what, text, status, message] of REFUSED) {
@@ -106,6 +117,16 @@ for (const [what, text, status, message] of REFUSED) {
     t.regex(refused.message, message);
   });
 }
+
+test('bare line ends are refused at the byte that shows them, whatever the pieces', (t) => {
+  for (const [text, at] of [['GET / HTTP/1.1\nHost: a\n\n', 14], ['GET / HTTP/1.1\r\nHost: a\n\n', 23], ['GET / HTTP/1.1\rHost: a\r\r', 15]] as const) {
+    const { r } = reader(parseRequestHead);
+    const bytes = Buffer.from(text, 'latin1');
+    let fed = 0;
+    t.throws(() => { for (; fed < bytes.length; fed++) r.push(bytes.subarray(fed, fed + 1)); }, { instanceOf: HttpSyntaxError, message: /bare (LF|CR)/ });
+    t.is(fed, at, JSON.stringify(text));
+  }
+});
 
 function readResponse(text: string, method = 'GET', closeAtEnd = false): Read<ResponseHead> {
   const { r, out } = reader((head) => parseResponseHead(head, method), 64 * 1024);
@@ -130,6 +151,10 @@ test('responses: without a length the body runs until the function closes', (t) 
 test('responses: a malformed status line is refused', (t) => {
   t.throws(() => readResponse('HTTP/1.1 2000 OK\r\n\r\n'), { instanceOf: HttpSyntaxError, message: /malformed status line/ });
   t.throws(() => readResponse('hello\r\n\r\n'), { instanceOf: HttpSyntaxError });
+});
+
+test('responses: a head with bare LF line ends is refused as it comes', (t) => {
+  t.throws(() => readResponse('HTTP/1.1 200 OK\nContent-Length: 0\n\n'), { instanceOf: HttpSyntaxError, message: /bare LF/ });
 });
 
 /** A small deterministic PRNG, so a failure can be replayed. */

@@ -168,6 +168,18 @@ function client(port: number) {
 
 const count = (text: string, part: string) => text.split(part).length - 1;
 
+test('a head with bare LF line ends is answered 400 at once, not left to hang until its deadline', async (t) => {
+  const { port } = await serve(t, await watFunction('hello', HELLO)); // head deadline: 30 s
+  for (const typed of [['GET / HTTP/1.1\nHost: a\n\n'], ['GET / HTTP/1.1\n', 'Host: a\n', '\n']]) {
+    const c = client(port);
+    // Line by line, as someone typing into nc: the first line is enough.
+    c.socket.write(typed[0]!);
+    await c.until(() => c.state.closed, 'the connection to close');
+    t.regex(c.state.text, /^HTTP\/1\.1 400 Bad Request\r\n[^]*\r\nConnection: close\r\n[^]*bare LF in the head/);
+  }
+  t.regex(await raw(port, 'GET / HTTP/1.1\nHost: a\n\n'), /^HTTP\/1\.1 400 Bad Request/, 'a client that half-closes after it is answered too');
+});
+
 test('pipelined requests on one connection are answered in order, one at a time', async (t) => {
   const { port } = await serve(t, await watFunction('hello', HELLO));
   const answer = await raw(port, 'GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n');

@@ -61,6 +61,31 @@ test('runners that die young are restarted with a growing delay, and stop() ends
   t.true(log.lines.some((l) => l.includes('exited with 64')));
 });
 
+test('a runner marked ready is replaced at once however young it dies; one that was not is backed off', async (t) => {
+  const waiter = await waiterFunction();
+  const log = memoryLog();
+  const delays: number[] = [];
+  const pool = new RunnerPool({
+    name: 'waiter', size: 1, log,
+    start: () => startRunner({ args: execArguments('waiter', [waiter]), stdin: 'pipe', stdout: 'pipe', label: 'waiter', log }),
+    restartDelayMs: (failures) => { delays.push(failures); return 10; },
+  });
+  t.teardown(() => pool.stop());
+  pool.start();
+  for (let round = 0; round < 3; round++) {
+    const [runner] = pool.runners as [RunnerProcess];
+    pool.markReady(runner.pid);
+    const replaced = new Promise((resolve) => pool.once('started', resolve));
+    runner.kill('SIGKILL');
+    await replaced;
+  }
+  t.deepEqual(delays, [], 'no back-off after the death of a ready runner');
+  const replaced = new Promise((resolve) => pool.once('started', resolve));
+  (pool.runners[0] as RunnerProcess).kill('SIGKILL');
+  await replaced;
+  t.deepEqual(delays, [1], 'one that died young before it was ready failed to start');
+});
+
 test('a runner that cannot even be started is retried with back-off', async (t) => {
   const log = memoryLog();
   let attempts = 0;

@@ -20,6 +20,16 @@ export interface ReaderLimits {
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** A CR not followed by LF, or an LF not preceded by CR, from `from` on
+ * (a CR that is the last byte may yet be followed by its LF). */
+function bareLineEnd(bytes: Buffer, from: number): 'CR' | 'LF' | undefined {
+  for (let at = bytes.indexOf(LF, from); at >= 0; at = bytes.indexOf(LF, at + 1)) if (at === 0 || bytes[at - 1] !== CR) return 'LF';
+  for (let at = bytes.indexOf(CR, Math.max(0, from - 1)); at >= 0 && at + 1 < bytes.length; at = bytes.indexOf(CR, at + 1)) if (bytes[at + 1] !== LF) return 'CR';
+  return undefined;
+}
 
 export class MessageReader<H> {
   private headBytes: Buffer | null = null;
@@ -91,6 +101,10 @@ export class MessageReader<H> {
     const end = all.indexOf(HEAD_END, this.searchFrom);
     if (end < 0 || end + 4 > this.limits.maxHeadBytes) {
       if (all.length > this.limits.maxHeadBytes) throw new HttpSyntaxError(`head larger than ${this.limits.maxHeadBytes} bytes`, this.limits.headTooLargeStatus);
+      // A head with bare line ends would never show CRLF CRLF: refuse it now
+      // rather than wait for its deadline (a complete head is checked whole).
+      const bare = bareLineEnd(all, before);
+      if (bare) throw new HttpSyntaxError(`bare ${bare} in the head`);
       this.headBytes = Buffer.from(all); // own copy: the caller may reuse its buffer
       this.searchFrom = Math.max(0, all.length - 3);
       return bytes.length;

@@ -1,0 +1,71 @@
+// The real daemon (master, sandboxed runner pools, gateways) on a small
+// project of wat functions written for the test, each behind an HTTP gateway
+// of its own: quicker to build than the example project.
+import type { ExecutionContext } from 'ava';
+import { readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProject } from '../../src/build/project-build.js';
+import { Daemon, type DaemonOptions, type ListeningGateway } from '../../src/daemon/daemon.js';
+import { loadProject } from '../../src/project/index.js';
+
+export interface WatSpec { name: string; wat: string; timeout?: string; }
+
+/** A fresh temporary directory, removed when the test ends. */
+export async function tempDir(t: ExecutionContext, prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Writes a project with one function (and a gateway named after it, port 8080 + i) per spec. */
+export async function watProject(t: ExecutionContext, specs: WatSpec[]): Promise<string> {
+  const dir = await tempDir(t, 'embly-daemon-');
+  const functions = specs.map((s) => `  - name: ${s.name}\n    path: ./${s.name}.wat\n    language: wat\n${s.timeout ? `    timeout: ${s.timeout}\n` : ''}`);
+  const gateways = specs.map((s, i) => `  - name: ${s.name}\n    type: http\n    port: ${8080 + i}\n    function: ${s.name}\n`);
+  await writeFile(join(dir, 'embly-project.yml'), `functions:\n${functions.join('')}\ngateways:\n${gateways.join('')}`);
+  for (const s of specs) await writeFile(join(dir, `${s.name}.wat`), s.wat);
+  return dir;
+}
+
+export interface RunningDaemon { daemon: Daemon; gateways: Map<string, ListeningGateway>; url(gateway: string): string; }
+
+/** Builds and serves the project in `dir`, gateways on ephemeral loopback
+ * ports, one runner per function unless told otherwise; stopped when the test ends. */
+export async function startDaemon(t: ExecutionContext, dir: string, options: Partial<DaemonOptions> = {}): Promise<RunningDaemon> {
+  const project = await loadProject(dir);
+  const daemon = new Daemon({
+    project, built: await buildProject(project), host: '127.0.0.1', runnersPerFunction: 1,
+    socketPath: join(await tempDir(t, 'embly-socket-'), 'embly.sock'),
+    portOverrides: new Map(project.gateways.map((g) => [g.name, 0])),
+    log: () => {},
+    ...options,
+  });
+  t.teardown(() => daemon.stop());
+  const gateways = new Map((await daemon.start()).map((g) => [g.name, g]));
+  return { daemon, gateways, url: (gateway) => `http://127.0.0.1:${gateways.get(gateway)!.port}/` };
+}
+
+/** The pids of this process's serving runners of `fn`, from /proc. */
+export function runnerPids(fn: string): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return args[1] === 'serve' && args[args.indexOf('--fn') + 1] === fn && readFileSync(`/proc/${pid}/status`, 'utf8').includes(`PPid:\t${process.pid}\n`) ? [Number(pid)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** A POST whose chunked body never ends, so that its instance is still
+ * reading when something happens to it; resolves with the status answered. */
+export function requestInFlight(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'Transfer-Encoding': 'chunked' }, agent: false }, (res) => { res.resume(); resolve(res.statusCode!); });
+    req.on('error', reject);
+    req.write('partial');
+  });
+}
