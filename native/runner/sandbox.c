@@ -41,7 +41,7 @@ static const allowed_syscall g_allowed[] = {
     /* memory */
     {SCMP_SYS(munmap), "free a memory reservation or fiber stack, malloc's large chunks"},
     {SCMP_SYS(mremap), "glibc realloc of a large (mmapped) chunk"},
-    {SCMP_SYS(madvise), "glibc malloc returns freed pages (MADV_DONTNEED); prewarming populates pages"},
+    {SCMP_SYS(madvise), "glibc malloc returns freed pages, memory reuse drops swapped-out pages (MADV_DONTNEED); prewarming populates pages"},
     {SCMP_SYS(mincore), "memory reuse finds which pages of a freed memory are resident"},
     {SCMP_SYS(brk), "glibc malloc's main heap"},
     /* signals, all aimed at this process */
