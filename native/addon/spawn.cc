@@ -194,8 +194,10 @@ class ChildStack {
 
 // Starts the child with every signal blocked, so that no handler of Node's
 // runs on its stack or in its (borrowed) memory; returns once it exec'd or
-// exited. No atfork handler runs, unlike fork().
-pid_t CloneChild(ChildPlan& plan, int* clone_errno) {
+// exited. No atfork handler runs, unlike fork(). CLONE_PIDFD (Linux 5.2)
+// stores a pidfd for the child in *pidfd (close-on-exec) as the child is
+// made: it names this child and no later process with a reused pid.
+pid_t CloneChild(ChildPlan& plan, int* pidfd, int* clone_errno) {
   ChildStack stack;
   if (!stack.top()) {
     *clone_errno = errno;
@@ -204,7 +206,7 @@ pid_t CloneChild(ChildPlan& plan, int* clone_errno) {
   sigset_t all, previous;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &previous);
-  pid_t pid = clone(ChildMain, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
+  pid_t pid = clone(ChildMain, stack.top(), CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &plan, pidfd);
   *clone_errno = errno;  // the child's own errno writes landed here too: only meaningful if pid < 0
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   return pid;
@@ -289,24 +291,18 @@ SpawnResult SpawnRunner(const SpawnRequest& request) {
     }
   }
 
-  int clone_errno = 0;
-  pid_t pid = CloneChild(plan, &clone_errno);
+  int clone_errno = 0, pidfd = -1;
+  pid_t pid = CloneChild(plan, &pidfd, &clone_errno);
   if (pid < 0)
-    return Failure("clone", clone_errno);
+    return Failure("clone (CLONE_PIDFD needs Linux 5.2 or later)", clone_errno);
 
   if (plan.failed_step != kStepNone) {  // it stored why it failed and exited
+    close(pidfd);
     ReapNow(pid);
     return Failure(kStepNames[plan.failed_step], plan.failed_errno);
   }
 
-  // Exec'd. A pidfd tells the reaper when this child (and no other) exits.
-  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-  if (pidfd < 0) {
-    int error = errno;
-    kill(pid, SIGKILL);
-    ReapNow(pid);
-    return Failure("pidfd_open (Linux 5.3 or later is needed)", error);
-  }
+  // Exec'd. Its pidfd tells the reaper when this child (and no other) exits.
 
   SpawnResult result;
   result.pid = pid;

@@ -47,6 +47,8 @@ bool frame_append(byte_pipe* out, uint8_t kind, const frame_header* fields,
   uint8_t head[5];
   memcpy(head, &length, 4);
   head[4] = kind;
+  if (!pipe_reserve(out, sizeof head + fields->len + rest_len))
+    return false; /* never half a frame: the stream would be out of step */
   return pipe_write(out, head, sizeof head) &&
          pipe_write(out, fields->bytes, fields->len) &&
          pipe_write(out, rest, rest_len);

@@ -39,6 +39,10 @@ enum frame_kind {
  * accumulated, so small exchanges need no CREDIT at all. */
 #define FRAME_WINDOW (256u * 1024)
 #define FRAME_CREDIT_AFTER (FRAME_WINDOW / 2)
+/* What a reader may hold of one writer's bytes, uncredited: a window in
+ * flight, and the window a blocked writer held back, which goes out whatever
+ * the window once the writer ends. More breaks the protocol. */
+#define FRAME_MAX_UNCREDITED (2 * FRAME_WINDOW)
 
 /* Fixed-size fields, read in order; `ok` turns false on a short frame. */
 typedef struct {
@@ -53,7 +57,7 @@ uint32_t frame_u32(frame_fields* f);
 uint64_t frame_u64(frame_fields* f);
 
 /* Appends one frame to `out`: kind, the fixed fields already encoded, and a
- * trailing byte string. */
+ * trailing byte string; all of it or, out of memory, none of it (false). */
 typedef struct {
   uint8_t bytes[64];
   size_t len;

@@ -1,6 +1,7 @@
 /* Binding a guest's imports to host functions. Every WASI function we do not
- * implement still links, answering ENOSYS (or EBADF for fd_*), so ordinary
- * wasi-libc and Rust std programs load unchanged. */
+ * implement still links, answering EBADF if it takes an fd (there is no fd it
+ * could act on) and ENOSYS otherwise, so ordinary wasi-libc and Rust std
+ * programs load unchanged. */
 #include "host.h"
 
 #include <stdio.h>
@@ -22,6 +23,17 @@ static const host_func* find(const host_func* table, const embly_import* imp) {
         memcmp(f->name, imp->name, imp->name_len) == 0)
       return f;
   return NULL;
+}
+
+static bool name_starts_with(const embly_import* imp, const char* prefix) {
+  size_t len = strlen(prefix);
+  return imp->name_len > len && memcmp(imp->name, prefix, len) == 0;
+}
+
+/* wasi_snapshot_preview1's calls on an fd: fd_*, sock_* (the fd first) and
+ * path_* (a directory fd; path_symlink's is its third argument). */
+static bool takes_fd(const embly_import* imp) {
+  return name_starts_with(imp, "fd_") || name_starts_with(imp, "sock_") || name_starts_with(imp, "path_");
 }
 
 static bool module_is(const embly_import* imp, const char* name) {
@@ -48,7 +60,7 @@ static host_fn resolve(const embly_import* imp, char* err, size_t err_len) {
     fn = f->fn;
   } else if (module_is(imp, "wasi_snapshot_preview1") && imp->type.kind == EMBLY_EXTERN_FUNC) {
     provided.params = imp->type.params; /* any parameters: the answer is an errno */
-    fn = imp->name_len > 3 && memcmp(imp->name, "fd_", 3) == 0 ? answer_ebadf : answer_enosys;
+    fn = takes_fd(imp) ? answer_ebadf : answer_enosys;
   } else {
     snprintf(err, err_len, "imports \"%.*s\".\"%.*s\", which Embly does not provide",
              (int)imp->module_len, imp->module, (int)imp->name_len, imp->name);

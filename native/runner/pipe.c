@@ -25,7 +25,7 @@ size_t pipe_buffered(const byte_pipe* p) {
   return p->end - p->start;
 }
 
-static bool reserve(byte_pipe* p, size_t len) {
+bool pipe_reserve(byte_pipe* p, size_t len) {
   size_t used = pipe_buffered(p);
   if (p->start > 0 && p->end + len > p->capacity) {
     memmove(p->data, p->data + p->start, used);
@@ -57,7 +57,7 @@ static void wake_reader(byte_pipe* p) {
 bool pipe_write(byte_pipe* p, const uint8_t* bytes, size_t len) {
   if (len == 0)
     return true;
-  if (!reserve(p, len))
+  if (!pipe_reserve(p, len))
     return false;
   memcpy(p->data + p->end, bytes, len);
   p->end += len;

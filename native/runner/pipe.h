@@ -42,6 +42,9 @@ void pipe_consume(byte_pipe* p, size_t len);
 
 /* Called when a remote pipe gets bytes or its writer closes. */
 extern void (*g_remote_pipe_changed)(byte_pipe* p);
+/* Makes room for len more bytes, so that writes of that many cannot fail;
+ * false when out of memory. */
+bool pipe_reserve(byte_pipe* p, size_t len);
 /* Appends bytes; false when out of memory. */
 bool pipe_write(byte_pipe* p, const uint8_t* bytes, size_t len);
 /* Moves up to len bytes out; returns how many. */

@@ -15,6 +15,7 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 typedef struct {
@@ -41,7 +43,7 @@ static const allowed_syscall g_allowed[] = {
     /* memory */
     {SCMP_SYS(munmap), "free a memory reservation or fiber stack, malloc's large chunks"},
     {SCMP_SYS(mremap), "glibc realloc of a large (mmapped) chunk"},
-    {SCMP_SYS(madvise), "glibc malloc returns freed pages (MADV_DONTNEED); prewarming populates pages"},
+    {SCMP_SYS(madvise), "glibc malloc returns freed pages, memory reuse drops swapped-out pages (MADV_DONTNEED); prewarming populates pages"},
     {SCMP_SYS(mincore), "memory reuse finds which pages of a freed memory are resident"},
     {SCMP_SYS(brk), "glibc malloc's main heap"},
     /* signals, all aimed at this process */
@@ -65,29 +67,44 @@ static const allowed_syscall g_allowed[] = {
 };
 
 /* What only a template runner (a fork server, docs/supervisor.md §6) needs,
- * each with at most one argument condition. Its children kill on every one of
- * these again (runner_sandbox_narrow), so a child's allowlist is g_allowed. */
+ * each call with the exact arguments the template passes where they are
+ * numbers (seccomp cannot read what a pointer points to). Its children kill on
+ * every one of these again (runner_sandbox_narrow), so a child's allowlist is
+ * g_allowed. */
+#define MAX_CONDITIONS 3
+
 typedef struct {
   int nr;
-  unsigned arg;           /* which argument is checked */
-  enum scmp_compare op;   /* 0: none */
-  scmp_datum_t mask, value;
+  unsigned conditions;
+  struct scmp_arg_cmp cmp[MAX_CONDITIONS];
   const char* why;
 } template_syscall;
 
+#define ARG_IS(n, value) {.arg = (n), .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)(value)}
+
+/* What glibc's fork() passes (strace): a process, sharing nothing, in every
+ * namespace of its parent. No CLONE_VM or CLONE_THREAD, no CLONE_NEW*. */
+#define FORK_FLAGS (CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | SIGCHLD)
+
 static const template_syscall g_template_only[] = {
-    {SCMP_SYS(socket), 0, SCMP_CMP_EQ, 0, AF_UNIX, "each child's own connection to the master"},
-    {SCMP_SYS(connect), 0, 0, 0, 0, "that connection, made by the template so the master sees its pid"},
-    {SCMP_SYS(fcntl), 1, SCMP_CMP_EQ, 0, F_SETFL, "make the connection non-blocking"},
-    {SCMP_SYS(close), 0, 0, 0, 0, "the template's copy of a child's connection"},
-    {SCMP_SYS(clone), 0, SCMP_CMP_MASKED_EQ, CLONE_VM | CLONE_THREAD, 0, "fork(): a process, never a thread"},
-    {SCMP_SYS(wait4), 0, 0, 0, 0, "reap children, with their rusage"},
-    {SCMP_SYS(prctl), 0, SCMP_CMP_EQ, 0, PR_SET_PDEATHSIG, "a child dies with its template"},
-    {SCMP_SYS(getppid), 0, 0, 0, 0, "a child checks its template is still there"},
-    {SCMP_SYS(setpgid), 0, 0, 0, 0, "a child gets a process group of its own"},
-    {SCMP_SYS(close_range), 0, 0, 0, 0, "a child closes every fd but its connection"},
-    {SCMP_SYS(seccomp), 0, SCMP_CMP_EQ, 0, SECCOMP_SET_MODE_FILTER, "a child adds the filter that narrows this one"},
-    {SCMP_SYS(set_robust_list), 0, 0, 0, 0, "glibc's fork() in the child"},
+    {SCMP_SYS(socket), 3, {ARG_IS(0, AF_UNIX), ARG_IS(1, SOCK_STREAM | SOCK_CLOEXEC), ARG_IS(2, 0)},
+     "each child's own connection to the master (serve_connect)"},
+    /* The address is behind a pointer: only its length can be checked. The
+     * full sockaddr_un (what serve_connect passes) leaves out every abstract
+     * name shorter than 108 bytes; a path is not checked (docs/supervisor.md). */
+    {SCMP_SYS(connect), 1, {ARG_IS(2, sizeof(struct sockaddr_un))},
+     "that connection, made by the template so the master sees its pid"},
+    {SCMP_SYS(fcntl), 1, {ARG_IS(1, F_SETFL)}, "make the connection non-blocking"},
+    {SCMP_SYS(close), 0, {{0}}, "the template's copy of a child's connection"},
+    {SCMP_SYS(clone), 1, {ARG_IS(0, FORK_FLAGS)}, "fork(): a process, never a thread, no new namespace"},
+    {SCMP_SYS(wait4), 0, {{0}}, "reap children, with their rusage"},
+    {SCMP_SYS(prctl), 1, {ARG_IS(0, PR_SET_PDEATHSIG)}, "a child dies with its template"},
+    {SCMP_SYS(getppid), 0, {{0}}, "a child checks its template is still there"},
+    {SCMP_SYS(setpgid), 0, {{0}}, "a child gets a process group of its own"},
+    {SCMP_SYS(close_range), 0, {{0}}, "a child closes every fd but its connection"},
+    {SCMP_SYS(seccomp), 2, {ARG_IS(0, SECCOMP_SET_MODE_FILTER), ARG_IS(1, 0)},
+     "a child adds the filter that narrows this one (no flags: no TSYNC, no listener, no log)"},
+    {SCMP_SYS(set_robust_list), 0, {{0}}, "glibc's fork() in the child"},
 };
 
 #define TEMPLATE_ONLY_COUNT (sizeof g_template_only / sizeof g_template_only[0])
@@ -102,8 +119,7 @@ static int fail(char* err, size_t err_len, scmp_filter_ctx ctx, const char* what
 static int add_template_rules(scmp_filter_ctx ctx) {
   for (size_t i = 0; i < TEMPLATE_ONLY_COUNT; i++) {
     const template_syscall* t = &g_template_only[i];
-    struct scmp_arg_cmp cmp = {t->arg, t->op, t->op == SCMP_CMP_MASKED_EQ ? t->mask : t->value, t->value};
-    int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, t->nr, t->op ? 1 : 0, &cmp);
+    int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, t->nr, t->conditions, t->cmp);
     if (rc < 0)
       return rc;
   }

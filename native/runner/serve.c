@@ -32,8 +32,8 @@ static byte_pipe** g_outbox;
 static size_t g_outbox_count, g_outbox_capacity;
 static uint32_t g_next_request;
 static bool g_failed;
-static bool g_single_instance; /* isolation: process: exit after the first instance */
-static bool g_served;
+static bool g_single_instance; /* isolation: process: one instance, then exit */
+static bool g_spawned;         /* has taken a SPAWN: a single-instance runner takes no other */
 
 /* ---- Outgoing ------------------------------------------------------------ */
 
@@ -195,7 +195,6 @@ static void on_guest_end(guest* g) {
   report_dropped_logs(g);
   send_exit(g->address, exit_reason(g->outcome), g->outcome.code);
   addresses_remove(g->address);
-  g_served = true;
 }
 
 static uint32_t spawn_remote_child(guest* parent, const char* name, uint32_t name_len,
@@ -247,8 +246,14 @@ static const runner_mode serve_mode = {spawn_remote_child, log_to_master, await_
 
 static bool on_spawn(frame_fields* f) {
   uint64_t address = frame_u64(f), parent = frame_u64(f);
-  if (!f->ok || address == 0 || addresses_get(address) || (g_single_instance && g_served))
+  if (!f->ok || address == 0 || addresses_get(address))
     return false;
+  if (g_single_instance && g_spawned) {
+    runner_log("refused a second SPAWN (%016llx): this runner serves one instance", (unsigned long long)address);
+    send_exit(address, EMBLY_EXIT_ERROR, -1);
+    return true;
+  }
+  g_spawned = true;
   char err[512];
   function_def* fn = functions_find((const char*)f->at, f->left);
   guest* g = fn ? scheduler_spawn(fn, address, err, sizeof err) : NULL;
@@ -268,6 +273,35 @@ static bool on_spawn(frame_fields* f) {
   return true;
 }
 
+/* The peer behind h has gone, or broke the protocol: what it sent stays
+ * readable, then EOF; writes to it answer EPIPE. */
+static void end_peer(handle_entry* h) {
+  h->out->reader_gone = true;
+  if (h->out->blocked_writer)
+    scheduler_wake(h->out->blocked_writer);
+  pipe_close_writer(h->in);
+}
+
+/* Flow control, reading side: bytes of the peer's that the guest has not
+ * credited (unread, or read since the last CREDIT) never exceed what an honest
+ * writer can have in flight. More is a peer that ignores the window, whose
+ * bytes would otherwise pile up here without bound. */
+static bool within_window(const byte_pipe* in, size_t more) {
+  return pipe_buffered(in) + in->uncredited + more <= FRAME_MAX_UNCREDITED;
+}
+
+static void deliver_data(guest* g, handle_entry* h, uint64_t from, const uint8_t* bytes, size_t len) {
+  if (h->in->writer_closed)
+    return; /* after its CLOSE, its end or its breach: nothing more is taken */
+  if (!within_window(h->in, len)) {
+    runner_log("%016llx sent %016llx more than its flow-control window: that handle ends",
+               (unsigned long long)from, (unsigned long long)g->address);
+    end_peer(h);
+  } else if (!pipe_write(h->in, bytes, len)) {
+    g_failed = true;
+  }
+}
+
 static bool on_data_or_close(uint8_t kind, frame_fields* f) {
   uint64_t from = frame_u64(f), to = frame_u64(f);
   if (!f->ok || (kind == FRAME_CLOSE && f->left != 0))
@@ -278,8 +312,8 @@ static bool on_data_or_close(uint8_t kind, frame_fields* f) {
     return true; /* the instance has ended: nothing to deliver */
   if (kind == FRAME_CLOSE)
     pipe_close_writer(h->in);
-  else if (!pipe_write(h->in, f->at, f->left))
-    g_failed = true;
+  else
+    deliver_data(g, h, from, f->at, f->left);
   return true;
 }
 
@@ -291,12 +325,8 @@ static bool on_peer_exit(frame_fields* f) {
     return false;
   guest* g = addresses_get(to);
   handle_entry* h = g ? handle_for_peer(g, from) : NULL;
-  if (h) {
-    h->out->reader_gone = true; /* writes now answer EPIPE */
-    if (h->out->blocked_writer)
-      scheduler_wake(h->out->blocked_writer);
-    pipe_close_writer(h->in);
-  }
+  if (h)
+    end_peer(h);
   return true;
 }
 
@@ -438,8 +468,8 @@ int serve_connected(int socket, function_def* fn, bool single_instance) {
     drain_outbox(); /* may wake writers that waited for room: then no sleeping */
     if (!frames_flush(g_socket, g_out))
       break;
-    if (g_single_instance && g_served && scheduler_idle() && pipe_buffered(g_out) == 0)
-      return EXEC_OK; /* its one instance has ended and every byte is out */
+    if (g_single_instance && g_spawned && scheduler_idle() && pipe_buffered(g_out) == 0)
+      return EXEC_OK; /* its one instance has ended (or failed to start) and every byte is out */
     struct pollfd pfd = {g_socket, POLLIN | (pipe_buffered(g_out) ? POLLOUT : 0), 0};
     int timeout_ms = scheduler_has_runnable() ? 0 : poll_timeout_ms(wake_at);
     if (poll(&pfd, 1, timeout_ms) > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&

@@ -52,21 +52,40 @@ static bool page_is_zero(const uint8_t* page, size_t size) {
   return true;
 }
 
-/* Zeroes what the last instance dirtied: only resident pages can hold data,
- * and pages it merely read are already zero, so writing them is skipped
- * (writing would fault a shared zero page into a private one). */
+/* Non-resident pages of a private anonymous mapping are either never touched
+ * (zero) or swapped out (swap, zswap) with the last instance's data: reading
+ * them would bring that data back. MADV_DONTNEED drops both kinds, and the
+ * next touch reads zeros. One call per run of such pages. */
+static bool discard(uint8_t* data, size_t from_page, size_t to_page) {
+  size_t page = embly_page_size();
+  return from_page == to_page ||
+         madvise(data + from_page * page, (to_page - from_page) * page, MADV_DONTNEED) == 0;
+}
+
+/* Zeroes what the last instance could have written. Resident pages it merely
+ * read are already zero, so writing them is skipped (writing would fault a
+ * shared zero page into a private one), and resident pages are never
+ * discarded (refaulting costs ~16 µs a page here); the rest are discarded. */
 static bool zero_dirty(uint8_t* data, uint64_t size) {
-  size_t page = embly_page_size(), pages = size / page;
+  size_t page = embly_page_size(), pages = (size + page - 1) / page;
   unsigned char* resident = malloc(pages ? pages : 1);
   if (!resident || mincore(data, size, resident) != 0) {
     free(resident);
     return false;
   }
-  for (size_t i = 0; i < pages; i++)
-    if ((resident[i] & 1) && !page_is_zero(data + i * page, page))
+  bool ok = true;
+  size_t run = 0; /* the first page of the current run of non-resident pages */
+  for (size_t i = 0; i < pages && ok; i++) {
+    if (!(resident[i] & 1))
+      continue;
+    ok = discard(data, run, i);
+    run = i + 1;
+    if (!page_is_zero(data + i * page, page))
       memset(data + i * page, 0, page);
+  }
+  ok = ok && discard(data, run, pages);
   free(resident);
-  return true;
+  return ok;
 }
 
 static bool set_accessible(uint8_t* data, uint64_t from, uint64_t to) {

@@ -8,6 +8,10 @@ export const MAX_FRAME_BYTES = MAX_DATA_BYTES + 64;
  * the reader has not credited; readers credit by half windows. */
 export const WINDOW_BYTES = 256 * 1024;
 export const CREDIT_AFTER_BYTES = WINDOW_BYTES / 2;
+/** What a reader may hold of one writer's bytes, uncredited: a window in
+ * flight, and the window a blocked writer held back, which goes out whatever
+ * the window once the writer ends. More breaks the protocol. */
+export const MAX_UNCREDITED_BYTES = 2 * WINDOW_BYTES;
 
 export enum FrameKind {
   Hello = 1, Spawn = 2, Started = 3, Data = 4, Close = 5, Exit = 6, Error = 7,

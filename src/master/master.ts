@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { chmod } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { CREDIT_AFTER_BYTES, encodeFrame, ExitReason, FrameDecoder, FrameKind, PROTOCOL_VERSION, WINDOW_BYTES, type ChildExitFrame, type Frame } from './frames.js';
+import { CREDIT_AFTER_BYTES, encodeFrame, ExitReason, FrameDecoder, FrameKind, MAX_UNCREDITED_BYTES, PROTOCOL_VERSION, WINDOW_BYTES, type ChildExitFrame, type Frame } from './frames.js';
 import { socketPeer } from './peer.js';
 import { clearStaleSocket, inUse, removeOwnSocket, socketIdentity } from './socket-file.js';
 import { Templates } from './templates.js';
@@ -64,10 +64,12 @@ interface Instance {
   runner?: RunnerConnection;     // hosts it; absent for builtin endpoints
   handler?: EndpointHandler;     // builtin endpoints only
   started: boolean;
-  /** Flow control with a builtin parent: bytes it sent this instance that the
-   * instance has not credited, and bytes of this instance's it has read and
-   * not yet credited (docs/protocol.md, CREDIT). */
+  /** Flow control with its parent (docs/protocol.md, CREDIT), as routed here:
+   * bytes the parent sent this instance that it has not credited, bytes it
+   * sent the parent that the parent has not credited, and, for a builtin
+   * parent, bytes of this instance's the parent has read and not yet credited. */
   unacked: number;
+  sentUp: number;
   owed: number;
 }
 
@@ -164,7 +166,7 @@ export class Master extends EventEmitter {
   /** A builtin endpoint (a gateway connection) with an address of its own. */
   openEndpoint(handler: EndpointHandler): bigint {
     const address = this.newAddress();
-    this.instances.set(address, { address, function: '', parent: 0n, handler, started: true, unacked: 0, owed: 0 });
+    this.instances.set(address, { address, function: '', parent: 0n, handler, started: true, unacked: 0, sentUp: 0, owed: 0 });
     return address;
   }
 
@@ -209,7 +211,7 @@ export class Master extends EventEmitter {
   /** Records a new instance on `runner` and tells the runner to start it. */
   private place(fn: string, parent: bigint, runner: RunnerConnection): bigint {
     const address = this.newAddress();
-    this.instances.set(address, { address, function: fn, parent, runner, started: false, unacked: 0, owed: 0 });
+    this.instances.set(address, { address, function: fn, parent, runner, started: false, unacked: 0, sentUp: 0, owed: 0 });
     this.liveCount.set(fn, (this.liveCount.get(fn) ?? 0) + 1);
     runner.instances.add(address);
     const parentInstance = this.instances.get(parent);
@@ -224,9 +226,7 @@ export class Master extends EventEmitter {
   send(from: bigint, to: bigint, bytes: Uint8Array): boolean {
     const child = this.instances.get(to);
     this.route({ kind: FrameKind.Data, from, to, bytes }, this.instances.get(from), child);
-    if (!child || child.parent !== from) return true;
-    child.unacked += bytes.length;
-    return child.unacked < WINDOW_BYTES;
+    return !child || child.parent !== from || child.unacked < WINDOW_BYTES;
   }
 
   /** A builtin endpoint is done with `bytes` of what its child `from` sent it
@@ -238,6 +238,7 @@ export class Master extends EventEmitter {
     child.owed += bytes;
     if (child.owed < CREDIT_AFTER_BYTES) return;
     child.runner.send({ kind: FrameKind.Credit, from: endpoint, to: from, bytes: child.owed });
+    child.sentUp = Math.max(0, child.sentUp - child.owed);
     child.owed = 0;
   }
 
@@ -387,17 +388,27 @@ export class Master extends EventEmitter {
       if (from && !this.mayTalk(from, frame.to)) this.log(`dropped a ${FrameKind[frame.kind]} from ${frame.from.toString(16)} to ${frame.to.toString(16)}: not its parent or child`);
       return;
     }
+    const full = from.unacked >= WINDOW_BYTES; // for a CREDIT: the window of its parent's bytes
+    if (frame.kind === FrameKind.Data) this.countData(from, to, frame.bytes.length);
+    else if (frame.kind === FrameKind.Credit) this.countCredit(from, to, frame.bytes);
     if (!to.handler) return to.runner?.send(frame);
     if (frame.kind === FrameKind.Data) to.handler.data(frame.bytes);
     else if (frame.kind === FrameKind.Close) to.handler.close();
-    else this.credited(from, to.handler, frame.bytes);
+    else if (full && from.unacked < WINDOW_BYTES) to.handler.writable?.();
   }
 
-  /** `child` read `bytes` of what its builtin parent sent it. */
-  private credited(child: Instance, parent: EndpointHandler, bytes: number): void {
-    const full = child.unacked >= WINDOW_BYTES;
-    child.unacked = Math.max(0, child.unacked - bytes);
-    if (full && child.unacked < WINDOW_BYTES) parent.writable?.();
+  /** A runner whose instance sends past the window is dropped (as for any
+   * protocol breach) before the bytes go on: its peer would have to hold them. */
+  private countData(writer: Instance, reader: Instance, bytes: number): void {
+    const held = reader.parent === writer.address ? (reader.unacked += bytes) : (writer.sentUp += bytes);
+    if (writer.runner && held > MAX_UNCREDITED_BYTES)
+      throw new Error(`${writer.address.toString(16)} sent ${reader.address.toString(16)} more than its flow-control window`);
+  }
+
+  /** `reader` credited `bytes` of what `writer` sent it. */
+  private countCredit(reader: Instance, writer: Instance, bytes: number): void {
+    if (writer.parent === reader.address) writer.sentUp = Math.max(0, writer.sentUp - bytes);
+    else reader.unacked = Math.max(0, reader.unacked - bytes);
   }
 
   private tellPeerExit(from: bigint, to: bigint, reason: ExitReason, code: number): void {

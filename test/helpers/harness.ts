@@ -23,6 +23,16 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.on('exit', () => resolve())));
 }
 
+/** A serve-mode runner's command line for one function. */
+export function serveArguments(socketPath: string, f: TestFunction): string[] {
+  const args = ['serve', socketPath, '--fn', f.name, f.objectPath, f.sha256];
+  if (f.timeoutMs !== undefined) args.push('--timeout-ms', String(f.timeoutMs));
+  if (f.memoryPages !== undefined) args.push('--memory-pages', String(f.memoryPages));
+  if (f.sandbox) args.push('--sandbox');
+  if (f.singleInstance) args.push('--single-instance');
+  return args;
+}
+
 export async function startHarness(functions: TestFunction[]): Promise<Harness> {
   const socketPath = join(mkdtempSync(join(tmpdir(), 'embly-master-')), 'embly.sock');
   const master = new Master({
@@ -41,12 +51,7 @@ export async function startHarness(functions: TestFunction[]): Promise<Harness> 
       };
       master.on('runner', onRunner);
     });
-    const args = ['serve', socketPath, '--fn', f.name, f.objectPath, f.sha256];
-    if (f.timeoutMs !== undefined) args.push('--timeout-ms', String(f.timeoutMs));
-    if (f.memoryPages !== undefined) args.push('--memory-pages', String(f.memoryPages));
-    if (f.sandbox) args.push('--sandbox');
-    if (f.singleInstance) args.push('--single-instance');
-    runners.set(f.name, spawn(runnerBinary, args, { stdio: ['ignore', 'inherit', 'inherit'] }));
+    runners.set(f.name, spawn(runnerBinary, serveArguments(socketPath, f), { stdio: ['ignore', 'inherit', 'inherit'] }));
     await hello;
   };
   await Promise.all(functions.map(startRunner));

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeFrame, FrameDecoder, FrameKind, type Frame } from '../../src/master/frames.js';
+import { encodeFrame, FrameDecoder, FrameKind, MAX_UNCREDITED_BYTES, type Frame } from '../../src/master/frames.js';
 import { Master } from '../../src/master/master.js';
 
 interface FakeRunner { socket: Socket; frames: Frame[]; closed: Promise<void>; send(frame: Frame): void; }
@@ -83,4 +83,40 @@ test('a malformed frame drops only that connection', async (t) => {
   const e = endpoint();
   const error = await t.throwsAsync(master.spawn('fn', e)); // no runner left: it waits, then gives up
   t.regex(error!.message, /no runner for fn became ready/);
+});
+
+/** Frames of DATA from `from` to `to`: exactly what an honest writer may have in flight uncredited, then one byte more. */
+function pastTheWindow(from: bigint, to: bigint): Frame[] {
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  const within = Array.from({ length: MAX_UNCREDITED_BYTES / chunk.length }, (): Frame => ({ kind: FrameKind.Data, from, to, bytes: chunk }));
+  return [...within, { kind: FrameKind.Data, from, to, bytes: Buffer.from('!') }];
+}
+
+test('a runner whose instance sends its gateway parent past the flow-control window is dropped; what came within it was delivered', async (t) => {
+  const { master, runner, logs } = await setup();
+  t.teardown(() => master.close());
+  let delivered = 0;
+  const e1 = master.openEndpoint({ data: (b) => { delivered += b.length; }, close: () => {}, exit: () => {} }); // never consumes
+  const i1 = await master.spawn('fn', e1);
+  const frames = pastTheWindow(i1, e1);
+  for (const frame of frames.slice(0, -1)) runner.send(frame);
+  while (delivered < MAX_UNCREDITED_BYTES) await new Promise((resolve) => setTimeout(resolve, 10));
+  t.is(runner.socket.destroyed, false, 'all that is allowed');
+  runner.send(frames.at(-1)!);
+  await runner.closed;
+  t.is(delivered, MAX_UNCREDITED_BYTES, 'the byte past the window was not delivered');
+  t.regex(logs.join('\n'), new RegExp(`dropping runner .*${i1.toString(16)} sent ${e1.toString(16)} more than its flow-control window`));
+});
+
+test('a runner whose instance sends its child on a runner past the flow-control window is dropped', async (t) => {
+  const { master, runner, logs, endpoint } = await setup();
+  t.teardown(() => master.close());
+  const parent = await master.spawn('fn', endpoint());
+  runner.send({ kind: FrameKind.SpawnRequest, requester: parent, request: 1, function: 'fn' });
+  while (!runner.frames.some((f) => f.kind === FrameKind.SpawnResult)) await new Promise((resolve) => setTimeout(resolve, 10));
+  const result = runner.frames.find((f) => f.kind === FrameKind.SpawnResult)!;
+  if (result.kind !== FrameKind.SpawnResult) throw new Error('unreachable');
+  for (const frame of pastTheWindow(parent, result.child)) runner.send(frame);
+  await runner.closed;
+  t.regex(logs.join('\n'), new RegExp(`dropping runner .*${parent.toString(16)} sent ${result.child.toString(16)} more than its flow-control window`));
 });

@@ -19,16 +19,41 @@ async function errnoOf(imports: string, expression: string): Promise<number> {
   return result.stdout.readInt32LE(0);
 }
 
-test('an unimplemented WASI call links and answers ENOSYS', async (t) => {
-  const errno = await errnoOf(
-    '(import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))',
-    '(call $open (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i64.const 0) (i64.const 0) (i32.const 0) (i32.const 0))');
-  t.is(errno, 52);
-});
+/** Unimplemented WASI calls, each with its parameter count and the errno it
+ * answers: EBADF for every call that takes an fd (fd_*, sock_*, and path_*'s
+ * directory fd, third for path_symlink), ENOSYS for the rest. */
+const UNIMPLEMENTED_WASI: Array<[string, number, number]> = [
+  ['fd_close', 1, 8],
+  ['fd_read', 4, 8],
+  ['sock_accept', 3, 8],
+  ['sock_recv', 6, 8],
+  ['sock_send', 5, 8],
+  ['sock_shutdown', 2, 8],
+  ['path_open', 9, 8],
+  ['path_unlink_file', 3, 8],
+  ['path_symlink', 5, 8],
+  ['proc_raise', 1, 52],
+];
 
-test('an unimplemented WASI fd call answers EBADF', async (t) => {
-  const errno = await errnoOf('(import "wasi_snapshot_preview1" "fd_close" (func $close (param i32) (result i32)))', '(call $close (i32.const 1))');
-  t.is(errno, 8);
+test('unimplemented WASI calls link and answer EBADF if they take an fd, ENOSYS otherwise', async (t) => {
+  const signature = (name: string, n: number) => name === 'path_open' ? 'i32 i32 i32 i32 i32 i64 i64 i32 i32' : Array(n).fill('i32').join(' ');
+  const imports = UNIMPLEMENTED_WASI.map(([name, n]) =>
+    `(import "wasi_snapshot_preview1" "${name}" (func $${name} (param ${signature(name, n)}) (result i32)))`).join('\n');
+  const calls = UNIMPLEMENTED_WASI.map(([name, n], i) => {
+    const args = signature(name, n).split(' ').map((type) => `(${type}.const 7)`).join(' ');
+    return `(i32.store8 (i32.const ${256 + i}) (call $${name} ${args}))`;
+  }).join('\n');
+  const fn = await watFunction('probe', `(module
+    (import "embly" "write" (func $write (param i32 i32 i32 i32) (result i32)))
+    ${imports}
+    (memory (export "memory") 1)
+    (func (export "_start")
+      ${calls}
+      (drop (call $write (i32.const 1) (i32.const 256) (i32.const ${UNIMPLEMENTED_WASI.length}) (i32.const 8)))))`);
+  const result = await runExec('probe', [fn]);
+  t.is(result.code, 0, result.stderr);
+  t.deepEqual(Object.fromEntries(UNIMPLEMENTED_WASI.map(([name], i) => [name, result.stdout[i]])),
+    Object.fromEntries(UNIMPLEMENTED_WASI.map(([name, , errno]) => [name, errno])));
 });
 
 test('a bad pointer to write answers EFAULT', async (t) => {

@@ -2,7 +2,9 @@
 // is reported as a sandbox violation; everything the runtime itself does
 // (traps, timeouts, children, clocks, randomness, logs) still works inside it.
 import test from 'ava';
-import { watFunction } from '../helpers/objects.js';
+import { join } from 'node:path';
+import { nativeBin } from '../../src/paths.js';
+import { runProcess, watFunction } from '../helpers/objects.js';
 import { forbiddenSyscallFunction, runThroughSupervisor } from './helpers.js';
 
 for (const call of ['socket', 'openat'] as const) {
@@ -119,3 +121,29 @@ test('sandboxed: WASI clocks, randomness, sleep, memory.grow and logs work', asy
   t.true(Date.now() - started >= 20);
   t.regex(run.stderr, /\[wasi [0-9a-f]{16} stderr\] log/);
 });
+
+/** The template runner's filter, asked about one call by the test-only probe
+ * (native/sandbox-probe): what the template needs passes, the rest kills. */
+const templateCalls: Array<[string, string, RegExp | 'SIGSYS']> = [
+  ['fork', 'glibc\'s fork()', /^returned [1-9]\d*, errno 0\n$/],
+  ['clone-newuser', 'fork() into a new user namespace', 'SIGSYS'],
+  ['clone-newnet', 'clone into a new network namespace', 'SIGSYS'],
+  ['seccomp', 'adding a filter with no flags', /^returned 0, errno 0\n$/],
+  ['seccomp-tsync', 'adding a filter with SECCOMP_FILTER_FLAG_TSYNC', 'SIGSYS'],
+  ['seccomp-listener', 'adding a filter with SECCOMP_FILTER_FLAG_NEW_LISTENER', 'SIGSYS'],
+  ['connect-path', 'connecting to a socket path (as serve_connect does)', /^returned -1, errno 2\n$/],
+  ['connect-abstract', 'connecting to an abstract socket name', 'SIGSYS'],
+  ['socket-dgram', 'a datagram socket', 'SIGSYS'],
+];
+for (const [call, what, expected] of templateCalls) {
+  test(`the template runner's filter ${expected === 'SIGSYS' ? 'kills on' : 'allows'} ${what}`, async (t) => {
+    const run = await runProcess(join(nativeBin, 'embly-sandbox-probe'), [call]);
+    if (expected === 'SIGSYS') {
+      t.is(run.signal, 'SIGSYS', `${run.stdout.toString()}${run.stderr}`);
+      t.is(run.stdout.length, 0, 'the call never returned');
+    } else {
+      t.is(run.code, 0, run.stderr);
+      t.regex(run.stdout.toString(), expected);
+    }
+  });
+}
