@@ -62,14 +62,24 @@ static bool discard(uint8_t* data, size_t from_page, size_t to_page) {
          madvise(data + from_page * page, (to_page - from_page) * page, MADV_DONTNEED) == 0;
 }
 
+/* A pooled memory keeps at most this much of itself resident: enough for
+ * what most instances touch (a Rust module's 1 MiB stack and its data), so
+ * they start without faults, while a memory that an instance grew and wrote
+ * to its limit does not keep that much resident in the pool for good. */
+#define POOLED_RESIDENT_BYTES (2u << 20)
+
 /* Zeroes what the last instance could have written. Resident pages it merely
  * read are already zero, so writing them is skipped (writing would fault a
- * shared zero page into a private one), and resident pages are never
- * discarded (refaulting costs ~16 µs a page here); the rest are discarded. */
+ * shared zero page into a private one), and resident pages are not
+ * discarded (refaulting costs ~16 µs a page here) up to the pooled resident
+ * size; the rest are discarded. */
 static bool zero_dirty(uint8_t* data, uint64_t size) {
-  size_t page = embly_page_size(), pages = (size + page - 1) / page;
+  size_t page = embly_page_size(), all_pages = (size + page - 1) / page;
+  size_t pages = all_pages < POOLED_RESIDENT_BYTES / page ? all_pages : POOLED_RESIDENT_BYTES / page;
+  if (!discard(data, pages, all_pages))
+    return false;
   unsigned char* resident = malloc(pages ? pages : 1);
-  if (!resident || mincore(data, size, resident) != 0) {
+  if (!resident || mincore(data, pages * page, resident) != 0) {
     free(resident);
     return false;
   }

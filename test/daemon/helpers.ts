@@ -11,7 +11,7 @@ import { buildProject } from '../../src/build/project-build.js';
 import { Daemon, type DaemonOptions, type ListeningGateway } from '../../src/daemon/daemon.js';
 import { loadProject } from '../../src/project/index.js';
 
-export interface WatSpec { name: string; wat: string; timeout?: string; }
+export interface WatSpec { name: string; wat: string; timeout?: string; memory?: string; maxInstances?: number; }
 
 /** A fresh temporary directory, removed when the test ends. */
 export async function tempDir(t: ExecutionContext, prefix: string): Promise<string> {
@@ -20,13 +20,20 @@ export async function tempDir(t: ExecutionContext, prefix: string): Promise<stri
   return dir;
 }
 
-/** Writes a project with one function (and a gateway named after it, port 8080 + i) per spec. */
-export async function watProject(t: ExecutionContext, specs: WatSpec[]): Promise<string> {
-  const dir = await tempDir(t, 'embly-daemon-');
-  const functions = specs.map((s) => `  - name: ${s.name}\n    path: ./${s.name}.wat\n    language: wat\n${s.timeout ? `    timeout: ${s.timeout}\n` : ''}`);
+/** Writes into dir a project with one function (and a gateway named after it, port 8080 + i) per spec. */
+export async function writeWatProject(dir: string, specs: WatSpec[]): Promise<void> {
+  const optional = (key: string, value: string | number | undefined) => (value === undefined ? '' : `    ${key}: ${value}\n`);
+  const functions = specs.map((s) => `  - name: ${s.name}\n    path: ./${s.name}.wat\n    language: wat\n` +
+    optional('timeout', s.timeout) + optional('memory', s.memory) + optional('max_instances', s.maxInstances));
   const gateways = specs.map((s, i) => `  - name: ${s.name}\n    type: http\n    port: ${8080 + i}\n    function: ${s.name}\n`);
   await writeFile(join(dir, 'embly-project.yml'), `functions:\n${functions.join('')}\ngateways:\n${gateways.join('')}`);
   for (const s of specs) await writeFile(join(dir, `${s.name}.wat`), s.wat);
+}
+
+/** writeWatProject in a temporary directory removed when the test ends. */
+export async function watProject(t: ExecutionContext, specs: WatSpec[]): Promise<string> {
+  const dir = await tempDir(t, 'embly-daemon-');
+  await writeWatProject(dir, specs);
   return dir;
 }
 
@@ -58,6 +65,15 @@ export function runnerPids(fn: string): number[] {
       return [];
     }
   });
+}
+
+export interface ProcessFigures { rssKiB: number; vmKiB: number; fds: number; }
+
+/** A process's resident and virtual memory and its open fds, from /proc. */
+export function processFigures(pid: number): ProcessFigures {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssKiB: kib('VmRSS'), vmKiB: kib('VmSize'), fds: readdirSync(`/proc/${pid}/fd`).length };
 }
 
 /** A POST whose chunked body never ends, so that its instance is still

@@ -2,12 +2,13 @@
 // letter of the request path says how (GET /s spins, /t grows tables, ...);
 // any other path (GET /hello, say) gets a plain "hello". Plain and hostile requests therefore
 // go to the same function, and share its runners.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProject } from '../../src/build/project-build.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { loadProject } from '../../src/project/index.js';
+import { runnerPids, writeWatProject } from '../daemon/helpers.js';
 
 const HELLO = 'HTTP/1.1 200 OK\\r\\nContent-Length: 6\\r\\n\\r\\nhello\\n';
 const HELLO_BYTES = 44;
@@ -24,6 +25,7 @@ export const HOSTILE = {
   exhaust: 'x',     // recursion without end: stack exhaustion
   memory: 'm',      // grows its memory to the limit and writes all of it, then answers
   logs: 'l',        // one log line after another, without end
+  grows: 'g',       // memory.grow by a page, again and again (past its limit: -1)
   spawns: 'p',      // spawns sleepers without end (a function of its own: max_instances is per function)
 } as const;
 
@@ -71,6 +73,7 @@ export const HOSTILE_WAT = `(module
   (func $fill_memory
     (drop (memory.grow (i32.sub (i32.const 128) (memory.size))))
     (memory.fill (i32.const 4096) (i32.const 255) (i32.sub (i32.shl (memory.size) (i32.const 16)) (i32.const 4096))))
+  (func $grows (loop $l (drop (memory.grow (i32.const 1))) (br $l)))
   (func $logs (loop $l (drop (call $fd_write (i32.const 1) (i32.const 2048) (i32.const 1) (i32.const 16))) (br $l)))
   (func $spawns (loop $l (drop (call $spawn (i32.const 2400) (i32.const 7) (i32.const 2420))) (br $l)))
   (func (export "_start") (local $k i32)
@@ -85,6 +88,7 @@ export const HOSTILE_WAT = `(module
     (if (i32.eq (local.get $k) (i32.const 120)) (then (call $exhaust (i32.const 0))))
     (if (i32.eq (local.get $k) (i32.const 109)) (then (call $fill_memory)))
     (if (i32.eq (local.get $k) (i32.const 108)) (then (call $logs)))
+    (if (i32.eq (local.get $k) (i32.const 103)) (then (call $grows)))
     (if (i32.eq (local.get $k) (i32.const 112)) (then (call $spawns)))
     (drop (call $write (i32.const 1) (i32.const 1024) (i32.const ${HELLO_BYTES}) (i32.const 12)))))`;
 
@@ -105,37 +109,22 @@ export interface HostileDaemon { daemon: Daemon; port: number; logs: string[]; }
 /** A daemon serving the hostile function with `runners` runners behind an HTTP gateway. */
 export async function startHostileDaemon(options: { runners: number; timeout: string; maxInstances?: number }): Promise<HostileDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'embly-hostile-'));
-  writeFileSync(join(dir, 'hostile.wat'), HOSTILE_WAT);
-  writeFileSync(join(dir, 'sleeper.wat'), SLEEPER_WAT);
-  writeFileSync(join(dir, 'embly-project.yml'), [
-    'functions:',
-    '  - name: hostile',
-    '    path: ./hostile.wat',
-    '    language: wat',
-    '    memory: 8MiB',
-    `    timeout: ${options.timeout}`,
-    `    max_instances: ${options.maxInstances ?? 1000}`,
-    '  - name: sleeper',
-    '    path: ./sleeper.wat',
-    '    language: wat',
-    '    memory: 1',
-    `    timeout: ${options.timeout}`,
-    `    max_instances: ${options.maxInstances ?? 1000}`,
-    'gateways:',
-    '  - name: web',
-    '    type: http',
-    '    port: 8080',
-    '    function: hostile',
-    '',
-  ].join('\n'));
+  const limits = { timeout: options.timeout, maxInstances: options.maxInstances ?? 1000 };
+  await writeWatProject(dir, [
+    { name: 'hostile', wat: HOSTILE_WAT, memory: '8MiB', ...limits },
+    { name: 'sleeper', wat: SLEEPER_WAT, memory: '1', ...limits },
+  ]);
   const project = await loadProject(dir);
   const built = await buildProject(project);
   const logs: string[] = [];
   const daemon = new Daemon({
     project, built, host: '127.0.0.1', runnersPerFunction: options.runners,
-    socketPath: join(dir, 'embly.sock'), portOverrides: new Map([['web', 0]]),
+    socketPath: join(dir, 'embly.sock'), portOverrides: new Map(project.gateways.map((g) => [g.name, 0])),
     log: (line) => logs.push(line),
   });
-  const [gateway] = await daemon.start();
-  return { daemon, port: gateway!.port, logs };
+  const gateways = await daemon.start();
+  return { daemon, port: gateways.find((g) => g.function === 'hostile')!.port, logs };
 }
+
+/** The hostile function's runners, by pid, in order. */
+export const hostileRunners = (): number[] => runnerPids('hostile').sort((a, b) => a - b);

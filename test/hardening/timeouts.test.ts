@@ -1,0 +1,29 @@
+// Timeouts that land while guests grow tables and memories (issue 8, item 1):
+// thirty of each with a 100 ms timeout (the report used 50 ms) that killed runners
+// sixteen times. Nothing stops a runtime helper halfway now: the runners
+// live, no memory reservation leaks, and plain requests are served after.
+import test from 'ava';
+import { HOSTILE, hostileRunners, startHostileDaemon } from './hostile.js';
+import { processFigures } from '../daemon/helpers.js';
+
+const RESERVATION_KIB = 8 * 1024 * 1024; // one linear memory's address space (docs/loader.md §3)
+
+test('timeouts in the middle of table.grow and memory.grow loops leave the runners whole', async (t) => {
+  const { daemon, port } = await startHostileDaemon({ runners: 2, timeout: '100ms' });
+  t.teardown(() => daemon.stop());
+  const get = async (path: string) => (await fetch(`http://127.0.0.1:${port}${path}`)).status;
+  const pids = hostileRunners();
+  t.is((await get('/hello')), 200);
+  const before = pids.map(processFigures);
+  const statuses = await Promise.all([
+    ...Array.from({ length: 30 }, () => get(`/${HOSTILE.tables}`)),
+    ...Array.from({ length: 30 }, () => get(`/${HOSTILE.grows}`)),
+  ]);
+  t.deepEqual([...new Set(statuses)], [504]);
+  for (let i = 0; i < 20; i++) t.is(await get('/hello'), 200);
+  t.deepEqual(hostileRunners(), pids, 'no runner died');
+  pids.forEach((pid, i) => {
+    const after = processFigures(pid);
+    t.true(after.vmKiB - before[i]!.vmKiB < RESERVATION_KIB, `runner ${pid}'s address space grew by ${after.vmKiB - before[i]!.vmKiB} KiB`);
+  });
+});
