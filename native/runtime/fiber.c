@@ -323,7 +323,8 @@ void embly_safepoint(void) {
     embly_stop_now(EMBLY_STOP_TIMEOUT, 0);
   if (g_preempt)
     g_preempt();
-  embly_host_leave();
+  fiber->host_depth--; /* not embly_host_leave: this is the safepoint a pending tick asks for */
+  fiber->preempt_pending = 0;
 }
 
 embly_stop_kind embly_fiber_classify_fault(uintptr_t address, uintptr_t pc, int32_t* trap) {

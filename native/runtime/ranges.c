@@ -1,8 +1,9 @@
 /* Sets of address ranges that a fault handler may look up while the rest of
  * the runtime changes them: linear memory reservations (memory.c) and the
- * code of loaded objects (object.c). Faults that consult them are
- * synchronous, raised by guest code, never by the code that adds or removes,
- * so a lookup never sees a half-made change. */
+ * code of loaded objects (object.c). Lookups come from signal handlers only
+ * while no host code runs on the fiber (a fault raised by guest code, a tick
+ * that interrupted it), and ranges change only in host code or before any
+ * instance runs, so a lookup never meets a half-made change. */
 #include <stdlib.h>
 
 #include "internal.h"

@@ -1,8 +1,10 @@
 // `embly build` for a whole project: each function's source -> .wasm (its
 // language toolchain) -> AOT object (aot.ts), in parallel up to the cores.
 // A function whose inputs (source files, language, toolchain flags) are
-// unchanged since the last build is not compiled at all: its record in
-// .embly/<name>.build.json names the wasm and object it produced.
+// unchanged since the last build skips its language toolchain: its record in
+// .embly/<name>.build.json names the wasm it produced. The AOT step has a
+// cache of its own (aot.ts), keyed by everything that makes the object, so a
+// new runtime ABI or compiler rebuilds the object from that wasm.
 
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -36,7 +38,7 @@ export class FunctionBuildError extends Error {
   }
 }
 
-interface BuildRecord { inputsHash: string; wasmSha256: string; objectKey: string; }
+interface BuildRecord { inputsHash: string; wasmSha256: string; objectKey: string; toolchain?: string; }
 
 export function buildDir(project: Project): string {
   return join(project.root, '.embly');
@@ -58,40 +60,44 @@ async function readRecord(path: string): Promise<BuildRecord | null> {
   }
 }
 
-async function upToDate(dir: string, spec: FunctionSpec, hash: string): Promise<BuiltFunction | null> {
+/** The wasm of the last build when its inputs are unchanged, with the toolchain that made it. */
+async function reusableWasm(dir: string, spec: FunctionSpec, hash: string): Promise<{ toolchain?: string } | null> {
   const record = await readRecord(join(dir, `${spec.name}.build.json`));
-  if (record?.inputsHash !== hash) return null;
-  const objectPath = join(dir, 'objects', `${record.objectKey}.so`);
-  const sidecarPath = join(dir, 'objects', `${record.objectKey}.json`);
-  const wasmPath = join(dir, `${spec.name}.wasm`);
-  if (!existsSync(objectPath) || !existsSync(wasmPath)) return null;
-  const sidecar = JSON.parse(await readFile(sidecarPath, 'utf8')) as Sidecar;
-  return { spec, wasmPath, objectPath, sidecar, compiled: false };
+  if (record?.inputsHash !== hash || !existsSync(join(dir, `${spec.name}.wasm`))) return null;
+  return { toolchain: record.toolchain };
+}
+
+/** Runs the function's language toolchain into .embly/<name>.wasm; returns the toolchain's identity. */
+async function compileSource(dir: string, spec: FunctionSpec, wasmPath: string): Promise<string | undefined> {
+  const workDir = join(dir, 'work', spec.name);
+  await mkdir(workDir, { recursive: true });
+  const compiled = await compileToWasm({ name: spec.name, language: spec.language, sourcePath: spec.path, outDir: workDir, sdkDir });
+  const temporary = `${wasmPath}.${process.pid}.tmp`;
+  await copyFile(compiled.wasmPath, temporary);
+  await rename(temporary, wasmPath);
+  return compiled.toolchain;
 }
 
 async function buildFunction(project: Project, spec: FunctionSpec, progress: ProgressListener): Promise<BuiltFunction> {
   const dir = buildDir(project);
   progress(spec.name, 'checking');
   const hash = await inputsHash(spec);
-  const cached = await upToDate(dir, spec, hash);
-  if (cached) return cached;
-
-  progress(spec.name, 'compiling', spec.language);
-  const workDir = join(dir, 'work', spec.name);
-  await mkdir(workDir, { recursive: true });
-  const compiled = await compileToWasm({ name: spec.name, language: spec.language, sourcePath: spec.path, outDir: workDir, sdkDir });
   const wasmPath = join(dir, `${spec.name}.wasm`);
-  const temporary = `${wasmPath}.${process.pid}.tmp`;
-  await copyFile(compiled.wasmPath, temporary);
-  await rename(temporary, wasmPath);
-
-  progress(spec.name, 'translating', 'wasm2c + cc');
+  const reused = await reusableWasm(dir, spec, hash);
+  let toolchain = reused?.toolchain;
+  if (!reused) {
+    progress(spec.name, 'compiling', spec.language);
+    toolchain = await compileSource(dir, spec, wasmPath);
+    progress(spec.name, 'translating', 'wasm2c + cc');
+  }
   const wasm = await readFile(wasmPath);
   checkImports(readWasmInfo(wasm));
-  const object = await compileAot({ wasm, cacheDir: join(dir, 'objects'), functionName: spec.name, sourceToolchain: compiled.toolchain });
-  const record: BuildRecord = { inputsHash: hash, wasmSha256: sha256(wasm), objectKey: object.key };
-  await writeFile(join(dir, `${spec.name}.build.json`), JSON.stringify(record, null, 2));
-  return { spec, wasmPath, objectPath: object.objectPath, sidecar: object.sidecar, compiled: true };
+  const object = await compileAot({ wasm, cacheDir: join(dir, 'objects'), functionName: spec.name, sourceToolchain: toolchain });
+  if (!reused || object.compiled) {
+    const record: BuildRecord = { inputsHash: hash, wasmSha256: sha256(wasm), objectKey: object.key, toolchain };
+    await writeFile(join(dir, `${spec.name}.build.json`), JSON.stringify(record, null, 2));
+  }
+  return { spec, wasmPath, objectPath: object.objectPath, sidecar: object.sidecar, compiled: !reused || object.compiled };
 }
 
 export interface BuildOptions { progress?: ProgressListener; jobs?: number; only?: string[]; }

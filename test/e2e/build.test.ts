@@ -1,6 +1,7 @@
 // Build caching and build errors on a small project made in a temp dir.
 import test from 'ava';
-import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
+import { EMBLY_ABI_VERSION } from '../../src/build/abi.js';
+import { copyFile, mkdtemp, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProject, BuildFailedError } from '../../src/build/project-build.js';
@@ -43,7 +44,7 @@ test('the sidecar describes the object', async (t) => {
   const [wat] = await buildProject(await loadProject(dir));
   const sidecar = JSON.parse(await readFile(wat!.objectPath.replace(/\.so$/, '.json'), 'utf8'));
   t.is(sidecar.function, 'tiny-wat');
-  t.is(sidecar.abiVersion, 1);
+  t.is(sidecar.abiVersion, EMBLY_ABI_VERSION);
   t.regex(sidecar.wasmSha256, /^[0-9a-f]{64}$/);
   t.deepEqual(sidecar.exports.map((e: { name: string }) => e.name), ['memory', '_start']);
   t.deepEqual(sidecar.memory, { minPages: 1, maxPages: null });
@@ -80,4 +81,19 @@ test('embly build prints file:line:col for a malformed project file', async (t) 
   const result = await runProcess(process.execPath, [join(packageRoot, 'bin', 'embly.js'), 'build', dir]);
   t.is(result.code, 1);
   t.regex(result.stderr, /embly-project\.yml:4:5: .*langauge/);
+});
+
+test('an object made for another runtime ABI is rebuilt from the unchanged wasm, without its toolchain', async (t) => {
+  const dir = await project({ 'embly-project.yml': YAML, 'tiny.wat': WAT, 'tiny.c': C });
+  const [first] = await buildProject(await loadProject(dir));
+  // What a runtime upgrade leaves behind: the record names an object made under another key.
+  const objects = join(dir, '.embly', 'objects');
+  await copyFile(first!.objectPath, join(objects, 'stale.so'));
+  await copyFile(first!.objectPath.replace(/\.so$/, '.json'), join(objects, 'stale.json'));
+  const record = join(dir, '.embly', 'tiny-wat.build.json');
+  await writeFile(record, JSON.stringify({ ...JSON.parse(await readFile(record, 'utf8')), objectKey: 'stale' }));
+  const [again] = await buildProject(await loadProject(dir));
+  t.is(again!.objectPath, first!.objectPath);
+  t.false(again!.compiled, 'the current object is found in the AOT cache');
+  t.is(JSON.parse(await readFile(record, 'utf8')).objectKey, 'stale', 'nothing was compiled, so nothing is rewritten');
 });
