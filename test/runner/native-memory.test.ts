@@ -49,3 +49,73 @@ test('a runner that has hosted 200,000 instances one after another holds no more
   t.true([...warm, ...rest].every((r) => r === ExitReason.Ok));
   t.true(after - before < 1024, `VmData grew from ${before} to ${after} KiB`);
 });
+
+/** Spawns `children` quitters one at a time, reads each one's EOF and closes it; every 1,000 children it writes
+ * (count, highest handle so far) on handle 1. Then it waits for handle 1's EOF, so that its runner can be measured
+ * while it still holds whatever it kept. */
+const spawnAndClose = (children: number) => `(module
+  (import "embly" "spawn" (func $spawn (param i32 i32 i32) (result i32)))
+  (import "embly" "read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "embly" "write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "embly" "events" (func $events (param i64 i32 i32 i32) (result i32)))
+  (import "embly" "close" (func $close (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "quitter")
+  (func (export "_start") (local $i i32) (local $h i32) (local $max i32)
+    (loop $child
+      (if (call $spawn (i32.const 16) (i32.const 7) (i32.const 24)) (then unreachable))
+      (local.set $h (i32.load (i32.const 24)))
+      (if (i32.gt_u (local.get $h) (local.get $max)) (then (local.set $max (local.get $h))))
+      (loop $wait ;; until read answers ok with 0 bytes: the child's EOF
+        (drop (call $events (i64.const -1) (i32.const 32) (i32.const 1) (i32.const 28)))
+        (br_if $wait (call $read (local.get $h) (i32.const 64) (i32.const 16) (i32.const 36)))
+        (br_if $wait (i32.load (i32.const 36))))
+      (if (call $close (local.get $h)) (then unreachable))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (if (i32.eqz (i32.rem_u (local.get $i) (i32.const 1000))) (then
+        (i32.store (i32.const 0) (local.get $i))
+        (i32.store (i32.const 4) (local.get $max))
+        (drop (call $write (i32.const 1) (i32.const 0) (i32.const 8) (i32.const 40)))))
+      (br_if $child (i32.lt_u (local.get $i) (i32.const ${children}))))
+    (loop $parent
+      (drop (call $events (i64.const -1) (i32.const 32) (i32.const 1) (i32.const 28)))
+      (br_if $parent (call $read (i32.const 1) (i32.const 64) (i32.const 16) (i32.const 36)))
+      (br_if $parent (i32.load (i32.const 36))))))`;
+
+test('a parent that spawns 20,000 children, reads their EOF and closes them, reuses handle 2 and keeps its runner flat', async (t) => {
+  const children = 20_000;
+  const h = await startHarness([
+    await watFunction('parent', spawnAndClose(children), { sandbox: true, timeoutMs: 600_000 }),
+    await watFunction('quitter', QUITTER, { sandbox: true }),
+  ]);
+  t.teardown(() => h.stop());
+  const pid = h.runners.get('parent')!.pid!;
+  const memory = new Map<number, Promise<number>>();
+  let highest = 0;
+  const exit = new Promise<ExitReason>((resolve, reject) => {
+    let pending = Buffer.alloc(0);
+    let parent = 0n;
+    const endpoint = h.master.openEndpoint({
+      data: (bytes) => {
+        pending = Buffer.concat([pending, bytes]);
+        for (; pending.length >= 8; pending = pending.subarray(8)) {
+          const count = pending.readUInt32LE(0);
+          highest = pending.readUInt32LE(4);
+          if (count === 2_000) memory.set(count, statusKiB(pid, 'VmData'));
+          if (count === children) {
+            const after = statusKiB(pid, 'VmData');
+            memory.set(count, after);
+            void after.finally(() => h.master.closeTowards(endpoint, parent));
+          }
+        }
+      },
+      close: () => {},
+      exit: (reason) => { h.master.closeEndpoint(endpoint); resolve(reason); },
+    });
+    h.master.spawn('parent', endpoint, (address) => { parent = address; }).catch(reject);
+  });
+  t.is(await exit, ExitReason.Ok);
+  const before = await memory.get(2_000)!, after = await memory.get(children)!;
+  t.true(after - before < 1024, `VmData grew from ${before} to ${after} KiB`);
+  t.is(highest, 2, 'each child got the handle its closed predecessor released');
+});
