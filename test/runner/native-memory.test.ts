@@ -6,7 +6,7 @@ import test from 'ava';
 import { ExitReason } from '../../src/master/frames.js';
 import type { Master } from '../../src/master/master.js';
 import { startHarness } from '../helpers/harness.js';
-import { watFunction } from '../helpers/objects.js';
+import { runExec, watFunction } from '../helpers/objects.js';
 
 const QUITTER = '(module (memory (export "memory") 1) (func (export "_start")))';
 
@@ -118,4 +118,51 @@ test('a parent that spawns 20,000 children, reads their EOF and closes them, reu
   const before = await memory.get(2_000)!, after = await memory.get(children)!;
   t.true(after - before < 1024, `VmData grew from ${before} to ${after} KiB`);
   t.is(highest, 2, 'each child got the handle its closed predecessor released');
+});
+
+/** A module with `tables` funcref tables of `elements` each and `pages` of memory that does nothing. */
+const withTables = (tables: number, elements: number, pages: number) => `(module
+  (memory (export "memory") ${pages})
+  ${Array.from({ length: tables }, () => `(table ${elements} funcref)`).join('\n  ')}
+  (func (export "_start")))`;
+
+test('a module with tables bigger than its memory limit does not start (memory limit), in a sandboxed serving runner', async (t) => {
+  // 8 tables of 10 million funcrefs: 2.5 GB outside `memory`, against 16 MiB.
+  const h = await startHarness([await watFunction('tables', withTables(8, 10_000_000, 1), { sandbox: true, memoryPages: 256 })]);
+  t.teardown(() => h.stop());
+  t.deepEqual(await spawnMany(h.master, 'tables', 1, 1), [ExitReason.Error]);
+});
+
+test('tables count with linear memory against the limit: together past it, the module does not start', async (t) => {
+  // 2,100 funcrefs of 32 bytes are just over one 64 KiB page.
+  const over = await watFunction('over', withTables(1, 2_100, 3), { memoryPages: 4 });
+  const result = await runExec('over', [over]);
+  t.is(result.code, 71, result.stderr);
+  t.regex(result.stderr, /ended: error \(memory limit/);
+  const under = await watFunction('under', withTables(1, 2_100, 2), { memoryPages: 4 });
+  t.is((await runExec('under', [under])).code, 0);
+});
+
+test('a table of more than 10 million elements does not start whatever the memory limit', async (t) => {
+  const fn = await watFunction('huge', withTables(1, 10_000_001, 1), { memoryPages: 65536 });
+  const result = await runExec('huge', [fn]);
+  t.is(result.code, 71, result.stderr);
+  t.regex(result.stderr, /ended: error \(memory limit/);
+});
+
+test('table.grow past what the memory limit leaves returns -1, and memory.grow counts the tables', async (t) => {
+  // Limit 2 pages (131,072 bytes); memory 1 page; funcrefs are 32 bytes.
+  const fn = await watFunction('grower', `(module
+    (import "embly" "write" (func $write (param i32 i32 i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (table $t 0 funcref)
+    (func (export "_start")
+      (i32.store (i32.const 0) (table.grow $t (ref.null func) (i32.const 1000)))  ;; 32,000 bytes: fits
+      (i32.store (i32.const 4) (table.grow $t (ref.null func) (i32.const 2048)))  ;; 65,536 more: does not
+      (i32.store (i32.const 8) (memory.grow (i32.const 1)))                        ;; nor does a page now
+      (i32.store (i32.const 12) (table.grow $t (ref.null func) (i32.const 1000))) ;; what is left does
+      (drop (call $write (i32.const 1) (i32.const 0) (i32.const 16) (i32.const 16)))))`, { memoryPages: 2 });
+  const result = await runExec('grower', [fn]);
+  t.is(result.code, 0, result.stderr);
+  t.deepEqual([0, 4, 8, 12].map((at) => result.stdout.readInt32LE(at)), [0, -1, -1, 1000]);
 });
