@@ -24,6 +24,11 @@
 #define PREWARM_STACK_BYTES (32u * 1024u)
 #define PREWARM_MEMORY_BYTES (128u * 1024u)
 #define WASM_PAGE_BYTES 65536u
+/* guest_max_bytes: a fiber's mapping beyond its stack (guard, preemption
+ * stack), and host state: a window of bytes each way to its parent and
+ * room for its log lines and instance state. */
+#define FIBER_EXTRA_BYTES (128u * 1024u)
+#define HOST_STATE_BYTES (1024u * 1024u)
 #define PREWARM_ADDRESS 1 /* never registered: the dry guest is not reachable */
 
 static uint64_t random_address(void) {
@@ -82,6 +87,13 @@ static uint64_t initial_memory_bytes(const function_def* function,
   if (!memory || memory->type.min > function->memory_pages)
     return 0;
   return memory->type.min * WASM_PAGE_BYTES;
+}
+
+uint64_t guest_max_bytes(const function_def* function) {
+  if (function->memory_pages > UINT32_MAX)
+    return UINT64_MAX;
+  return function->memory_pages * WASM_PAGE_BYTES + GUEST_STACK_BYTES + FIBER_EXTRA_BYTES +
+         HOST_STATE_BYTES;
 }
 
 void guest_prewarm(function_def* function) {

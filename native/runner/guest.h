@@ -84,6 +84,11 @@ guest* guest_new(function_def* function, uint64_t address, char* err, size_t err
  * The first instance then starts without page faults or syscalls (§2 of
  * ARCHITECTURE.md). Best effort: a failure here shows at the spawn. */
 void guest_prewarm(function_def* function);
+/* The most memory one instance of `function` may make writable in the
+ * runner: its memory limit (linear memory and tables), its stack, and a
+ * share for its host state (pipe windows, log lines); UINT64_MAX for an
+ * unlimited function. For the runner's RLIMIT_DATA (sandbox.h). */
+uint64_t guest_max_bytes(const function_def* function);
 /* Adds a handle joining the guest to a peer (at address `peer` when it is
  * remote, else 0); returns its number or 0. */
 uint32_t guest_add_handle(guest* g, byte_pipe* in, byte_pipe* out, uint64_t peer);
