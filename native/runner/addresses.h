@@ -1,5 +1,5 @@
-/* The guests of this runner by address (serve mode): an open-addressing
- * hash table, since every DATA frame looks its target up. */
+/* The guests of this runner by address (serve mode), in a u64_map: every
+ * DATA frame looks its target up. */
 #ifndef EMBLY_RUNNER_ADDRESSES_H
 #define EMBLY_RUNNER_ADDRESSES_H
 

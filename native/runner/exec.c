@@ -57,8 +57,8 @@ static uint32_t connect_child(guest* parent, guest* child) {
     free(to_parent);
     return 0;
   }
-  uint32_t handle = guest_add_handle(parent, to_parent, to_child);
-  if (!handle || guest_add_handle(child, to_child, to_parent) != EMBLY_HANDLE_PARENT)
+  uint32_t handle = guest_add_handle(parent, to_parent, to_child, 0);
+  if (!handle || guest_add_handle(child, to_child, to_parent, 0) != EMBLY_HANDLE_PARENT)
     return 0;
   return handle;
 }
@@ -149,7 +149,7 @@ int exec_function(function_def* root) {
   }
   byte_pipe* in = pipe_new(g_root);
   byte_pipe* out = pipe_new(NULL);
-  guest_add_handle(g_root, in, out);
+  guest_add_handle(g_root, in, out, 0);
   bool stdin_open = true;
   while (!g_root_ended) {
     uint64_t wake_at = scheduler_run();

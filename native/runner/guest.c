@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "embly/abi.h"
 #include "host.h"
 #include "mode.h"
 #include "scheduler.h"
@@ -23,6 +24,11 @@
 #define PREWARM_STACK_BYTES (32u * 1024u)
 #define PREWARM_MEMORY_BYTES (128u * 1024u)
 #define WASM_PAGE_BYTES 65536u
+/* guest_max_bytes: a fiber's mapping beyond its stack (guard, preemption
+ * stack), and host state: a window of bytes each way to its parent and
+ * room for its log lines and instance state. */
+#define FIBER_EXTRA_BYTES (128u * 1024u)
+#define HOST_STATE_BYTES (1024u * 1024u)
 #define PREWARM_ADDRESS 1 /* never registered: the dry guest is not reachable */
 
 static uint64_t random_address(void) {
@@ -83,6 +89,13 @@ static uint64_t initial_memory_bytes(const function_def* function,
   return memory->type.min * WASM_PAGE_BYTES;
 }
 
+uint64_t guest_max_bytes(const function_def* function) {
+  if (function->memory_pages > UINT32_MAX)
+    return UINT64_MAX;
+  return function->memory_pages * WASM_PAGE_BYTES + GUEST_STACK_BYTES + FIBER_EXTRA_BYTES +
+         HOST_STATE_BYTES;
+}
+
 void guest_prewarm(function_def* function) {
   char err[256];
   const embly_module* module = function_module(function, err, sizeof err);
@@ -97,25 +110,96 @@ void guest_prewarm(function_def* function) {
   guest_free(guest_new(function, PREWARM_ADDRESS, err, sizeof err));
 }
 
-uint32_t guest_add_handle(guest* g, byte_pipe* in, byte_pipe* out) {
+/* The number the next handle gets: the last released one, else a new one
+ * (the array grown for it); 0 when out of memory. */
+static uint32_t next_handle_number(guest* g) {
+  if (g->released_count > 0)
+    return g->released[g->released_count - 1];
   uint32_t handle = g->handle_count ? g->handle_count : 1; /* 0 is never a handle */
   handle_entry* grown = realloc(g->handles, (handle + 1) * sizeof *grown);
   if (!grown)
     return 0;
   if (g->handle_count == 0)
     memset(&grown[0], 0, sizeof grown[0]);
-  grown[handle] = (handle_entry){in, out, 0, false, false, false};
+  grown[handle] = (handle_entry){0};
   g->handles = grown;
   g->handle_count = handle + 1;
+  return handle;
+}
+
+uint32_t guest_add_handle(guest* g, byte_pipe* in, byte_pipe* out, uint64_t peer) {
+  uint32_t handle = next_handle_number(g);
+  if (!handle)
+    return 0;
+  /* Handle 1's peer is looked at first and needs no map (guest_handle_for_peer). */
+  if (peer && handle != EMBLY_HANDLE_PARENT && !u64_map_put(&g->children_by_peer, peer, handle))
+    return 0;
+  if (g->released_count > 0 && g->released[g->released_count - 1] == handle)
+    g->released_count--;
+  g->handles[handle] = (handle_entry){in, out, peer, false, false, false};
   g->open_handles++;
   in->reader_handle = handle;
-  if (guest_handle_readable(&grown[handle]))
+  if (guest_handle_readable(&g->handles[handle]))
     guest_handle_ready(g, handle);
   return handle;
 }
 
 handle_entry* guest_handle(guest* g, uint32_t handle) {
-  return handle >= 1 && handle < g->handle_count ? &g->handles[handle] : NULL;
+  return handle >= 1 && handle < g->handle_count && g->handles[handle].in ? &g->handles[handle] : NULL;
+}
+
+handle_entry* guest_handle_for_peer(guest* g, uint64_t peer) {
+  handle_entry* parent = guest_handle(g, EMBLY_HANDLE_PARENT);
+  if (parent && parent->peer == peer)
+    return parent;
+  return guest_handle(g, (uint32_t)u64_map_get(&g->children_by_peer, peer));
+}
+
+static void unlist(guest* g, uint32_t handle) {
+  for (uint32_t i = 0; i < g->ready_count; i++) {
+    if (g->ready[i] == handle) {
+      g->ready[i] = g->ready[--g->ready_count];
+      return;
+    }
+  }
+}
+
+/* Lets a finished child handle go (guest.h): the peer's writes now fail, the
+ * bytes still to send go without waiting for the window, and the number is
+ * free. The parent's handle 1 is never released: its number stays its. */
+static void release_handle(guest* g, uint32_t handle) {
+  handle_entry* h = &g->handles[handle];
+  if (handle == EMBLY_HANDLE_PARENT)
+    return;
+  if (g->released_count == g->released_capacity) {
+    uint32_t capacity = g->released_capacity ? g->released_capacity * 2 : 8;
+    uint32_t* grown = realloc(g->released, capacity * sizeof *grown);
+    if (!grown)
+      return; /* kept live: it costs memory until the guest ends, nothing else */
+    g->released = grown;
+    g->released_capacity = capacity;
+  }
+  if (h->listed)
+    unlist(g, handle);
+  if (h->peer)
+    u64_map_remove(&g->children_by_peer, h->peer);
+  pipe_writer_ended(h->out);
+  pipe_close_reader(h->in);
+  pipe_release(h->in);
+  pipe_release(h->out);
+  *h = (handle_entry){0};
+  g->released[g->released_count++] = handle;
+}
+
+bool guest_close_handle(guest* g, uint32_t handle) {
+  handle_entry* h = guest_handle(g, handle);
+  if (!h)
+    return false;
+  h->closed = true;
+  pipe_close_writer(h->out);
+  if (h->eof_seen)
+    release_handle(g, handle);
+  return true;
 }
 
 bool guest_handle_readable(const handle_entry* h) {
@@ -144,6 +228,8 @@ void guest_handle_saw_eof(guest* g, uint32_t handle) {
   if (h && !h->eof_seen) {
     h->eof_seen = true;
     g->open_handles--;
+    if (h->closed)
+      release_handle(g, handle);
   }
 }
 
@@ -193,6 +279,8 @@ void guest_log(guest* g, int fd, const uint8_t* bytes, size_t len) {
 
 void guest_finish(guest* g) {
   for (uint32_t h = 1; h < g->handle_count; h++) {
+    if (!g->handles[h].in)
+      continue; /* released */
     pipe_close_writer(g->handles[h].out);
     pipe_close_reader(g->handles[h].in);
   }
@@ -205,7 +293,7 @@ void guest_free(guest* g) {
   if (!g)
     return;
   for (uint32_t h = 1; h < g->handle_count; h++) {
-    pipe_release(g->handles[h].in);
+    pipe_release(g->handles[h].in); /* NULL for a released handle: nothing */
     pipe_release(g->handles[h].out);
   }
   if (g->function && g->fiber)
@@ -214,6 +302,8 @@ void guest_free(guest* g) {
     embly_instance_release(&g->instance);
   embly_fiber_free(g->fiber);
   free(g->handles);
+  free(g->released);
+  u64_map_free(&g->children_by_peer);
   free(g->ready);
   free(g->bindings);
   free(g->logs[0].text);

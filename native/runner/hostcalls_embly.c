@@ -109,12 +109,7 @@ static void embly_events(guest* g, const embly_value* args, embly_value* results
 }
 
 static void embly_close(guest* g, const embly_value* args, embly_value* results) {
-  handle_entry* h = guest_handle(g, args[0].i32);
-  if (!h)
-    return answer(results, EMBLY_EBADF);
-  h->closed = true;
-  pipe_close_writer(h->out);
-  answer(results, EMBLY_OK);
+  answer(results, guest_close_handle(g, args[0].i32) ? EMBLY_OK : EMBLY_EBADF);
 }
 
 const host_func embly_host_funcs[] = {

@@ -17,6 +17,7 @@
 
 #include "exec.h"
 #include "functions.h"
+#include "guest.h"
 #include "sandbox.h"
 #include "serve.h"
 #include "template.h"
@@ -74,12 +75,37 @@ static bool open_all_objects(void) {
 /* --sandbox: seccomp allowlist (docs/supervisor.md), after every object is
  * open and before any instance runs. The shape of serve's before_serving. */
 static bool g_template;
+static bool g_single_instance;
+
+#define RUNNER_BASE_BYTES (64ull << 20) /* the runner itself: objects' data, frame buffers */
+
+static uint64_t add_saturated(uint64_t a, uint64_t b) {
+  return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint64_t multiply_saturated(uint64_t a, uint64_t b) {
+  return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+/* The runner's heap ceiling (docs/supervisor.md §2): every instance it may
+ * host at its most, one more per function (the prewarmed or pooled memory
+ * a finished burst leaves), and the runner's own. A template's children and
+ * single-instance runners host one instance each. */
+static uint64_t heap_ceiling(void) {
+  uint64_t total = RUNNER_BASE_BYTES;
+  for (function_def* f = functions_first(); f; f = f->next) {
+    uint64_t instances = g_template || g_single_instance ? 1 : f->max_instances;
+    total = add_saturated(total, multiply_saturated(add_saturated(instances, 1), guest_max_bytes(f)));
+  }
+  return total;
+}
 
 static bool enter_sandbox(void) {
   char err[256];
   if (!open_all_objects())
     return false;
-  if (runner_sandbox_enter(g_template, err, sizeof err) != 0) {
+  if (runner_limit_heap(heap_ceiling(), err, sizeof err) != 0 ||
+      runner_sandbox_enter(g_template, err, sizeof err) != 0) {
     fprintf(stderr, "embly-runner: %s\n", err);
     return false;
   }
@@ -93,12 +119,12 @@ int main(int argc, char** argv) {
   wasm_rt_init();
   function_def* current = NULL;
   function_def* first = NULL;
-  bool sandbox = false, single_instance = false;
+  bool sandbox = false;
   for (int i = 3; i < argc; i++) {
     if (strcmp(argv[i], "--sandbox") == 0) {
       sandbox = true;
     } else if (strcmp(argv[i], "--single-instance") == 0) {
-      single_instance = true;
+      g_single_instance = true;
     } else if (strcmp(argv[i], "--template") == 0) {
       g_template = true;
     } else if (strcmp(argv[i], "--fn") == 0 && i + 3 < argc) {
@@ -119,7 +145,7 @@ int main(int argc, char** argv) {
       return EXEC_LOAD_FAILED;
     if (g_template)
       return template_serve(argv[2], first, sandbox ? enter_sandbox : NULL);
-    return serve_functions(argv[2], first, single_instance, sandbox ? enter_sandbox : NULL);
+    return serve_functions(argv[2], first, g_single_instance, sandbox ? enter_sandbox : NULL);
   }
   function_def* root = functions_find(argv[2], strlen(argv[2]));
   if (!root)

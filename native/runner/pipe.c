@@ -95,3 +95,12 @@ void pipe_close_reader(byte_pipe* p) {
   p->reader_gone = true;
   p->reader = NULL;
 }
+
+void pipe_writer_ended(byte_pipe* p) {
+  p->blocked_writer = NULL;
+  if (p->close_sent)
+    return; /* flushed already, and its sending side let go */
+  p->writer_ended = true;
+  if (p->remote_to && g_remote_pipe_changed)
+    g_remote_pipe_changed(p);
+}

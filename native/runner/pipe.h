@@ -51,5 +51,9 @@ bool pipe_write(byte_pipe* p, const uint8_t* bytes, size_t len);
 size_t pipe_read(byte_pipe* p, uint8_t* out, size_t len);
 void pipe_close_writer(byte_pipe* p);
 void pipe_close_reader(byte_pipe* p);
+/* The writing guest let its closed handle go: a remote pipe sends what it
+ * still holds (at most a window: write waits for room) without waiting for
+ * credit, then its CLOSE. */
+void pipe_writer_ended(byte_pipe* p);
 
 #endif

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -197,4 +198,17 @@ int runner_sandbox_narrow(void) {
   struct sock_fprog fprog = {(unsigned short)n, prog};
   /* no_new_privs was inherited from the template */
   return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) == 0 ? 0 : errno;
+}
+
+int runner_limit_heap(uint64_t bytes, char* err, size_t err_len) {
+  struct rlimit given;
+  if (bytes == UINT64_MAX || getrlimit(RLIMIT_DATA, &given) != 0)
+    return 0;
+  rlim_t cap = given.rlim_max != RLIM_INFINITY && given.rlim_max < bytes ? given.rlim_max : (rlim_t)bytes;
+  struct rlimit limit = {cap, cap};
+  if (setrlimit(RLIMIT_DATA, &limit) != 0) {
+    snprintf(err, err_len, "cannot set RLIMIT_DATA: %s", strerror(errno));
+    return -1;
+  }
+  return 0;
 }

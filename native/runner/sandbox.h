@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Sets no_new_privs (idempotent) and installs the filter. Returns 0, or -1
  * with a message in err. Call it once, single-threaded, after dlopen of every
@@ -28,5 +29,13 @@ int runner_sandbox_enter(bool template, char* err, size_t err_len);
  * libseccomp, nothing to compile per child); async-signal-safe. Returns 0 or
  * an errno. */
 int runner_sandbox_narrow(void);
+
+/* Caps the runner's heap: RLIMIT_DATA (soft and hard) to `bytes`, or to the
+ * hard limit it was given if that is lower. RLIMIT_DATA counts what is made
+ * writable, so the PROT_NONE reservations of linear memories are free and
+ * their accessible pages count: past the cap, memory.grow returns -1 and
+ * malloc fails, instead of the runner taking the machine's memory.
+ * UINT64_MAX sets nothing. Returns 0 or -1 with a message in err. */
+int runner_limit_heap(uint64_t bytes, char* err, size_t err_len);
 
 #endif

@@ -114,17 +114,12 @@ static uint32_t connect_remote(guest* g, uint64_t peer) {
   in->refs = 1; /* only the guest reads it: DATA frames find it through the guest */
   out->remote_from = g->address;
   out->remote_to = peer;
-  uint32_t handle = guest_add_handle(g, in, out);
-  if (handle)
-    g->handles[handle].peer = peer;
+  uint32_t handle = guest_add_handle(g, in, out, peer);
+  if (!handle) { /* out of memory: neither pipe was shared */
+    free(in);
+    free(out);
+  }
   return handle;
-}
-
-static handle_entry* handle_for_peer(guest* g, uint64_t peer) {
-  for (uint32_t h = 1; h < g->handle_count; h++)
-    if (g->handles[h].peer == peer)
-      return &g->handles[h];
-  return NULL;
 }
 
 static uint8_t exit_reason(embly_stop stop) {
@@ -183,6 +178,8 @@ static void on_guest_end(guest* g) {
    * stopped in one frame; only handles it closed itself send CLOSE. */
   for (uint32_t h = 1; h < g->handle_count; h++) {
     byte_pipe* out = g->handles[h].out;
+    if (!out)
+      continue; /* released: pipe_writer_ended sent its last bytes */
     out->blocked_writer = NULL;
     if (out->close_sent)
       continue; /* closed and flushed earlier: its sending side is released */
@@ -307,7 +304,7 @@ static bool on_data_or_close(uint8_t kind, frame_fields* f) {
   if (!f->ok || (kind == FRAME_CLOSE && f->left != 0))
     return false;
   guest* g = addresses_get(to);
-  handle_entry* h = g ? handle_for_peer(g, from) : NULL;
+  handle_entry* h = g ? guest_handle_for_peer(g, from) : NULL;
   if (!h)
     return true; /* the instance has ended: nothing to deliver */
   if (kind == FRAME_CLOSE)
@@ -324,7 +321,7 @@ static bool on_peer_exit(frame_fields* f) {
   if (!f->ok || f->left != 0)
     return false;
   guest* g = addresses_get(to);
-  handle_entry* h = g ? handle_for_peer(g, from) : NULL;
+  handle_entry* h = g ? guest_handle_for_peer(g, from) : NULL;
   if (h)
     end_peer(h);
   return true;
@@ -337,7 +334,7 @@ static bool on_credit(frame_fields* f) {
   if (!f->ok || f->left != 0)
     return false;
   guest* g = addresses_get(to);
-  handle_entry* h = g ? handle_for_peer(g, from) : NULL;
+  handle_entry* h = g ? guest_handle_for_peer(g, from) : NULL;
   if (!h || h->out->close_sent)
     return true;
   h->out->unacked = bytes < h->out->unacked ? h->out->unacked - bytes : 0;

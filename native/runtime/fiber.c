@@ -47,6 +47,7 @@ struct embly_fiber {
   volatile sig_atomic_t preempt_pending;
   uint64_t deadline_ns;
   uint64_t memory_limit_pages;
+  uint64_t charged_bytes; /* linear memory and tables, against the limit */
 };
 
 static _Thread_local embly_fiber* g_current;
@@ -89,6 +90,7 @@ static embly_fiber* from_pool(size_t mapping_size) {
 
 static void reset(embly_fiber* fiber) {
   fiber->memory_limit_pages = UINT64_MAX;
+  fiber->charged_bytes = 0;
   fiber->interrupt = NULL;
   fiber->deadline_ns = 0;
   fiber->finished = 1;
@@ -197,6 +199,26 @@ embly_fiber* embly_fiber_current(void) {
 
 void embly_fiber_set_memory_limit(embly_fiber* fiber, uint64_t max_pages) {
   fiber->memory_limit_pages = max_pages;
+  fiber->charged_bytes = 0;
+}
+
+#define LIMIT_PAGE_BYTES 65536u
+
+int embly_memory_charge(uint64_t bytes) {
+  embly_fiber* fiber = g_current;
+  if (!fiber || fiber->memory_limit_pages > UINT64_MAX / LIMIT_PAGE_BYTES)
+    return 1; /* no limit to count against */
+  uint64_t limit = fiber->memory_limit_pages * LIMIT_PAGE_BYTES;
+  if (bytes > limit - fiber->charged_bytes)
+    return 0;
+  fiber->charged_bytes += bytes;
+  return 1;
+}
+
+void embly_memory_uncharge(uint64_t bytes) {
+  embly_fiber* fiber = g_current;
+  if (fiber)
+    fiber->charged_bytes -= bytes < fiber->charged_bytes ? bytes : fiber->charged_bytes;
 }
 
 uint64_t embly_fiber_memory_limit(const embly_fiber* fiber) {

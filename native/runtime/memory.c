@@ -177,7 +177,8 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* memory,
   embly_host_enter();
   uint64_t limit = embly_fiber_memory_limit(embly_fiber_current());
   uint64_t initial_bytes = initial_pages * page_size;
-  uint8_t* data = initial_pages > limit || initial_bytes > RESERVATION_BYTES
+  uint8_t* data = initial_pages > limit || initial_bytes > RESERVATION_BYTES ||
+                          !embly_memory_charge(initial_bytes) /* tables count too */
                       ? NULL
                       : take_reservation(initial_bytes);
   if (!data)
@@ -197,10 +198,15 @@ uint64_t wasm_rt_grow_memory(wasm_rt_memory_t* memory, uint64_t delta) {
   uint64_t new_pages = old_pages + delta;
   uint64_t new_size = new_pages * memory->page_size;
   bool fits = new_pages >= old_pages && new_pages <= memory->max_pages &&
-              new_size <= RESERVATION_BYTES;
-  if (fits && delta > 0)
-    fits = mprotect(memory->data + memory->size, new_size - memory->size,
-                    PROT_READ | PROT_WRITE) == 0;
+              new_size <= RESERVATION_BYTES &&
+              embly_memory_charge(new_size - memory->size);
+  /* mprotect fails with ENOMEM past the runner's RLIMIT_DATA: -1 too. */
+  if (fits && delta > 0 &&
+      mprotect(memory->data + memory->size, new_size - memory->size,
+               PROT_READ | PROT_WRITE) != 0) {
+    embly_memory_uncharge(new_size - memory->size);
+    fits = false;
+  }
   if (fits) {
     memory->pages = new_pages;
     memory->size = new_size;

@@ -1,12 +1,14 @@
 /* Tables of funcref and externref. Their functions are runtime helpers
  * called by generated code, so they run as host code from start to end
  * (embly_host_enter): a fault inside them is the runtime's, never a trap. */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "embly/runtime.h"
 
-/* Far beyond what any real module needs; keeps a runaway table.grow from
- * exhausting the runner's memory. */
+/* Far beyond what any real module needs; caps a table's initial size and
+ * its growth. Below it, a table's bytes count against the instance's memory
+ * limit with its linear memory (embly_memory_charge). */
 #define MAX_TABLE_ELEMENTS (10u * 1000u * 1000u)
 
 static uint32_t min_u32(uint32_t a, uint32_t b) {
@@ -14,7 +16,8 @@ static uint32_t min_u32(uint32_t a, uint32_t b) {
 }
 
 static void* allocate_elements(uint32_t count, size_t size) {
-  void* data = calloc(count ? count : 1, size);
+  bool fits = count <= MAX_TABLE_ELEMENTS && embly_memory_charge((uint64_t)count * size);
+  void* data = fits ? calloc(count ? count : 1, size) : NULL;
   if (!data) {
     if (embly_fiber_current())
       embly_stop_now(EMBLY_STOP_LIMIT, 0);
@@ -27,9 +30,13 @@ static void* allocate_elements(uint32_t count, size_t size) {
 static void* grow_elements(void* data, uint32_t size, uint32_t max,
                            uint32_t delta, size_t element_size) {
   uint32_t new_size = size + delta;
-  if (new_size < size || new_size > min_u32(max, MAX_TABLE_ELEMENTS))
+  if (new_size < size || new_size > min_u32(max, MAX_TABLE_ELEMENTS) ||
+      !embly_memory_charge((uint64_t)delta * element_size))
     return NULL;
-  return realloc(data, (size_t)(new_size ? new_size : 1) * element_size);
+  void* grown = realloc(data, (size_t)(new_size ? new_size : 1) * element_size);
+  if (!grown)
+    embly_memory_uncharge((uint64_t)delta * element_size);
+  return grown;
 }
 
 /* Both table kinds share one shape: define their three functions once. */

@@ -73,7 +73,7 @@ interface Instance {
   owed: number;
 }
 
-interface PendingStart { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout; }
+interface PendingStart { resolve: () => void; reject: (e: SpawnError) => void; timer: NodeJS.Timeout; }
 
 type RoutedFrame = Extract<Frame, { kind: FrameKind.Data | FrameKind.Close | FrameKind.Credit }>;
 
@@ -186,13 +186,18 @@ export class Master extends EventEmitter {
    * address once it runs. `onAddress` hears the address as soon as there is
    * one: bytes sent to it from then on reach the instance. */
   spawn(fn: string, parent: bigint, onAddress?: (address: bigint) => void): Promise<bigint> {
-    return new Promise((resolve, reject) => {
-      this.start(fn, parent, (address) => {
-        const timer = setTimeout(() => this.failStart(address, 'did not start in time'), this.options.startTimeoutMs ?? 5000);
-        this.pendingStarts.set(address, { resolve: () => resolve(address), reject, timer });
-        onAddress?.(address);
-      }, reject);
-    });
+    return new Promise((resolve, reject) => this.startThen(fn, parent, resolve, reject, onAddress));
+  }
+
+  /** spawn() with callbacks: `started` runs as STARTED is read, before any
+   * frame after it (the instance's first bytes, its EXIT) is routed. */
+  private startThen(fn: string, parent: bigint, started: (address: bigint) => void, failed: (e: SpawnError) => void,
+    onAddress?: (address: bigint) => void): void {
+    this.start(fn, parent, (address) => {
+      const timer = setTimeout(() => this.failStart(address, 'did not start in time'), this.options.startTimeoutMs ?? 5000);
+      this.pendingStarts.set(address, { resolve: () => started(address), reject: failed, timer });
+      onAddress?.(address);
+    }, failed);
   }
 
   /** spawn() without waiting for the instance to run: for builtin endpoints,
@@ -369,9 +374,11 @@ export class Master extends EventEmitter {
   private onSpawnRequest(runner: RunnerConnection, frame: Extract<Frame, { kind: FrameKind.SpawnRequest }>): void {
     const answer = (errno: number, child: bigint) =>
       runner.send({ kind: FrameKind.SpawnResult, requester: frame.requester, request: frame.request, errno, child });
-    this.spawn(frame.function, frame.requester).then(
+    // Answered as STARTED is read: a child that writes or exits at once must
+    // not reach its parent's runner before the handle for it does.
+    this.startThen(frame.function, frame.requester,
       (child) => (this.instances.has(frame.requester) ? answer(ERRNO.ok, child) : this.kill(child, ExitReason.Killed)),
-      (e: Error) => answer(e instanceof SpawnError ? e.errno : ERRNO.EAGAIN, 0n),
+      (e) => answer(e.errno, 0n),
     );
   }
 

@@ -76,6 +76,24 @@ test('an instance spawns a child on another runner and relays its answer', async
   t.is((await c.exit).reason, ExitReason.Ok);
 });
 
+/** RELAY with a child that answers and ends at once, before it has read anything. */
+const HASTY_RELAY = RELAY.replace('(data (i32.const 64) "upper")', '(data (i32.const 64) "hasty")'); // as long a name
+const HASTY = `(module
+  (import "embly" "write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "at once")
+  (func (export "_start") (drop (call $write (i32.const 1) (i32.const 16) (i32.const 7) (i32.const 8)))))`;
+
+test('a child that answers and ends at once is heard by its parent on another runner', async (t) => {
+  // Its STARTED, DATA and EXIT arrive together: the parent's runner must
+  // have the handle (SPAWN_RESULT) before the bytes and the end reach it.
+  const h = await startHarness([await watFunction('relay', HASTY_RELAY), await watFunction('hasty', HASTY)]);
+  t.teardown(() => h.stop());
+  const c = await converse(h.master, 'relay', '');
+  t.is(c.data.toString(), 'relayed:at once');
+  t.is((await c.exit).reason, ExitReason.Ok);
+});
+
 /** Writes 3 MiB of 'z' to its parent in 64 KiB writes; with `close`, then
  * closes handle 1 and ends at once, most of its bytes still waiting for the
  * window. */

@@ -1,6 +1,8 @@
 // Limits from the project file: memory pages, wall-time timeout.
 import test from 'ava';
-import { runExec, watFunction } from '../helpers/objects.js';
+import { runnerBinary } from '../../src/paths.js';
+import { execArguments } from '../../src/supervisor/index.js';
+import { runExec, runProcess, watFunction } from '../helpers/objects.js';
 
 const reportGrow = (initialPages: number, growBy: number) => `(module
   (import "embly" "write" (func $write (param i32 i32 i32 i32) (result i32)))
@@ -28,6 +30,22 @@ test('a module needing more initial memory than its limit does not start', async
   const result = await runExec('big', [fn]);
   t.is(result.code, 71);
   t.regex(result.stderr, /ended: error \(memory limit/);
+});
+
+test('memory.grow past the runner\'s heap ceiling (RLIMIT_DATA) fails with -1 and the runner carries on', async (t) => {
+  // The runner lowers RLIMIT_DATA to its ceiling, or keeps a lower one it was
+  // given: 96 MiB here, under a 256 MiB memory limit. Past it mprotect fails.
+  const fn = await watFunction('grower', `(module
+    (import "embly" "write" (func $write (param i32 i32 i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (func (export "_start")
+      (i32.store (i32.const 0) (memory.grow (i32.const 2048)))
+      (i32.store (i32.const 4) (memory.grow (i32.const 16)))
+      (drop (call $write (i32.const 1) (i32.const 0) (i32.const 8) (i32.const 8)))))`, { memoryPages: 4096, maxInstances: 1 });
+  const args = execArguments('grower', [fn], { sandbox: true });
+  const result = await runProcess('/bin/sh', ['-c', 'ulimit -d 98304 && exec "$0" "$@"', runnerBinary, ...args]);
+  t.is(result.code, 0, result.stderr);
+  t.deepEqual([result.stdout.readInt32LE(0), result.stdout.readInt32LE(4)], [-1, 1]);
 });
 
 test('a busy loop is stopped at its timeout', async (t) => {

@@ -9,7 +9,7 @@ import test from 'ava';
 import { nativeAbiVersion } from '../../src/native/index.js';
 import { execArguments, RunnerOptionsError, RunnerStartError, startRunner } from '../../src/supervisor/index.js';
 import { watFunction } from '../helpers/objects.js';
-import { helloFunction, memoryLog, procStat, readAll, runThroughSupervisor, startWaiter, waitFor, zombieChildren } from './helpers.js';
+import { firstChunk, helloFunction, memoryLog, procStat, readAll, runThroughSupervisor, startWaiter, waiterFunction, waitFor, zombieChildren } from './helpers.js';
 
 test('a sandboxed runner runs a wat function; its output arrives through a pipe', async (t) => {
   const run = await runThroughSupervisor('hello', [await helloFunction()]);
@@ -54,6 +54,20 @@ test('the runner has an empty environment, cwd /, its own process group, only fd
   runner.stdin!.end();
   const exit = await runner.exited;
   t.is(exit.code, 0);
+});
+
+test('a sandboxed runner\'s heap is capped (RLIMIT_DATA) at what its instances may use at their limits', async (t) => {
+  const waiter = { ...(await waiterFunction()), memoryPages: 16, maxInstances: 10 }; // 1 MiB each
+  const runner = startRunner({ args: execArguments('waiter', [waiter]), stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', label: 'waiter', log: memoryLog() });
+  t.teardown(() => runner.kill());
+  t.is((await firstChunk(runner.stdout!)).toString(), 'ready');
+  const limits = await readFile(`/proc/${runner.pid}/limits`, 'utf8');
+  const [, soft, hard] = /^Max data size\s+(\d+)\s+(\d+)\s+bytes/m.exec(limits) ?? ['', 'unlimited', ''];
+  t.is(soft, hard, `set, hard as well as soft: ${limits}`);
+  const MiB = 1 << 20;
+  t.true(Number(soft) >= 10 * MiB && Number(soft) <= 256 * MiB, `RLIMIT_DATA ${soft}`);
+  runner.stdin!.end();
+  t.is((await runner.exited).code, 0);
 });
 
 test('kill() signals the runner; the report says which signal and that it was asked for', async (t) => {

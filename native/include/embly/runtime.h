@@ -53,6 +53,14 @@ int embly_fiber_prewarm(size_t stack_size, size_t resident);
 /* Limits that the runtime enforces for code running on the fiber. */
 void embly_fiber_set_memory_limit(embly_fiber* fiber, uint64_t max_pages);
 uint64_t embly_fiber_memory_limit(const embly_fiber* fiber);
+/* The memory limit covers the instance's linear memory and its tables
+ * together (docs/loader.md §3). On the current fiber, counts `bytes` more of
+ * either against it: 0, and nothing counted, when they do not fit; always 1
+ * off a fiber or without a limit. The count starts at 0 with the limit, so
+ * an ended instance's bytes are never held against the next. */
+int embly_memory_charge(uint64_t bytes);
+/* Gives back bytes counted for an allocation that then failed. */
+void embly_memory_uncharge(uint64_t bytes);
 
 /* On the current fiber: calls fn(arg) and catches every stop. */
 embly_stop embly_guarded_call(void (*fn)(void* arg), void* arg);
