@@ -50,9 +50,9 @@ static const allowed_syscall g_allowed[] = {
     /* signals, all aimed at this process */
     {SCMP_SYS(rt_sigreturn), "return from the SIGALRM and SIGSEGV/SIGBUS handlers"},
     {SCMP_SYS(rt_sigprocmask), "swapcontext/getcontext save and restore the mask on every fiber switch"},
-    {SCMP_SYS(rt_sigaction), "install the deadline timer's handler, ignore SIGPIPE, reset a foreign fault to its default"},
+    {SCMP_SYS(rt_sigaction), "install the preemption tick's handler, ignore SIGPIPE, reset a foreign fault to its default"},
     {SCMP_SYS(sigaltstack), "the fault handler's alternate stack (an exhausted fiber stack cannot run it)"},
-    {SCMP_SYS(setitimer), "the 10 ms deadline timer that stops busy instances"},
+    {SCMP_SYS(setitimer), "the 2 ms preemption tick, armed while guests run"},
     {SCMP_SYS(restart_syscall), "the kernel resumes a poll() interrupted by that timer"},
     /* time and randomness */
     {SCMP_SYS(clock_gettime), "clocks (vDSO fallback): deadlines, WASI clock_time_get"},
