@@ -20,7 +20,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify, parseArgs } from 'node:util';
-import { AOT_LDLIBS, aotCflags, compileAot } from '../src/build/aot.js';
+import { AOT_LDLIBS, aotCflags, compileAot } from '../src/compile/aot.js';
 import { packageRoot, runnerBinary } from '../src/paths.js';
 import { BenchError, runBench } from './cli.js';
 

@@ -28,7 +28,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildProject } from '../src/build/project-build.js';
+import { buildProject } from '../src/compile/project-build.js';
 import { Daemon } from '../src/daemon/daemon.js';
 import type { EndpointHandler, Master } from '../src/master/master.js';
 import { MAX_REQUEST_HEAD_BYTES, requestStart } from '../src/gateways/http/index.js';

@@ -6,7 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildProject } from '../src/build/project-build.js';
+import { buildProject } from '../src/compile/project-build.js';
 import { loadProject } from '../src/project/index.js';
 import { BENCH_PROJECT, type DriverMessage, type ServerMessage } from './http-common.js';
 import { BenchError } from './cli.js';

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadProject } from '../project/index.js';
-import { buildProject } from '../build/project-build.js';
-import { progressReporter } from '../build/progress.js';
+import { buildProject } from '../compile/project-build.js';
+import { progressReporter } from '../compile/progress.js';
 
 export async function buildCommand(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { jobs: { type: 'string', short: 'j' } } });

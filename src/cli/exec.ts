@@ -6,9 +6,9 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { loadProject } from '../project/index.js';
-import { buildProject } from '../build/project-build.js';
+import { buildProject } from '../compile/project-build.js';
 import { execArguments, runnerFunction } from '../supervisor/index.js';
-import { progressReporter } from '../build/progress.js';
+import { progressReporter } from '../compile/progress.js';
 import { runnerBinary } from '../paths.js';
 
 export async function execCommand(args: string[]): Promise<number> {

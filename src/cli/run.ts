@@ -1,7 +1,7 @@
 // `embly run`: build what changed, then serve: master, runners, gateways.
 import { parseArgs } from 'node:util';
-import { buildProject } from '../build/project-build.js';
-import { progressReporter } from '../build/progress.js';
+import { buildProject } from '../compile/project-build.js';
+import { progressReporter } from '../compile/progress.js';
 import { Daemon, DEFAULT_SOCKET, type ListeningGateway } from '../daemon/daemon.js';
 import { loadProject } from '../project/index.js';
 

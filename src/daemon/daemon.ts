@@ -3,7 +3,7 @@
 // here; the supervisor only starts, sandboxes and reaps processes.
 
 import { availableParallelism } from 'node:os';
-import type { BuiltFunction } from '../build/project-build.js';
+import type { BuiltFunction } from '../compile/project-build.js';
 import { ExitReason } from '../master/frames.js';
 import { Master, type InstanceExit } from '../master/master.js';
 import { socketPeer } from '../master/peer.js';

@@ -14,9 +14,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileAot } from '../../src/build/aot.js';
-import { CompileError, compileToWasm } from '../../src/build/toolchains/index.js';
-import { WasmInvalidError } from '../../src/build/validate.js';
+import { compileAot } from '../../src/compile/aot.js';
+import { CompileError, compileToWasm } from '../../src/compile/toolchains/index.js';
+import { WasmInvalidError } from '../../src/compile/wasm-validate.js';
 import { sdkDir } from '../../src/paths.js';
 
 export type Refusal = { refused: true; message: string } | { refused: false; problem: string };
@@ -32,7 +32,7 @@ export async function refuseBinary(path: string, cacheDir: string): Promise<Refu
   return { refused: false, problem: 'accepted: compileAot built an object' };
 }
 
-/** The toolchain's command-shape check (src/build/toolchains/shape.ts) runs after wat2wasm accepted. */
+/** The toolchain's command-shape check (src/compile/toolchains/shape.ts) runs after wat2wasm accepted. */
 const SHAPE_REFUSAL = 'the module does not export';
 /** How the wabt JS tools die (an abort in their wasm build), as opposed to refusing. */
 const CRASH = /\bAborted\(|RuntimeError|Segmentation fault/;
@@ -43,7 +43,7 @@ let toolchainIdentity: Promise<string> | undefined;
 function watToolchainIdentity(): Promise<string> {
   toolchainIdentity ??= (async () => {
     const wabtManifest = createRequire(import.meta.url).resolve('wabt/package.json');
-    const watToolchain = fileURLToPath(new URL('../../src/build/toolchains/wat.js', import.meta.url));
+    const watToolchain = fileURLToPath(new URL('../../src/compile/toolchains/wat.js', import.meta.url));
     return createHash('sha256').update(await readFile(wabtManifest)).update(await readFile(watToolchain)).digest('hex');
   })();
   return toolchainIdentity;

@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProject } from '../../src/build/project-build.js';
+import { buildProject } from '../../src/compile/project-build.js';
 import { Daemon, type DaemonOptions, type ListeningGateway } from '../../src/daemon/daemon.js';
 import { loadProject } from '../../src/project/index.js';
 

@@ -1,10 +1,10 @@
 // Build caching and build errors on a small project made in a temp dir.
 import test from 'ava';
-import { EMBLY_ABI_VERSION } from '../../src/build/abi.js';
+import { EMBLY_ABI_VERSION } from '../../src/compile/abi.js';
 import { copyFile, mkdtemp, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProject, BuildFailedError } from '../../src/build/project-build.js';
+import { buildProject, BuildFailedError } from '../../src/compile/project-build.js';
 import { loadProject } from '../../src/project/index.js';
 import { packageRoot } from '../../src/paths.js';
 import { runProcess } from '../helpers/objects.js';

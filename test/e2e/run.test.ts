@@ -7,7 +7,7 @@ import { get } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProject } from '../../src/build/project-build.js';
+import { buildProject } from '../../src/compile/project-build.js';
 import { Daemon, type ListeningGateway } from '../../src/daemon/daemon.js';
 import { loadProject } from '../../src/project/index.js';
 import { packageRoot } from '../../src/paths.js';

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProject } from '../../src/build/project-build.js';
+import { buildProject } from '../../src/compile/project-build.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { loadProject } from '../../src/project/index.js';
 import { runnerPids, writeWatProject } from '../daemon/helpers.js';

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import wabtInit from 'wabt';
-import { compileAot, type Preemption } from '../../src/build/aot.js';
+import { compileAot, type Preemption } from '../../src/compile/aot.js';
 import { packageRoot, runnerBinary } from '../../src/paths.js';
 import { execArguments } from '../../src/supervisor/index.js';
 

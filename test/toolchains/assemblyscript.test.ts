@@ -1,6 +1,6 @@
 import test from 'ava';
 import { join } from 'node:path';
-import { CompileError, compileToWasm } from '../../src/build/toolchains/index.js';
+import { CompileError, compileToWasm } from '../../src/compile/toolchains/index.js';
 import { assertFunctionShape, compile, examples, sdkDir, tempDir, writeSources } from './helpers.js';
 
 test('compiles the AssemblyScript example (relative SDK import)', async (t) => {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { join } from 'node:path';
-import { CompileError, sourceInputs } from '../../src/build/toolchains/index.js';
+import { CompileError, sourceInputs } from '../../src/compile/toolchains/index.js';
 import { assertFunctionShape, compile, examples, sdkDir, writeSources } from './helpers.js';
 
 test('compiles the C example with the SDK header', async (t) => {

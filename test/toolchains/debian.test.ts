@@ -1,7 +1,7 @@
 import test from 'ava';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { aptInstall, debianRelease } from '../../src/build/toolchains/debian.js';
+import { aptInstall, debianRelease } from '../../src/compile/toolchains/debian.js';
 import { tempDir } from './helpers.js';
 
 test('reads the Debian release from /etc/debian_version', async (t) => {

@@ -4,7 +4,7 @@ import type { ExecutionContext } from 'ava';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { compileToWasm, type CompileResult, type Language } from '../../src/build/toolchains/index.js';
+import { compileToWasm, type CompileResult, type Language } from '../../src/compile/toolchains/index.js';
 import { packageRoot, sdkDir } from '../../src/paths.js';
 
 export { packageRoot, sdkDir };

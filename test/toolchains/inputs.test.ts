@@ -1,6 +1,6 @@
 import test from 'ava';
 import { join } from 'node:path';
-import { sourceInputs } from '../../src/build/toolchains/index.js';
+import { sourceInputs } from '../../src/compile/toolchains/index.js';
 import { examples, sdkDir, writeSources } from './helpers.js';
 
 test('lists a crate\'s sources, manifest, lock file and path dependencies without compiling', async (t) => {

@@ -4,9 +4,9 @@
 import test, { type ExecutionContext } from 'ava';
 import { chmod, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ToolchainMissingError } from '../../src/build/toolchains/index.js';
-import { run } from '../../src/build/toolchains/run.js';
-import { which } from '../../src/build/toolchains/which.js';
+import { ToolchainMissingError } from '../../src/compile/toolchains/index.js';
+import { run } from '../../src/compile/toolchains/run.js';
+import { which } from '../../src/compile/toolchains/which.js';
 import { compile, examples, tempDir } from './helpers.js';
 
 function withEnv(name: string, value: string, body: () => Promise<void>): Promise<void> {

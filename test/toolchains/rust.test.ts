@@ -1,7 +1,7 @@
 import test from 'ava';
 import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CompileError } from '../../src/build/toolchains/index.js';
+import { CompileError } from '../../src/compile/toolchains/index.js';
 import { runProcess } from '../helpers/objects.js';
 import { assertFunctionShape, compile, emblyImports, examples, sdkDir, tempDir, writeSources } from './helpers.js';
 

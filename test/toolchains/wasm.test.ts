@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CompileError } from '../../src/build/toolchains/index.js';
+import { CompileError } from '../../src/compile/toolchains/index.js';
 import { assertFunctionShape, compile, examples, writeSources } from './helpers.js';
 
 test('a prebuilt .wasm is validated and copied unchanged', async (t) => {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { join } from 'node:path';
-import { CompileError } from '../../src/build/toolchains/index.js';
+import { CompileError } from '../../src/compile/toolchains/index.js';
 import { assertFunctionShape, compile, emblyImports, examples, writeSources } from './helpers.js';
 
 test('compiles the wat example to a WASI command using embly directly', async (t) => {

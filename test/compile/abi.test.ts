@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EMBLY_ABI_VERSION } from '../../src/build/abi.js';
+import { EMBLY_ABI_VERSION } from '../../src/compile/abi.js';
 import { nativeAbiVersion } from '../../src/native/index.js';
 import { nativeInclude } from '../../src/paths.js';
 

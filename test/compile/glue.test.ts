@@ -1,7 +1,7 @@
 // Name mangling must match wasm2c 1.0.39 exactly; these pairs were read off
 // its output. (The spec suite compiles 1,241 modules through the same code.)
 import test from 'ava';
-import { mangle } from '../../src/build/glue.js';
+import { mangle } from '../../src/compile/glue.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 

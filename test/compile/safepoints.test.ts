@@ -1,6 +1,6 @@
 // Polled safepoints (architectures without injection): where they go in wasm2c's output.
 import test from 'ava';
-import { insertSafepoints } from '../../src/build/safepoints.js';
+import { insertSafepoints } from '../../src/compile/safepoints.js';
 
 const generated = `u32 w2c_guest_f_0(w2c_guest* instance, u32 var_p0) {
   FUNC_PROLOGUE;

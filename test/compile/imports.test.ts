@@ -1,6 +1,6 @@
 import test from 'ava';
-import { checkImports } from '../../src/build/imports.js';
-import { readWasmInfo } from '../../src/build/wasm-info.js';
+import { checkImports } from '../../src/compile/imports.js';
+import { readWasmInfo } from '../../src/compile/wasm-info.js';
 import { watToWasm } from '../helpers/objects.js';
 
 async function importsOf(imports: string): Promise<() => void> {

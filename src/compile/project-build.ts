@@ -40,7 +40,8 @@ export class FunctionBuildError extends Error {
 
 interface BuildRecord { inputsHash: string; wasmSha256: string; objectKey: string; toolchain?: string; }
 
-export function buildDir(project: Project): string {
+/** The project's own state: .embly/ (wasm, objects, build records, the build lock). */
+export function projectStateDir(project: Project): string {
   return join(project.root, '.embly');
 }
 
@@ -79,7 +80,7 @@ async function compileSource(dir: string, spec: FunctionSpec, wasmPath: string):
 }
 
 async function buildFunction(project: Project, spec: FunctionSpec, progress: ProgressListener): Promise<BuiltFunction> {
-  const dir = buildDir(project);
+  const dir = projectStateDir(project);
   progress(spec.name, 'checking');
   const hash = await inputsHash(spec);
   const wasmPath = join(dir, `${spec.name}.wasm`);
@@ -105,8 +106,8 @@ export interface BuildOptions { progress?: ProgressListener; jobs?: number; only
 /** Builds every function (or `only` those); rejects with the first failure
  * after all have finished, so every error is reported once. */
 export async function buildProject(project: Project, options: BuildOptions = {}): Promise<BuiltFunction[]> {
-  await mkdir(buildDir(project), { recursive: true });
-  return withLock(join(buildDir(project), 'build.lock'), () => buildAll(project, options));
+  await mkdir(projectStateDir(project), { recursive: true });
+  return withLock(join(projectStateDir(project), 'build.lock'), () => buildAll(project, options));
 }
 
 async function buildAll(project: Project, options: BuildOptions): Promise<BuiltFunction[]> {

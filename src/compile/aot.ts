@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { EMBLY_ABI_VERSION } from './abi.js';
 import { GUEST_MODULE, generateGlue } from './glue.js';
 import { insertSafepoints } from './safepoints.js';
-import { validateWasm } from './validate.js';
+import { validateWasm } from './wasm-validate.js';
 import { describeExtern, readWasmInfo, type WasmInfo } from './wasm-info.js';
 import { nativeInclude, wabtBin } from '../paths.js';
 
