@@ -38,6 +38,11 @@ export function signalNumber(signal: NodeJS.Signals | number): number | undefine
   return typeof signal === 'number' ? signal : constants.signals[signal];
 }
 
+/** 128 + the signal's number: the status a shell reports for a process it ended. */
+export function signalStatus(signal: NodeJS.Signals): number {
+  return 128 + constants.signals[signal];
+}
+
 export function toRunnerExit(report: NativeExitReport, killed: boolean, uptimeMs: number): RunnerExit {
   return {
     pid: report.pid,
