@@ -36,12 +36,13 @@ async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
     await daemon.stop(); // no runner outlives a failed start
     throw e;
   });
-  console.log(`embly: serving ${project.file} (master on ${daemon.master.socketPath})`);
-  for (const g of gateways) console.log(describe(g, flags.host));
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => { // listening before it says it serves
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  console.log(`embly: serving ${project.file} (master on ${daemon.master.socketPath})`);
+  for (const g of gateways) console.log(describe(g, flags.host));
+  const signal = await stopSignal;
   console.error('embly: stopping');
   await daemon.stop();
   return signalStatus(signal);
