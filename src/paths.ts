@@ -4,12 +4,13 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InstallationError } from './errors.js';
 
 function findPackageRoot(from: string): string {
   let dir = from;
   while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'native'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the embly package root above ${from}`);
+    if (parent === dir) throw new InstallationError(`cannot find the embly package root above ${from}`);
     dir = parent;
   }
   return dir;

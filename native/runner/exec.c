@@ -12,6 +12,7 @@
 #include "log.h"
 #include "mode.h"
 #include "scheduler.h"
+#include "status.h"
 
 #define STDIN_CHUNK 65536
 
@@ -23,7 +24,7 @@ static const char* describe_stop(embly_stop stop, char* buf, size_t len) {
   switch (stop.kind) {
     case EMBLY_STOP_NONE: return "ok";
     case EMBLY_STOP_EXIT:
-      snprintf(buf, len, stop.code == 0 ? "ok" : "error (exit code %d)", stop.code);
+      snprintf(buf, len, stop.code == 0 ? "ok" : "error (exit code %u)", (uint32_t)stop.code);
       return buf;
     case EMBLY_STOP_TRAP:
       snprintf(buf, len, "trap (%s)", wasm_rt_strerror((wasm_rt_trap_t)stop.code));
@@ -89,14 +90,15 @@ static const runner_mode exec_mode = {spawn_local_child, log_to_stderr, NULL, NU
 
 static int exit_status(embly_stop stop) {
   switch (stop.kind) {
-    case EMBLY_STOP_NONE: return EXEC_OK;
-    case EMBLY_STOP_EXIT: return stop.code & 0xff;
-    case EMBLY_STOP_TRAP: return EXEC_TRAP;
-    case EMBLY_STOP_TIMEOUT: return EXEC_TIMEOUT;
-    case EMBLY_STOP_LIMIT: return EXEC_LIMIT;
-    case EMBLY_STOP_KILLED: return EXEC_KILLED;
+    case EMBLY_STOP_NONE: return RUNNER_OK;
+    case EMBLY_STOP_EXIT: /* proc_exit takes a u32; only WASI's 0..125 pass as they are */
+      return (uint32_t)stop.code <= RUNNER_GUEST_CODE_MAX ? stop.code : RUNNER_EXIT_OUT_OF_RANGE;
+    case EMBLY_STOP_TRAP: return RUNNER_TRAP;
+    case EMBLY_STOP_TIMEOUT: return RUNNER_TIMEOUT;
+    case EMBLY_STOP_LIMIT: return RUNNER_LIMIT;
+    case EMBLY_STOP_KILLED: return RUNNER_KILLED;
   }
-  return EXEC_KILLED;
+  return RUNNER_KILLED;
 }
 
 /* Writes everything buffered for stdout; false if stdout is gone. */
@@ -145,7 +147,7 @@ int exec_function(function_def* root) {
   g_root = scheduler_spawn(root, 0, err, sizeof err);
   if (!g_root) {
     runner_log("cannot start %s: %s", root->name, err);
-    return EXEC_LOAD_FAILED;
+    return RUNNER_LOAD_FAILED;
   }
   byte_pipe* in = pipe_new(g_root);
   byte_pipe* out = pipe_new(NULL);
@@ -160,7 +162,7 @@ int exec_function(function_def* root) {
     bool runnable = scheduler_has_runnable();
     if (!stdin_open && !wake_at && !runnable) {
       runner_log("every instance is waiting for another: ending %s", root->name);
-      return EXEC_KILLED;
+      return RUNNER_KILLED;
     }
     struct pollfd fds = {STDIN_FILENO, POLLIN, 0};
     int ready = poll(&fds, stdin_open ? 1 : 0, runnable ? 0 : poll_timeout_ms(wake_at));
@@ -168,5 +170,9 @@ int exec_function(function_def* root) {
       stdin_open = pump_stdin(in);
   }
   flush_stdout(out);
-  return exit_status(g_root_outcome);
+  int status = exit_status(g_root_outcome);
+  if (status == RUNNER_EXIT_OUT_OF_RANGE)
+    runner_log("exit code %u of %s is above %d, WASI's range: the runner exits %d",
+               (uint32_t)g_root_outcome.code, root->name, RUNNER_GUEST_CODE_MAX, status);
+  return status;
 }

@@ -20,6 +20,7 @@
 #include "guest.h"
 #include "sandbox.h"
 #include "serve.h"
+#include "status.h"
 #include "template.h"
 
 static int usage(const char* problem) {
@@ -29,7 +30,7 @@ static int usage(const char* problem) {
           "       embly-runner serve SOCKET [--sandbox] [--single-instance | --template] --fn NAME OBJECT SHA256 [...]\n"
           "       [--timeout-ms N] [--max-instances N] [--env KEY=VALUE]... [--fn ...]\n",
           problem);
-  return EXEC_USAGE;
+  return RUNNER_USAGE;
 }
 
 static bool parse_u64(const char* text, uint64_t* out) {
@@ -142,7 +143,7 @@ int main(int argc, char** argv) {
     if (!first)
       return usage("serve needs at least one --fn");
     if (!open_all_objects())
-      return EXEC_LOAD_FAILED;
+      return RUNNER_LOAD_FAILED;
     if (g_template)
       return template_serve(argv[2], first, sandbox ? enter_sandbox : NULL);
     return serve_functions(argv[2], first, g_single_instance, sandbox ? enter_sandbox : NULL);
@@ -151,6 +152,6 @@ int main(int argc, char** argv) {
   if (!root)
     return usage("ROOT names no --fn");
   if (sandbox && !enter_sandbox())
-    return EXEC_LOAD_FAILED;
+    return RUNNER_LOAD_FAILED;
   return exec_function(root);
 }

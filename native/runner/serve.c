@@ -17,13 +17,13 @@
 
 #include "addresses.h"
 #include "embly/abi.h"
-#include "exec.h"
 #include "frames.h"
 #include "guest.h"
 #include "log.h"
 #include "log_budget.h"
 #include "mode.h"
 #include "scheduler.h"
+#include "status.h"
 
 static int g_socket = -1;
 static byte_pipe* g_in;  /* bytes from the master, not yet parsed */
@@ -443,10 +443,10 @@ int serve_functions(const char* socket_path, function_def* fn, bool single_insta
   int socket = serve_connect(socket_path);
   if (socket < 0) {
     runner_log("cannot connect to the master at %s: %s", socket_path, strerror(errno));
-    return EXEC_LOAD_FAILED;
+    return RUNNER_LOAD_FAILED;
   }
   if (before_serving && !before_serving())
-    return EXEC_LOAD_FAILED;
+    return RUNNER_LOAD_FAILED;
   return serve_connected(socket, fn, single_instance);
 }
 
@@ -466,7 +466,7 @@ int serve_connected(int socket, function_def* fn, bool single_instance) {
     if (!frames_flush(g_socket, g_out))
       break;
     if (g_single_instance && g_spawned && scheduler_idle() && pipe_buffered(g_out) == 0)
-      return EXEC_OK; /* its one instance has ended (or failed to start) and every byte is out */
+      return RUNNER_OK; /* its one instance has ended (or failed to start) and every byte is out */
     struct pollfd pfd = {g_socket, POLLIN | (pipe_buffered(g_out) ? POLLOUT : 0), 0};
     int timeout_ms = scheduler_has_runnable() ? 0 : poll_timeout_ms(wake_at);
     if (poll(&pfd, 1, timeout_ms) > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
@@ -474,5 +474,5 @@ int serve_connected(int socket, function_def* fn, bool single_instance) {
       break;
   }
   /* The master is gone (or broke the protocol): the daemon replaces us. */
-  return g_failed ? EXEC_KILLED : EXEC_OK;
+  return g_failed ? RUNNER_KILLED : RUNNER_OK;
 }

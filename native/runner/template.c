@@ -20,12 +20,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "exec.h"
 #include "frames.h"
 #include "log.h"
 #include "log_budget.h"
 #include "sandbox.h"
 #include "serve.h"
+#include "status.h"
 
 static int g_socket = -1;
 static byte_pipe* g_in;
@@ -81,7 +81,7 @@ static __attribute__((noreturn)) void child_main(int connection) {
   /* a runner never outlives its template; the check covers a template gone
    * before the prctl */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != g_self)
-    _exit(EXEC_KILLED);
+    _exit(RUNNER_KILLED);
   setpgid(0, 0); /* the daemon signals the child's group, not the template's */
   if (connection > 3)
     close_range(3, (unsigned)connection - 1, 0);
@@ -89,7 +89,7 @@ static __attribute__((noreturn)) void child_main(int connection) {
   signal(SIGCHLD, SIG_DFL);
   sigprocmask(SIG_SETMASK, &g_wait_mask, NULL);
   if (runner_sandbox_narrow() != 0)
-    _exit(EXEC_LOAD_FAILED);
+    _exit(RUNNER_LOAD_FAILED);
   exit(serve_connected(connection, g_fn, true));
 }
 
@@ -148,13 +148,13 @@ int template_serve(const char* socket_path, function_def* fn, bool (*before_serv
   g_socket = serve_connect(socket_path);
   if (g_socket < 0) {
     runner_log("cannot connect to the master at %s: %s", socket_path, strerror(errno));
-    return EXEC_LOAD_FAILED;
+    return RUNNER_LOAD_FAILED;
   }
   if (before_serving && !before_serving())
-    return EXEC_LOAD_FAILED;
+    return RUNNER_LOAD_FAILED;
   if (!log_budget_share()) {
     runner_log("cannot map the log budget its children share: %s", strerror(errno));
-    return EXEC_LOAD_FAILED;
+    return RUNNER_LOAD_FAILED;
   }
   catch_sigchld();
   g_in = pipe_new(NULL);
@@ -170,5 +170,5 @@ int template_serve(const char* socket_path, function_def* fn, bool (*before_serv
       break;
   }
   /* The master is gone: the children die with us (PR_SET_PDEATHSIG). */
-  return g_failed ? EXEC_KILLED : EXEC_OK;
+  return g_failed ? RUNNER_KILLED : RUNNER_OK;
 }

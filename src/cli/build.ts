@@ -1,16 +1,24 @@
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { loadProject } from '../project/index.js';
 import { buildProject } from '../compile/project-build.js';
 import { progressReporter } from '../compile/progress.js';
+import { positiveInteger } from './flags.js';
+import { withExitStatus } from './program.js';
 
-export async function buildCommand(args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { jobs: { type: 'string', short: 'j' } } });
-  const project = await loadProject(positionals[0] ?? process.cwd());
+interface BuildFlags { jobs?: number; }
+
+export function addBuildCommand(program: Command): void {
+  program.command('build')
+    .description('compile every function to wasm and AOT objects (unchanged ones are skipped)')
+    .argument('[project_dir]', 'the directory of embly-project.yml (default: the current one)')
+    .option('-j, --jobs <n>', 'functions compiled at once (default: the cores)', positiveInteger)
+    .action(withExitStatus(build));
+}
+
+async function build(dir: string | undefined, flags: BuildFlags): Promise<number> {
+  const project = await loadProject(dir ?? process.cwd());
   const names = project.functions.map((f) => f.name);
-  const built = await buildProject(project, {
-    progress: progressReporter(process.stderr, names),
-    jobs: values.jobs ? Number(values.jobs) : undefined,
-  });
+  const built = await buildProject(project, { progress: progressReporter(process.stderr, names), jobs: flags.jobs });
   const compiled = built.filter((b) => b.compiled).length;
   console.error(`built ${built.length} function${built.length === 1 ? '' : 's'} (${compiled} compiled, ${built.length - compiled} up to date)`);
   return 0;

@@ -1,9 +1,26 @@
 // `embly run`: build what changed, then serve: master, runners, gateways.
-import { parseArgs } from 'node:util';
+// Stopped by SIGINT or SIGTERM, it exits 128 + the signal's number, as a
+// process ended by it would.
+import type { Command } from 'commander';
 import { buildProject } from '../compile/project-build.js';
 import { progressReporter } from '../compile/progress.js';
 import { Daemon, DEFAULT_SOCKET, type ListeningGateway } from '../daemon/daemon.js';
 import { loadProject } from '../project/index.js';
+import { signalStatus } from '../supervisor/index.js';
+import { path, positiveInteger } from './flags.js';
+import { withExitStatus } from './program.js';
+
+interface RunFlags { socket: string; host: string; runners?: number; }
+
+export function addRunCommand(program: Command): void {
+  program.command('run')
+    .description("serve the project's gateways (master, runner pools, gateways) until SIGINT or SIGTERM")
+    .argument('[project_dir]', 'the directory of embly-project.yml (default: the current one)')
+    .option('--socket <path>', "the master's socket", path, DEFAULT_SOCKET)
+    .option('--host <address>', 'where gateways listen', '0.0.0.0')
+    .option('--runners <n>', 'runner processes per function (default: the cores)', positiveInteger)
+    .action(withExitStatus(run));
+}
 
 function describe(g: ListeningGateway, host: string): string {
   const where = host === '0.0.0.0' ? '127.0.0.1' : host;
@@ -11,30 +28,22 @@ function describe(g: ListeningGateway, host: string): string {
   return `  ${g.type} ${g.name} -> ${g.function}: ${hint}`;
 }
 
-export async function runCommand(args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args, allowPositionals: true,
-    options: { socket: { type: 'string' }, host: { type: 'string' }, runners: { type: 'string' } },
-  });
-  const project = await loadProject(positionals[0] ?? process.cwd());
+async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
+  const project = await loadProject(dir ?? process.cwd());
   const built = await buildProject(project, { progress: progressReporter(process.stderr, project.functions.map((f) => f.name)) });
-  const host = values.host ?? '0.0.0.0';
-  const daemon = new Daemon({
-    project, built, host,
-    socketPath: values.socket ?? DEFAULT_SOCKET,
-    runnersPerFunction: values.runners ? Number(values.runners) : undefined,
-  });
+  const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners });
   const gateways = await daemon.start().catch(async (e: Error) => {
     await daemon.stop(); // no runner outlives a failed start
     throw e;
   });
-  console.log(`embly: serving ${project.file} (master on ${daemon.master.socketPath})`);
-  for (const g of gateways) console.log(describe(g, host));
-  await new Promise<void>((resolve) => {
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => { // listening before it says it serves
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  console.log(`embly: serving ${project.file} (master on ${daemon.master.socketPath})`);
+  for (const g of gateways) console.log(describe(g, flags.host));
+  const signal = await stopSignal;
   console.error('embly: stopping');
   await daemon.stop();
-  return 0;
+  return signalStatus(signal);
 }

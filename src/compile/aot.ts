@@ -15,6 +15,7 @@ import { insertSafepoints } from './safepoints.js';
 import { validateWasm } from './wasm-validate.js';
 import { describeExtern, readWasmInfo, type WasmInfo } from './wasm-info.js';
 import { nativeInclude, wabtBin } from '../paths.js';
+import { AotCompileError } from '../errors.js';
 
 const run = promisify(execFile);
 
@@ -57,10 +58,6 @@ export interface Sidecar {
 }
 
 export interface AotObject { key: string; objectPath: string; sidecarPath: string; sidecar: Sidecar; compiled: boolean; }
-
-export class AotCompileError extends Error {
-  readonly code = 'EMBLY_AOT_FAILED';
-}
 
 let compilerIdentity: Promise<string> | undefined;
 

@@ -3,6 +3,7 @@
 // import. The runner checks again at link time (native/runner/host.c).
 
 import { describeExtern, type ExternType, type WasmInfo } from './wasm-info.js';
+import { ImportError } from '../errors.js';
 
 const EMBLY_IMPORTS: Record<string, string> = {
   read: 'iiii>i', write: 'iiii>i', spawn: 'iii>i', events: 'jiii>i', close: 'i>i',
@@ -16,10 +17,6 @@ const WASI_IMPORTS: Record<string, string> = {
   environ_get: 'ii>i', fd_fdstat_get: 'ii>i', fd_prestat_get: 'ii>i', sched_yield: '>i',
   poll_oneoff: 'iiii>i',
 };
-
-export class ImportError extends Error {
-  readonly code = 'EMBLY_IMPORT_UNAVAILABLE';
-}
 
 const signature = (type: ExternType) => `${type.params.join('')}>${type.results.join('')}`;
 

@@ -18,6 +18,7 @@ import { compileToWasm, sourceInputs } from './toolchains/index.js';
 import { readWasmInfo } from './wasm-info.js';
 import type { FunctionSpec, Project } from '../project/index.js';
 import { sdkDir } from '../paths.js';
+import { BuildFailedError, FunctionBuildError } from '../errors.js';
 
 export interface BuiltFunction {
   spec: FunctionSpec;
@@ -30,13 +31,6 @@ export interface BuiltFunction {
 
 export type BuildStep = 'checking' | 'compiling' | 'translating' | 'done' | 'failed';
 export type ProgressListener = (fn: string, step: BuildStep, detail?: string) => void;
-
-export class FunctionBuildError extends Error {
-  readonly code = 'EMBLY_FUNCTION_BUILD_FAILED';
-  constructor(readonly functionName: string, readonly reason: Error) {
-    super(`function "${functionName}": ${reason.message}`);
-  }
-}
 
 interface BuildRecord { inputsHash: string; wasmSha256: string; objectKey: string; toolchain?: string; }
 
@@ -134,11 +128,4 @@ async function buildAll(project: Project, options: BuildOptions): Promise<BuiltF
   await Promise.all(Array.from({ length: Math.min(jobs, specs.length) }, worker));
   if (failures.length > 0) throw new BuildFailedError(failures);
   return specs.map((s) => results.find((r) => r.spec.name === s.name)!);
-}
-
-export class BuildFailedError extends Error {
-  readonly code = 'EMBLY_BUILD_FAILED';
-  constructor(readonly failures: FunctionBuildError[]) {
-    super(failures.map((f) => f.message).join('\n\n'));
-  }
 }

@@ -4,6 +4,8 @@
 // wabt validates the module before this runs, so only the header sections are
 // decoded here and the code section is skipped.
 
+import { WasmFormatError } from '../errors.js';
+
 export type ValueCode = 'i' | 'j' | 'f' | 'd' | 'r' | 'e'; // as wasm2c mangles them
 export type ExternKind = 'func' | 'table' | 'memory' | 'global';
 
@@ -25,10 +27,6 @@ export interface WasmInfo {
   exports: WasmExport[];
   memories: Limits[]; // imported first, then defined
   definedFunctions: number; // functions with a body (not imports)
-}
-
-export class WasmFormatError extends Error {
-  readonly code = 'EMBLY_WASM_MALFORMED';
 }
 
 const VALUE_CODES: Record<number, ValueCode> = {

@@ -2,10 +2,7 @@
 // checked before wasm2c ever sees it, so invalid or malformed input gets
 // wabt's own diagnostic instead of a translator crash.
 import wabtInit from 'wabt';
-
-export class WasmInvalidError extends Error {
-  readonly code = 'EMBLY_WASM_INVALID';
-}
+import { WasmInvalidError } from '../errors.js';
 
 /** The standardised features Embly's runtime implements; no SIMD, threads,
  * exceptions, tail calls, memory64 or GC. */

@@ -12,13 +12,10 @@ import { TcpGateway } from '../gateways/tcp.js';
 import type { Project } from '../project/index.js';
 import { isSupervisedRunner, RunnerPool, RunnerProcess, runnerFunction, serveArguments } from '../supervisor/index.js';
 import { ForkServer } from './fork-server.js';
+import { GatewayListenError, RunnersNotReadyError } from '../errors.js';
 import { LogLimiter } from './log-limiter.js';
 
 export const DEFAULT_SOCKET = '/tmp/embly.sock';
-
-export class GatewayListenError extends Error {
-  readonly code = 'EMBLY_GATEWAY_LISTEN';
-}
 
 export interface DaemonOptions {
   project: Project;
@@ -102,7 +99,7 @@ export class Daemon {
     const size = this.options.runnersPerFunction ?? availableParallelism();
     const waiting = new Set(this.options.built.map((b) => b.spec.name));
     const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`runners did not connect for: ${[...waiting].join(', ')}`)), this.options.startTimeoutMs ?? 10_000);
+      const timer = setTimeout(() => reject(new RunnersNotReadyError(`runners did not connect for: ${[...waiting].join(', ')}`)), this.options.startTimeoutMs ?? 10_000);
       const check = () => { if (waiting.size === 0) { clearTimeout(timer); resolve(); } };
       this.master.on('runner', (r: { function: string }) => { waiting.delete(r.function); check(); });
       check();

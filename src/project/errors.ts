@@ -9,22 +9,6 @@ export interface Problem {
   hint?: string;
 }
 
-/**
- * Thrown by parseProject/loadProject with every problem found, not just the
- * first, so one edit-run cycle fixes them all. The message is ready for a
- * terminal: `file:line:col: message`, then an indented `hint:` line.
- */
-export class ProjectFileError extends Error {
-  readonly code = 'EMBLY_PROJECT_INVALID';
-  readonly problems: Problem[];
-
-  constructor(problems: Problem[]) {
-    super(problems.map(formatProblem).join('\n'));
-    this.name = 'ProjectFileError';
-    this.problems = problems;
-  }
-}
-
 export function formatProblem(problem: Problem): string {
   const where = problem.line > 0
     ? `${problem.file}:${problem.line}:${problem.col}`

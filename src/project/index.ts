@@ -1,6 +1,7 @@
 // The public face of src/project: import from here.
 export { loadProject, parseProject } from './load.js';
-export { formatProblem, ProjectFileError, type Problem } from './errors.js';
+export { formatProblem, type Problem } from './errors.js';
+export { ProjectFileError } from '../errors.js';
 export { PROJECT_FILE_NAME } from './schema.js';
 export type {
   FunctionLimits, FunctionSpec, GatewaySpec, GatewayType, Isolation, Language, Project,

@@ -1,7 +1,8 @@
 // Entry points: parse text (pure) or load a project from disk.
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ProjectFileError, sortProblems, type Problem } from './errors.js';
+import { ProjectFileError } from '../errors.js';
+import { sortProblems, type Problem } from './errors.js';
 import type { PathCheck } from './function.js';
 import { PROJECT_FILE_NAME } from './schema.js';
 import type { Project } from './types.js';

@@ -3,6 +3,31 @@ import { constants } from 'node:os';
 import type { NativeExitReport } from '../native/index.js';
 import type { SupervisorLog } from './log.js';
 
+/** The runner's exit statuses (native/runner/status.h; docs/errors.md, "Exit
+ * statuses"). In exec mode 0..125 is the root instance's own code; these are
+ * the runner's outcomes, which no guest can exit with. */
+export const RunnerStatus = {
+  ok: 0,
+  guestCodeMax: 125,
+  usage: 200,
+  loadFailed: 201,
+  trap: 202,
+  limit: 203,
+  timeout: 204,
+  killed: 205,
+  exitOutOfRange: 206,
+} as const;
+
+const RUNNER_OUTCOMES: Record<number, string> = {
+  [RunnerStatus.usage]: 'bad command line',
+  [RunnerStatus.loadFailed]: 'could not load, sandbox or connect',
+  [RunnerStatus.trap]: 'trap',
+  [RunnerStatus.limit]: 'over a limit',
+  [RunnerStatus.timeout]: 'timeout',
+  [RunnerStatus.killed]: 'every instance waiting, or the master gone',
+  [RunnerStatus.exitOutOfRange]: 'exit code above 125',
+};
+
 export interface RunnerExit {
   readonly pid: number;
   /** The exit status when it exited (docs/loader.md lists the runner's); null when a signal ended it. */
@@ -38,6 +63,11 @@ export function signalNumber(signal: NodeJS.Signals | number): number | undefine
   return typeof signal === 'number' ? signal : constants.signals[signal];
 }
 
+/** 128 + the signal's number: the status a shell reports for a process it ended. */
+export function signalStatus(signal: NodeJS.Signals): number {
+  return 128 + constants.signals[signal];
+}
+
 export function toRunnerExit(report: NativeExitReport, killed: boolean, uptimeMs: number): RunnerExit {
   return {
     pid: report.pid,
@@ -54,12 +84,13 @@ export function toRunnerExit(report: NativeExitReport, killed: boolean, uptimeMs
   };
 }
 
-/** One line for logs: "exited with 70", "killed by SIGKILL", "sandbox violation (SIGSYS)". */
+/** One line for logs: "exited with 202 (trap)", "killed by SIGKILL", "sandbox violation (SIGSYS)". */
 export function describeExit(exit: RunnerExit): string {
   if (exit.sandboxViolation) return 'sandbox violation: a forbidden system call, killed by seccomp (SIGSYS)';
   if (exit.reapedElsewhere) return 'ended, status unknown (reaped by someone else)';
   if (exit.signal !== null) return `killed by ${exit.signal}${exit.killed ? ' (as asked)' : ''}`;
-  return `exited with ${exit.code}`;
+  const outcome = RUNNER_OUTCOMES[exit.code!];
+  return outcome ? `exited with ${exit.code} (${outcome})` : `exited with ${exit.code}`;
 }
 
 /** What a template runner reports of a child it reaped (a CHILD_EXIT frame). */

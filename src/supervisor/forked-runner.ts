@@ -3,7 +3,7 @@
 // with the template's FORKED frame and its end with CHILD_EXIT, since the
 // template, not the addon, is its parent.
 import { EventEmitter } from 'node:events';
-import { RunnerOptionsError } from './errors.js';
+import { RunnerOptionsError } from '../errors.js';
 import { forkedExitReport, logUnexpectedExit, signalNumber, toRunnerExit, type ForkedExitReport, type RunnerExit } from './exit.js';
 import type { SupervisorLog } from './log.js';
 

@@ -1,7 +1,7 @@
 // The supervisor: starts sandboxed runner processes through the native
 // addon, reports how they end, and keeps pools of them (docs/supervisor.md).
-export { RunnerOptionsError, RunnerStartError } from './errors.js';
-export { describeExit, type RunnerExit } from './exit.js';
+export { RunnerOptionsError, RunnerStartError } from '../errors.js';
+export { describeExit, RunnerStatus, signalStatus, type RunnerExit } from './exit.js';
 export { ForkedRunner } from './forked-runner.js';
 export { stderrLog, type SupervisorLog } from './log.js';
 export { DEFAULT_MAX_OPEN_FILES, type RunnerProcessOptions, type StdioOption } from './options.js';

@@ -3,7 +3,7 @@
 import { isAbsolute } from 'node:path';
 import type { NativeSpawnOptions, NativeStdio } from '../native/index.js';
 import { runnerBinary } from '../paths.js';
-import { RunnerOptionsError } from './errors.js';
+import { RunnerOptionsError } from '../errors.js';
 import { stderrLog, type SupervisorLog } from './log.js';
 
 /** 'null': /dev/null; 'pipe': a pipe whose other end is a stream on the RunnerProcess; a number: a copy of that fd of ours. */

@@ -6,7 +6,7 @@
 // at once, however young, so that a crash costs the function no more than
 // one runner's start.
 import { EventEmitter } from 'node:events';
-import { RunnerOptionsError } from './errors.js';
+import { RunnerOptionsError } from '../errors.js';
 import { describeExit, type RunnerExit } from './exit.js';
 import { stderrLog, type SupervisorLog } from './log.js';
 import type { RunnerProcess } from './runner-process.js';

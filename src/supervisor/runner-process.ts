@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
 import { getSystemErrorMap } from 'node:util';
 import { signalRunnerProcess, spawnRunnerProcess, type NativeExitReport, type RunnerHandle } from '../native/index.js';
-import { RunnerOptionsError, RunnerStartError } from './errors.js';
+import { InternalError, RunnerOptionsError, RunnerStartError } from '../errors.js';
 import { logUnexpectedExit, signalNumber, toRunnerExit, type RunnerExit } from './exit.js';
 import type { SupervisorLog } from './log.js';
 import { validateRunnerOptions, type RunnerProcessOptions } from './options.js';
@@ -91,7 +91,7 @@ export class RunnerProcess extends EventEmitter<{ exit: [RunnerExit] }> {
     if (number !== 0) this.killRequested = true;
     const errno = signalRunnerProcess(this.handle, number);
     if (errno === ESRCH) return false;
-    if (errno !== 0) throw new Error(`cannot signal ${this.describe()}: ${errnoName(errno)[1]}`);
+    if (errno !== 0) throw new InternalError(`cannot signal ${this.describe()}: ${errnoName(errno)[1]}`);
     return true;
   }
 

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileAot } from '../../src/compile/aot.js';
 import { CompileError, compileToWasm } from '../../src/compile/toolchains/index.js';
-import { WasmInvalidError } from '../../src/compile/wasm-validate.js';
+import { WasmInvalidError } from '../../src/errors.js';
 import { sdkDir } from '../../src/paths.js';
 
 export type Refusal = { refused: true; message: string } | { refused: false; problem: string };

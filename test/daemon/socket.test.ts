@@ -27,9 +27,9 @@ test('a second daemon on a live master socket refuses, naming its pid, and the f
   await replaced;
   t.is((await fetch(first.url('held'))).status, 200);
 
-  // `embly run` says so in one line, and exits 1.
+  // `embly run` says so in one line, and exits 73 (EX_CANTCREAT, docs/errors.md).
   const cli = await promisify(execFile)(process.execPath, [join(packageRoot, 'bin', 'embly.js'), 'run', project, '--socket', socketPath]).catch((e: { code: number; stderr: string }) => e);
-  t.is((cli as { code?: number }).code, 1);
+  t.is((cli as { code?: number }).code, 73);
   t.is(cli.stderr.trim().split('\n').at(-1), `embly: ${inUse(socketPath, process.pid)}`);
   t.is((await fetch(first.url('held'))).status, 200);
 });

@@ -4,7 +4,8 @@ import { EMBLY_ABI_VERSION } from '../../src/compile/abi.js';
 import { copyFile, mkdtemp, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProject, BuildFailedError } from '../../src/compile/project-build.js';
+import { buildProject } from '../../src/compile/project-build.js';
+import { BuildFailedError } from '../../src/errors.js';
 import { loadProject } from '../../src/project/index.js';
 import { packageRoot } from '../../src/paths.js';
 import { runProcess } from '../helpers/objects.js';
@@ -79,7 +80,7 @@ test('an import Embly does not provide is refused at build time', async (t) => {
 test('embly build prints file:line:col for a malformed project file', async (t) => {
   const dir = await project({ 'embly-project.yml': 'functions:\n  - name: x\n    path: ./x.wat\n    langauge: wat\n' });
   const result = await runProcess(process.execPath, [join(packageRoot, 'bin', 'embly.js'), 'build', dir]);
-  t.is(result.code, 1);
+  t.is(result.code, 78); // EX_CONFIG, docs/errors.md
   t.regex(result.stderr, /embly-project\.yml:4:5: .*langauge/);
 });
 

@@ -1,7 +1,7 @@
 // Limits from the project file: memory pages, wall-time timeout.
 import test from 'ava';
 import { runnerBinary } from '../../src/paths.js';
-import { execArguments } from '../../src/supervisor/index.js';
+import { execArguments, RunnerStatus } from '../../src/supervisor/index.js';
 import { runExec, runProcess, watFunction } from '../helpers/objects.js';
 
 const reportGrow = (initialPages: number, growBy: number) => `(module
@@ -28,7 +28,7 @@ test('memory.grow past the function memory limit fails with -1', async (t) => {
 test('a module needing more initial memory than its limit does not start', async (t) => {
   const fn = await watFunction('big', reportGrow(8, 0), { memoryPages: 4 });
   const result = await runExec('big', [fn]);
-  t.is(result.code, 71);
+  t.is(result.code, RunnerStatus.limit);
   t.regex(result.stderr, /ended: error \(memory limit/);
 });
 
@@ -51,7 +51,7 @@ test('memory.grow past the runner\'s heap ceiling (RLIMIT_DATA) fails with -1 an
 test('a busy loop is stopped at its timeout', async (t) => {
   const fn = await watFunction('spinner', '(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))', { timeoutMs: 200 });
   const result = await runExec('spinner', [fn]);
-  t.is(result.code, 75, result.stderr);
+  t.is(result.code, RunnerStatus.timeout, result.stderr);
   t.regex(result.stderr, /of spinner ended: timeout/);
 });
 
@@ -59,7 +59,7 @@ test('a busy loop in an object that polls for safepoints (other architectures) i
   const spinner = await watFunction('poller', '(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))',
     { timeoutMs: 200 }, 'poll');
   const result = await runExec('poller', [spinner]);
-  t.is(result.code, 75, result.stderr);
+  t.is(result.code, RunnerStatus.timeout, result.stderr);
   t.regex(result.stderr, /of poller ended: timeout/);
 });
 
@@ -78,16 +78,32 @@ test('an instance blocked in events is stopped at its timeout', async (t) => {
   const sleeper = await watFunction('sleeper', waitForever(false), { timeoutMs: 60_000 });
   // stdin stays open, so handle 1 of the waiter never reaches EOF either.
   const result = await runExec('waiter', [waiter, sleeper], null);
-  t.is(result.code, 75, result.stderr);
+  t.is(result.code, RunnerStatus.timeout, result.stderr);
   t.regex(result.stderr, /of waiter ended: timeout/);
 });
 
+const quitter = (code: number) => watFunction('quitter', `(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start") (call $exit (i32.const ${code}))))`);
+
 test('proc_exit with a non-zero code is an error exit with that code', async (t) => {
-  const fn = await watFunction('quitter', `(module
-    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
-    (memory (export "memory") 1)
-    (func (export "_start") (call $exit (i32.const 3))))`);
-  const result = await runExec('quitter', [fn]);
+  const result = await runExec('quitter', [await quitter(3)]);
   t.is(result.code, 3);
   t.regex(result.stderr, /ended: error \(exit code 3\)/);
+});
+
+test("a guest's own code is never one of the runner's: proc_exit(70) exits 70, a trap exits with the trap status", async (t) => {
+  const result = await runExec('quitter', [await quitter(70)]);
+  t.is(result.code, 70, result.stderr);
+  t.notRegex(result.stderr, /trap/);
+  t.true(Object.entries(RunnerStatus).filter(([name]) => name !== 'ok' && name !== 'guestCodeMax').every(([, status]) => status > 125));
+});
+
+test("proc_exit above WASI's range (0..125) exits with the runner's out-of-range status and says the code", async (t) => {
+  for (const [code, shown] of [[126, '126'], [300, '300'], [-1, '4294967295']] as const) {
+    const result = await runExec('quitter', [await quitter(code)]);
+    t.is(result.code, RunnerStatus.exitOutOfRange, result.stderr);
+    t.true(result.stderr.includes(`exit code ${shown} of quitter is above 125`), result.stderr);
+  }
 });

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import test from 'ava';
 import { ExitReason } from '../../src/master/frames.js';
 import type { Master } from '../../src/master/master.js';
+import { RunnerStatus } from '../../src/supervisor/index.js';
 import { startHarness } from '../helpers/harness.js';
 import { runExec, watFunction } from '../helpers/objects.js';
 
@@ -137,7 +138,7 @@ test('tables count with linear memory against the limit: together past it, the m
   // 2,100 funcrefs of 32 bytes are just over one 64 KiB page.
   const over = await watFunction('over', withTables(1, 2_100, 3), { memoryPages: 4 });
   const result = await runExec('over', [over]);
-  t.is(result.code, 71, result.stderr);
+  t.is(result.code, RunnerStatus.limit, result.stderr);
   t.regex(result.stderr, /ended: error \(memory limit/);
   const under = await watFunction('under', withTables(1, 2_100, 2), { memoryPages: 4 });
   t.is((await runExec('under', [under])).code, 0);
@@ -146,7 +147,7 @@ test('tables count with linear memory against the limit: together past it, the m
 test('a table of more than 10 million elements does not start whatever the memory limit', async (t) => {
   const fn = await watFunction('huge', withTables(1, 10_000_001, 1), { memoryPages: 65536 });
   const result = await runExec('huge', [fn]);
-  t.is(result.code, 71, result.stderr);
+  t.is(result.code, RunnerStatus.limit, result.stderr);
   t.regex(result.stderr, /ended: error \(memory limit/);
 });
 

@@ -1,6 +1,7 @@
 // Every trap kind ends the instance that trapped, is reported with its kind,
 // and never takes the runner down.
 import test from 'ava';
+import { RunnerStatus } from '../../src/supervisor/index.js';
 import { runExec, watFunction } from '../helpers/objects.js';
 
 const module = (body: string) => `(module
@@ -29,7 +30,7 @@ for (const [title, body, message] of TRAPS) {
   test(`trap: ${title}`, async (t) => {
     const fn = await watFunction('trapper', module(body));
     const result = await runExec('trapper', [fn]);
-    t.is(result.code, 70, result.stderr);
+    t.is(result.code, RunnerStatus.trap, result.stderr);
     t.regex(result.stderr, new RegExp(`of trapper ended: trap \\(${message.replace(/[()]/g, '\\$&')}\\)`));
   });
 }

@@ -47,7 +47,7 @@ test('runners that die young are restarted with a growing delay, and stop() ends
   let starts = 0;
   const pool = new RunnerPool({
     name: 'broken', size: 1, log,
-    // A runner that refuses its command line and exits at once (status 64).
+    // A runner that refuses its command line and exits at once (status 200).
     start: () => { starts++; return startRunner({ args: ['exec', 'missing'], label: 'broken', log }); },
     restartDelayMs: (failures) => { delays.push(failures); return 20 * failures; },
   });
@@ -58,7 +58,7 @@ test('runners that die young are restarted with a growing delay, and stop() ends
   await new Promise((r) => setTimeout(r, 200));
   t.is(starts, after, 'no start after stop()');
   t.deepEqual(delays.slice(0, 3), [1, 2, 3]);
-  t.true(log.lines.some((l) => l.includes('exited with 64')));
+  t.true(log.lines.some((l) => l.includes('exited with 200 (bad command line)')));
 });
 
 test('a runner marked ready is replaced at once however young it dies; one that was not is backed off', async (t) => {

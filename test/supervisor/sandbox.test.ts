@@ -4,6 +4,7 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { nativeBin } from '../../src/paths.js';
+import { RunnerStatus } from '../../src/supervisor/index.js';
 import { runProcess, watFunction } from '../helpers/objects.js';
 import { forbiddenSyscallFunction, runThroughSupervisor } from './helpers.js';
 
@@ -49,7 +50,7 @@ for (const [name, body, message] of traps) {
       (func $recurse (param i32) (result i32) (i32.add (call $recurse (local.get 0)) (i32.const 1)))
       (func (export "_start") ${name === 'stack exhaustion' ? `(drop ${body})` : body}))`);
     const run = await runThroughSupervisor('trapper', [fn]);
-    t.is(run.exit.code, 70, run.stderr);
+    t.is(run.exit.code, RunnerStatus.trap, run.stderr);
     t.false(run.exit.sandboxViolation);
     t.true(run.stderr.includes(message), run.stderr);
   });
@@ -58,7 +59,7 @@ for (const [name, body, message] of traps) {
 test('sandboxed: a busy instance is stopped at its timeout (SIGALRM timer)', async (t) => {
   const fn = await watFunction('spin', '(module (func (export "_start") (loop $l (br $l))))', { timeoutMs: 50 });
   const run = await runThroughSupervisor('spin', [fn]);
-  t.is(run.exit.code, 75, run.stderr);
+  t.is(run.exit.code, RunnerStatus.timeout, run.stderr);
 });
 
 test('sandboxed: a child function spawned at run time starts (its object was opened before the sandbox)', async (t) => {

@@ -3,7 +3,7 @@
 
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { CompileError } from './errors.js';
+import { CompileError } from '../../errors.js';
 import { npmFile, npmVersion } from './npm-tools.js';
 import { outputOf, runNode } from './run.js';
 import { checkCommandShape } from './shape.js';

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { aptInstall } from './debian.js';
-import { CompileError, ToolchainMissingError } from './errors.js';
+import { CompileError, ToolchainMissingError } from '../../errors.js';
 import { isMissingBinary, outputOf, run, type RunResult } from './run.js';
 import { checkCommandShape } from './shape.js';
 import { entryFile, findFiles, isDirectory, uniqueSorted } from './sources.js';

@@ -2,6 +2,7 @@
 // The build pipeline calls compileToWasm; sourceInputs lists the files that make up a
 // function's source without compiling, for cache keys.
 
+import { InternalError } from '../../errors.js';
 import { sdkDir as packagedSdkDir } from '../../paths.js';
 import { assemblyscript } from './assemblyscript.js';
 import { c } from './c.js';
@@ -11,13 +12,13 @@ import { wasm } from './wasm.js';
 import { wat } from './wat.js';
 
 export type { CompileRequest, CompileResult, Language } from './types.js';
-export { CompileError, ToolchainMissingError } from './errors.js';
+export { CompileError, ToolchainMissingError } from '../../errors.js';
 
 const TOOLCHAINS: Record<Language, Toolchain> = { wat, wasm, c, rust, assemblyscript };
 
 function toolchainFor(language: Language): Toolchain {
   const toolchain = TOOLCHAINS[language];
-  if (!toolchain) throw new TypeError(`unknown language "${String(language)}"`);
+  if (!toolchain) throw new InternalError(`unknown language "${String(language)}"`);
   return toolchain;
 }
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ToolchainMissingError } from './errors.js';
+import { ToolchainMissingError } from '../../errors.js';
 
 const require = createRequire(import.meta.url);
 

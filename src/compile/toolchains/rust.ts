@@ -5,7 +5,7 @@
 import { readFile, readlink, copyFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { aptInstall } from './debian.js';
-import { CompileError, ToolchainMissingError } from './errors.js';
+import { CompileError, ToolchainMissingError } from '../../errors.js';
 import { isMissingBinary, outputOf, run, type RunResult } from './run.js';
 import { checkCommandShape } from './shape.js';
 import { entryFile, exists, findFiles, isDirectory, uniqueSorted } from './sources.js';

@@ -1,7 +1,7 @@
 // Every function must be a WASI command: it exports `memory` and `_start` (docs/abi.md).
 
 import { readFile } from 'node:fs/promises';
-import { CompileError } from './errors.js';
+import { CompileError } from '../../errors.js';
 
 /** Throws a CompileError naming what is missing, with a hint for the language at hand. */
 export async function checkCommandShape(name: string, toolchain: string, wasmPath: string, hint: string): Promise<void> {

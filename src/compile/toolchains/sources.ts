@@ -2,7 +2,7 @@
 
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { CompileError } from './errors.js';
+import { CompileError } from '../../errors.js';
 
 /** Directories never searched for sources: build output, dependencies, VCS. */
 const SKIPPED_DIRS = new Set(['node_modules', 'target', '.embly', '.git', 'dist']);

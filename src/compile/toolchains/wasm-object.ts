@@ -2,7 +2,8 @@
 // section of the tool conventions (WebAssembly/tool-conventions, Linking.md, version 2).
 // Only the names of the functions an object defines are needed.
 
-import { WasmFormatError, WasmReader } from '../wasm-info.js';
+import { WasmFormatError } from '../../errors.js';
+import { WasmReader } from '../wasm-info.js';
 
 const LINKING_VERSION = 2;
 const WASM_SYMBOL_TABLE = 8;

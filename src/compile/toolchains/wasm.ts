@@ -2,7 +2,7 @@
 
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CompileError } from './errors.js';
+import { CompileError } from '../../errors.js';
 import { wabtTool } from './npm-tools.js';
 import { outputOf, runNode } from './run.js';
 import { checkCommandShape } from './shape.js';

@@ -1,7 +1,7 @@
 // WebAssembly text: the pinned npm wabt's wat2wasm (which also validates the module).
 
 import { join } from 'node:path';
-import { CompileError } from './errors.js';
+import { CompileError } from '../../errors.js';
 import { wabtTool } from './npm-tools.js';
 import { outputOf, runNode } from './run.js';
 import { checkCommandShape } from './shape.js';

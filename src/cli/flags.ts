@@ -1,0 +1,18 @@
+// Flag values, parsed and checked once, where commander reads them: a bad
+// value is a usage error (exit 64) naming the flag, never a NaN further in.
+
+import { InvalidArgumentError } from 'commander';
+
+/** A whole number from 1 up: worker and runner counts. */
+export function positiveInteger(text: string): number {
+  const value = Number(text);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value) || value < 1)
+    throw new InvalidArgumentError('It must be a whole number from 1 up.');
+  return value;
+}
+
+/** A path that is not empty (an empty one would silently mean the current directory). */
+export function path(text: string): string {
+  if (text === '') throw new InvalidArgumentError('It must not be empty.');
+  return text;
+}
