@@ -1,6 +1,6 @@
 // The supervisor's errors: one class per failure, each with a stable code.
 
-/** An option given to startRunner or RunnerPool is invalid (a caller's bug). */
+/** An option given to RunnerProcess.start or RunnerPool is invalid (a caller's bug). */
 export class RunnerOptionsError extends TypeError {
   readonly code = 'EMBLY_RUNNER_OPTIONS';
 }
