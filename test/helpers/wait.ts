@@ -5,8 +5,8 @@
 export interface WaitOptions {
   /** default 10 s */
   timeoutMs?: number;
-  /** what is awaited, for the failure's message */
-  what?: string;
+  /** what is awaited, for the failure's message (a function: read when it fails, with the state then) */
+  what?: string | (() => string);
   /** default 10 ms */
   intervalMs?: number;
 }
@@ -16,7 +16,7 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, optio
   const { timeoutMs = 10_000, what = 'a condition', intervalMs = 10 } = options;
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
