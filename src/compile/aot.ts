@@ -12,8 +12,9 @@ import { promisify } from 'node:util';
 import { EMBLY_ABI_VERSION } from './abi.js';
 import { GUEST_MODULE, generateGlue } from './glue.js';
 import { insertSafepoints } from './safepoints.js';
-import { validateWasm } from './wasm-validate.js';
-import { describeExtern, readWasmInfo, type WasmInfo } from './wasm-info.js';
+import { describeExtern, type WasmInfo } from './wasm-info.js';
+import { loadWasmModule, type WasmModule } from './wasm-module.js';
+import { writeFileAtomically } from './write-atomically.js';
 import { nativeInclude, wabtBin } from '../paths.js';
 import { AotCompileError } from '../errors.js';
 
@@ -79,10 +80,6 @@ function runtimeHeadersDigest(): Promise<string> {
   return headersDigest;
 }
 
-export function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 async function cacheKey(wasmSha256: string, functionName: string, preemption: Preemption): Promise<string> {
   const parts = [wasmSha256, `function ${functionName}`, `preemption ${preemption}`, aotCflags(preemption).join(' '), AOT_LDLIBS.join(' '), `abi ${EMBLY_ABI_VERSION}`, `wasm2c ${WASM2C_VERSION}`,
     await ccIdentity(), await runtimeHeadersDigest()];
@@ -92,10 +89,9 @@ async function cacheKey(wasmSha256: string, functionName: string, preemption: Pr
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
 
 function describeInterface(info: WasmInfo) {
-  const describe = describeExtern;
   return {
-    imports: info.imports.map((i) => ({ module: text(i.module), name: text(i.name), type: describe(i.type) })),
-    exports: info.exports.map((e) => ({ name: text(e.name), type: describe(e.type) })),
+    imports: info.imports.map((i) => ({ module: text(i.module), name: text(i.name), type: describeExtern(i.type) })),
+    exports: info.exports.map((e) => ({ name: text(e.name), type: describeExtern(e.type) })),
   };
 }
 
@@ -114,15 +110,16 @@ export function aotCflags(preemption: Preemption = PREEMPTION): string[] {
   return [...AOT_CFLAGS, ...PREEMPTION_CFLAGS[preemption]];
 }
 
-async function translateAndCompile(wasm: Uint8Array, info: WasmInfo, wasmSha256: string, objectPath: string, preemption: Preemption): Promise<void> {
+async function translateAndCompile(module: WasmModule, objectPath: string, preemption: Preemption): Promise<void> {
+  const { info } = module;
   const work = `${objectPath}.${randomBytes(6).toString('hex')}.tmp`;
   await mkdir(work, { recursive: true });
   try {
-    await writeFile(join(work, 'module.wasm'), wasm);
+    await writeFile(join(work, 'module.wasm'), module.bytes);
     await run(process.execPath, [wabtBin('wasm2c'), 'module.wasm', '-n', GUEST_MODULE, '-o', 'guest.c'], { cwd: work })
       .catch((e: { stderr?: string }) => { throw new AotCompileError(`wasm2c failed: ${e.stderr ?? e}`); });
     if (preemption === 'poll') await insertSafepointsInto(join(work, 'guest.c'), info);
-    const glue = generateGlue(info, { guestSource: 'guest.c', wasmSha256, abiVersion: EMBLY_ABI_VERSION, preemption });
+    const glue = generateGlue(info, { guestSource: 'guest.c', wasmSha256: module.sha256, abiVersion: EMBLY_ABI_VERSION, preemption });
     await writeFile(join(work, 'object.c'), glue);
     await run(process.env.CC ?? 'cc', [...aotCflags(preemption), `-I${nativeInclude}`, '-o', 'object.so', 'object.c', ...AOT_LDLIBS],
       { cwd: work, maxBuffer: 16 << 20 })
@@ -142,7 +139,9 @@ async function readSidecar(path: string): Promise<Sidecar | null> {
 }
 
 export interface AotRequest {
-  wasm: Uint8Array; cacheDir: string; functionName: string; sourceToolchain?: string;
+  /** A module the build has validated and read, or bytes to validate and read here. */
+  wasm: WasmModule | Uint8Array;
+  cacheDir: string; functionName: string; sourceToolchain?: string;
   /** Default PREEMPTION. `none` builds an object that nothing preempts and
    * only host calls can stop: bench/compute.ts does, to measure the cost. */
   preemption?: Preemption;
@@ -150,32 +149,32 @@ export interface AotRequest {
 
 /** Builds (or finds in the cache) the AOT object for one module. */
 export async function compileAot(req: AotRequest): Promise<AotObject> {
-  await validateWasm(req.wasm);
-  const wasmSha256 = sha256(req.wasm);
+  const module = req.wasm instanceof Uint8Array ? await loadWasmModule(req.wasm) : req.wasm;
   const preemption = req.preemption ?? PREEMPTION;
-  const key = await cacheKey(wasmSha256, req.functionName, preemption);
+  const key = await cacheKey(module.sha256, req.functionName, preemption);
   const objectPath = join(req.cacheDir, `${key}.so`);
   const sidecarPath = join(req.cacheDir, `${key}.json`);
   const existing = await readSidecar(sidecarPath);
   if (existing?.key === key) return { key, objectPath, sidecarPath, sidecar: existing, compiled: false };
 
   await mkdir(req.cacheDir, { recursive: true });
-  const info = readWasmInfo(req.wasm);
-  await translateAndCompile(req.wasm, info, wasmSha256, objectPath, preemption);
-  const memory = info.memories[0];
-  const sidecar: Sidecar = {
+  await translateAndCompile(module, objectPath, preemption);
+  const sidecar = await describeObject(module, key, req);
+  // The sidecar is written last: its presence marks a complete object.
+  await writeFileAtomically(sidecarPath, JSON.stringify(sidecar, null, 2));
+  return { key, objectPath, sidecarPath, sidecar, compiled: true };
+}
+
+async function describeObject(module: WasmModule, key: string, req: AotRequest): Promise<Sidecar> {
+  const memory = module.info.memories[0];
+  return {
     function: req.functionName,
     key,
     abiVersion: EMBLY_ABI_VERSION,
-    wasmSha256,
-    wasmBytes: req.wasm.length,
-    ...describeInterface(info),
+    wasmSha256: module.sha256,
+    wasmBytes: module.bytes.length,
+    ...describeInterface(module.info),
     memory: memory ? { minPages: Number(memory.min), maxPages: memory.max === null ? null : Number(memory.max) } : null,
     toolchain: { wasm2c: WASM2C_VERSION, cc: await ccIdentity(), source: req.sourceToolchain },
   };
-  // The sidecar is written last: its presence marks a complete object.
-  const temporary = `${sidecarPath}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temporary, JSON.stringify(sidecar, null, 2));
-  await rename(temporary, sidecarPath);
-  return { key, objectPath, sidecarPath, sidecar, compiled: true };
 }

@@ -4,7 +4,7 @@
 // instance's import slots. The glue #includes the wasm2c output, so the C
 // compiler checks every name and signature here against the generated ones.
 
-import type { ExternType, ValueCode, WasmInfo } from './wasm-info.js';
+import { VALUE_TYPE_NAMES, type ExternType, type ValueCode, type WasmInfo } from './wasm-info.js';
 
 /** The wasm2c module name every object is built with (`wasm2c -n`). */
 export const GUEST_MODULE = 'guest';
@@ -12,9 +12,8 @@ export const GUEST_MODULE = 'guest';
 const C_TYPES: Record<ValueCode, string> = {
   i: 'u32', j: 'u64', f: 'f32', d: 'f64', r: 'wasm_rt_funcref_t', e: 'wasm_rt_externref_t',
 };
-const UNION_FIELDS: Record<ValueCode, string> = {
-  i: 'i32', j: 'i64', f: 'f32', d: 'f64', r: 'funcref', e: 'externref',
-};
+/** embly_value's fields are named after the value types (embly/module.h). */
+const UNION_FIELDS = VALUE_TYPE_NAMES;
 const KINDS = { func: 'EMBLY_EXTERN_FUNC', table: 'EMBLY_EXTERN_TABLE', memory: 'EMBLY_EXTERN_MEMORY', global: 'EMBLY_EXTERN_GLOBAL' };
 
 const isAlnum = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);

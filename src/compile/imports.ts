@@ -2,7 +2,7 @@
 // function that could never link is refused with a message naming the
 // import. The runner checks again at link time (native/runner/host.c).
 
-import { describeExtern, type ExternType, type WasmInfo } from './wasm-info.js';
+import { describeExtern, type ExternType, type ValueCode, type WasmInfo } from './wasm-info.js';
 import { ImportError } from '../errors.js';
 
 const EMBLY_IMPORTS: Record<string, string> = {
@@ -20,13 +20,11 @@ const WASI_IMPORTS: Record<string, string> = {
 
 const signature = (type: ExternType) => `${type.params.join('')}>${type.results.join('')}`;
 
-const NAMES: Record<string, string> = { i: 'i32', j: 'i64', f: 'f32', d: 'f64', r: 'funcref', e: 'externref' };
-
-/** 'iiii>i' as "func (i32, i32, i32, i32) -> (i32)", as describeExtern writes it. */
+/** 'iiii>i' as "func (i32, i32, i32, i32) -> (i32)". */
 function describeSignature(sig: string): string {
   const [params = '', results = ''] = sig.split('>');
-  const list = (codes: string) => [...codes].map((c) => NAMES[c]).join(', ');
-  return `func (${list(params)}) -> (${list(results)})`;
+  const codes = (list: string) => [...list] as ValueCode[];
+  return describeExtern({ kind: 'func', params: codes(params), results: codes(results), mutable: false, limits: null });
 }
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
 

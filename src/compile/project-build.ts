@@ -8,14 +8,15 @@
 
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileAot, sha256, type Sidecar } from './aot.js';
+import { compileAot, type Sidecar } from './aot.js';
 import { checkImports } from './imports.js';
 import { withLock } from './lock.js';
 import { compileToWasm, sourceInputs } from './toolchains/index.js';
-import { readWasmInfo } from './wasm-info.js';
+import { loadWasmModule, type WasmModule } from './wasm-module.js';
+import { writeFileAtomically } from './write-atomically.js';
 import type { FunctionSpec, Project } from '../project/index.js';
 import { sdkDir } from '../paths.js';
 import { BuildFailedError, FunctionBuildError } from '../errors.js';
@@ -62,43 +63,44 @@ async function reusableWasm(dir: string, spec: FunctionSpec, hash: string): Prom
   return { toolchain: record.toolchain };
 }
 
-/** Runs the function's language toolchain into .embly/<name>.wasm; returns the toolchain's identity. */
-async function compileSource(dir: string, spec: FunctionSpec, wasmPath: string): Promise<string | undefined> {
+/** Runs the function's language toolchain into .embly/<name>.wasm: the module and the toolchain's identity. */
+async function compileSource(dir: string, spec: FunctionSpec, wasmPath: string): Promise<{ module: WasmModule; toolchain: string }> {
   const workDir = join(dir, 'work', spec.name);
   await mkdir(workDir, { recursive: true });
   const compiled = await compileToWasm({ name: spec.name, language: spec.language, sourcePath: spec.path, outDir: workDir, sdkDir });
-  const temporary = `${wasmPath}.${process.pid}.tmp`;
-  await copyFile(compiled.wasmPath, temporary);
-  await rename(temporary, wasmPath);
-  return compiled.toolchain;
+  await writeFileAtomically(wasmPath, compiled.module.bytes);
+  return compiled;
+}
+
+/** The function's module: last build's when its inputs are unchanged, else freshly compiled. */
+async function functionModule(dir: string, spec: FunctionSpec, hash: string, progress: ProgressListener) {
+  const wasmPath = join(dir, `${spec.name}.wasm`);
+  const reused = await reusableWasm(dir, spec, hash);
+  if (reused) return { wasmPath, reused: true, toolchain: reused.toolchain, module: await loadWasmModule(await readFile(wasmPath)) };
+  progress(spec.name, 'compiling', spec.language);
+  const { module, toolchain } = await compileSource(dir, spec, wasmPath);
+  progress(spec.name, 'translating', 'wasm2c + cc');
+  return { wasmPath, reused: false, toolchain, module };
 }
 
 async function buildFunction(project: Project, spec: FunctionSpec, progress: ProgressListener): Promise<BuiltFunction> {
   const dir = projectStateDir(project);
   progress(spec.name, 'checking');
   const hash = await inputsHash(spec);
-  const wasmPath = join(dir, `${spec.name}.wasm`);
-  const reused = await reusableWasm(dir, spec, hash);
-  let toolchain = reused?.toolchain;
-  if (!reused) {
-    progress(spec.name, 'compiling', spec.language);
-    toolchain = await compileSource(dir, spec, wasmPath);
-    progress(spec.name, 'translating', 'wasm2c + cc');
-  }
-  const wasm = await readFile(wasmPath);
-  checkImports(readWasmInfo(wasm));
-  const object = await compileAot({ wasm, cacheDir: join(dir, 'objects'), functionName: spec.name, sourceToolchain: toolchain });
+  const { wasmPath, reused, toolchain, module } = await functionModule(dir, spec, hash, progress);
+  checkImports(module.info);
+  const object = await compileAot({ wasm: module, cacheDir: join(dir, 'objects'), functionName: spec.name, sourceToolchain: toolchain });
   if (!reused || object.compiled) {
-    const record: BuildRecord = { inputsHash: hash, wasmSha256: sha256(wasm), objectKey: object.key, toolchain };
-    await writeFile(join(dir, `${spec.name}.build.json`), JSON.stringify(record, null, 2));
+    const record: BuildRecord = { inputsHash: hash, wasmSha256: module.sha256, objectKey: object.key, toolchain };
+    await writeFileAtomically(join(dir, `${spec.name}.build.json`), JSON.stringify(record, null, 2));
   }
   return { spec, wasmPath, objectPath: object.objectPath, sidecar: object.sidecar, compiled: !reused || object.compiled };
 }
 
-export interface BuildOptions { progress?: ProgressListener; jobs?: number; only?: string[]; }
+export interface BuildOptions { progress?: ProgressListener; jobs?: number; }
 
-/** Builds every function (or `only` those); rejects with the first failure
- * after all have finished, so every error is reported once. */
+/** Builds every function; once all have finished, rejects with every
+ * failure, so each error is reported once. */
 export async function buildProject(project: Project, options: BuildOptions = {}): Promise<BuiltFunction[]> {
   await mkdir(projectStateDir(project), { recursive: true });
   return withLock(join(projectStateDir(project), 'build.lock'), () => buildAll(project, options));
@@ -106,7 +108,7 @@ export async function buildProject(project: Project, options: BuildOptions = {})
 
 async function buildAll(project: Project, options: BuildOptions): Promise<BuiltFunction[]> {
   const progress = options.progress ?? (() => {});
-  const specs = project.functions.filter((f) => !options.only || options.only.includes(f.name));
+  const specs = project.functions;
   const jobs = Math.max(1, options.jobs ?? availableParallelism());
   const results: BuiltFunction[] = [];
   const failures: FunctionBuildError[] = [];

@@ -29,6 +29,9 @@ export interface WasmInfo {
   definedFunctions: number; // functions with a body (not imports)
 }
 
+/** The wasm names of the value types, by code ("i32" for 'i'). */
+export const VALUE_TYPE_NAMES: Record<ValueCode, string> = { i: 'i32', j: 'i64', f: 'f32', d: 'f64', r: 'funcref', e: 'externref' };
+
 const VALUE_CODES: Record<number, ValueCode> = {
   0x7f: 'i', 0x7e: 'j', 0x7d: 'f', 0x7c: 'd', 0x70: 'r', 0x6f: 'e',
 };
@@ -220,8 +223,7 @@ export function readWasmInfo(bytes: Uint8Array): WasmInfo {
 
 /** "func (i32, i32) -> (i32)" and the like, for messages. */
 export function describeExtern(type: ExternType): string {
-  const names: Record<ValueCode, string> = { i: 'i32', j: 'i64', f: 'f32', d: 'f64', r: 'funcref', e: 'externref' };
-  const list = (codes: ValueCode[]) => codes.map((c) => names[c]).join(', ');
+  const list = (codes: ValueCode[]) => codes.map((c) => VALUE_TYPE_NAMES[c]).join(', ');
   if (type.kind === 'func') return `func (${list(type.params)}) -> (${list(type.results)})`;
   if (type.kind === 'global') return `global ${type.mutable ? 'mut ' : ''}${list(type.params)}`;
   return type.kind;

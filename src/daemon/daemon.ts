@@ -9,6 +9,7 @@ import { Master, type InstanceExit } from '../master/master.js';
 import { socketPeer } from '../master/peer.js';
 import { HttpGateway } from '../gateways/http/index.js';
 import { TcpGateway } from '../gateways/tcp.js';
+import { formatAddress } from '../instance-address.js';
 import type { Project } from '../project/index.js';
 import { isSupervisedRunner, RunnerPool, RunnerProcess, runnerFunction, serveArguments } from '../supervisor/index.js';
 import { ForkServer } from './fork-server.js';
@@ -73,7 +74,7 @@ export class Daemon {
       setTimeout(() => this.pools.get(c.function)?.retire(c.pid), 0);
     });
     this.master.on('log', (l: { function: string; address: bigint; fd: number; line: string }) =>
-      this.functionLogs.log(l.function, `[${l.function} ${l.address.toString(16).padStart(16, '0')}${l.fd === 2 ? ' stderr' : ''}] ${l.line}`));
+      this.functionLogs.log(l.function, `[${l.function} ${formatAddress(l.address)}${l.fd === 2 ? ' stderr' : ''}] ${l.line}`));
     // Every instance end is logged once; ok ends have a budget of their own
     // so that a busy function's successes never crowd out its failures.
     const okKeys = new Map(options.project.functions.map((f) => [f.name, `${f.name}:ok`]));
@@ -81,7 +82,7 @@ export class Daemon {
       const key = e.reason === ExitReason.Ok ? okKeys.get(e.function)! : e.function;
       this.functionLogs.log(key, () => {
         const detail = e.reason === ExitReason.Error ? ` (code ${e.code})` : '';
-        return `[${e.function} ${e.address.toString(16).padStart(16, '0')}] ended: ${REASONS[e.reason]}${detail}`;
+        return `[${e.function} ${formatAddress(e.address)}] ended: ${REASONS[e.reason]}${detail}`;
       });
     });
   }

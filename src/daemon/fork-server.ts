@@ -70,7 +70,7 @@ export class ForkServer {
   }
 
   private fork(): ForkedRunner {
-    const runner = new ForkedRunner(`runner ${this.name}`, this.log ?? { info: () => {}, error: (l) => console.error(l) });
+    const runner = new ForkedRunner(`runner ${this.name}`, this.log ?? { error: (l) => console.error(l) });
     this.request(runner);
     return runner;
   }

@@ -7,4 +7,4 @@ export { stderrLog, type SupervisorLog } from './log.js';
 export { DEFAULT_MAX_OPEN_FILES, type RunnerProcessOptions, type StdioOption } from './options.js';
 export { defaultRestartDelay, RunnerPool, type PooledRunner, type RunnerPoolOptions } from './pool.js';
 export { execArguments, runnerFunction, serveArguments, type RunnerFunction } from './runner-args.js';
-export { isSupervisedRunner, RunnerProcess, startRunner } from './runner-process.js';
+export { isSupervisedRunner, RunnerProcess } from './runner-process.js';

@@ -2,11 +2,9 @@
 // own logger; the default writes lines to stderr.
 
 export interface SupervisorLog {
-  info(message: string): void;
   error(message: string): void;
 }
 
 export const stderrLog: SupervisorLog = {
-  info: (message) => process.stderr.write(`embly supervisor: ${message}\n`),
   error: (message) => process.stderr.write(`embly supervisor: ${message}\n`),
 };

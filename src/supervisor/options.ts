@@ -1,4 +1,4 @@
-// Options of startRunner, validated here: the addon only does cheap type
+// Options of RunnerProcess.start, validated here: the addon only does cheap type
 // checks, so every argument is checked before it crosses the boundary.
 import { isAbsolute } from 'node:path';
 import type { NativeSpawnOptions, NativeStdio } from '../native/index.js';
@@ -40,6 +40,7 @@ function stdio(name: string, value: StdioOption | undefined): NativeStdio {
 }
 
 export function validateRunnerOptions(options: RunnerProcessOptions): ValidatedOptions {
+  if (typeof options !== 'object' || options === null) throw new RunnerOptionsError('a runner needs an options object');
   const file = options.runnerPath ?? runnerBinary;
   if (typeof file !== 'string' || !isAbsolute(file)) throw new RunnerOptionsError(`runnerPath must be an absolute path, not ${String(file)}`);
   if (!Array.isArray(options.args) || !options.args.every((a) => typeof a === 'string' && !a.includes('\0')))

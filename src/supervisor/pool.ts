@@ -1,6 +1,7 @@
 // A pool of runner processes for one function: `size` runners started ahead
-// of need; one that dies is replaced, and the instances it hosted are
-// reported killed. Restarts back off while runners keep failing to start
+// of need; one that dies is replaced (the master, which knows the instances
+// each runner hosts, ends them killed when its connection drops, and chooses
+// the runner for each new one). Restarts back off while runners keep failing to start
 // (dying young, before they were ready), so a function whose runner cannot
 // start does not fork in a loop; a runner that was ready and died is replaced
 // at once, however young, so that a crash costs the function no more than
@@ -27,10 +28,8 @@ export interface RunnerPoolOptions<R extends PooledRunner = RunnerProcess> {
   readonly name: string;
   /** Runners kept running (a runner uses one core: size it to the cores). */
   readonly size: number;
-  /** Starts one runner (startRunner with the function's arguments); may throw. */
+  /** Starts one runner (RunnerProcess.start with the function's arguments); may throw. */
   readonly start: () => R;
-  /** The instances a dead runner hosted, reported killed. */
-  readonly onInstancesKilled?: (addresses: readonly bigint[], exit: RunnerExit, runner: R) => void;
   readonly log?: SupervisorLog;
   /** A runner that lived less than this and was never marked ready died young: it failed to start (default 1000 ms). */
   readonly minUptimeMs?: number;
@@ -49,9 +48,8 @@ export class RunnerPool<R extends PooledRunner = RunnerProcess> extends EventEmi
   readonly size: number;
   private readonly options: RunnerPoolOptions<R>;
   private readonly log: SupervisorLog;
-  /** Live runners and the addresses of the instances each hosts. */
-  private readonly members = new Map<R, Set<bigint>>();
-  private readonly hostOf = new Map<bigint, R>();
+  /** Live runners. */
+  private readonly members = new Set<R>();
   private readonly timers = new Set<NodeJS.Timeout>();
   /** runners already replaced (a single-instance runner once claimed): their exit starts no other */
   private readonly retired = new Set<R>();
@@ -80,7 +78,7 @@ export class RunnerPool<R extends PooledRunner = RunnerProcess> extends EventEmi
    * single-instance runner has been given its instance, and the next request
    * should find a fresh one ready. */
   retire(pid: number): void {
-    const runner = [...this.members.keys()].find((r) => r.pid === pid);
+    const runner = this.find(pid);
     if (!runner || this.retired.has(runner) || this.stopping) return;
     this.retired.add(runner);
     this.launch();
@@ -89,40 +87,14 @@ export class RunnerPool<R extends PooledRunner = RunnerProcess> extends EventEmi
   /** Runner `pid` is ready to serve (it said HELLO): its function starts,
    * so its death, however soon, is no failure to start and is not backed off. */
   markReady(pid: number): void {
-    const runner = [...this.members.keys()].find((r) => r.pid === pid);
+    const runner = this.find(pid);
     if (!runner) return;
     this.ready.add(runner);
     this.failures = 0;
   }
 
   get runners(): R[] {
-    return [...this.members.keys()];
-  }
-
-  /** The live runner hosting the fewest instances, if any. */
-  pick(): R | undefined {
-    let best: R | undefined;
-    for (const [runner, instances] of this.members)
-      if (runner.alive && (!best || instances.size < this.members.get(best)!.size)) best = runner;
-    return best;
-  }
-
-  instanceStarted(runner: R, address: bigint): void {
-    const instances = this.members.get(runner);
-    if (!instances) throw new RunnerOptionsError(`${runner.describe()} is not a live runner of pool ${this.name}`);
-    instances.add(address);
-    this.hostOf.set(address, runner);
-  }
-
-  instanceEnded(address: bigint): void {
-    const runner = this.hostOf.get(address);
-    if (!runner) return;
-    this.hostOf.delete(address);
-    this.members.get(runner)?.delete(address);
-  }
-
-  instancesOf(runner: R): ReadonlySet<bigint> {
-    return this.members.get(runner) ?? new Set();
+    return [...this.members];
   }
 
   /** Stops replacing, kills every runner and waits until each is reaped. */
@@ -146,28 +118,29 @@ export class RunnerPool<R extends PooledRunner = RunnerProcess> extends EventEmi
       this.relaunch();
       return;
     }
-    this.members.set(runner, new Set());
+    this.members.add(runner);
     runner.once('exit', (exit) => this.onExit(runner, exit));
     this.emit('started', runner);
   }
 
   private onExit(runner: R, exit: RunnerExit): void {
-    const instances = [...(this.members.get(runner) ?? [])];
     this.members.delete(runner);
-    for (const address of instances) this.hostOf.delete(address);
-    if (instances.length > 0) this.options.onInstancesKilled?.(instances, exit, runner);
     this.emit('exit', runner, exit);
     const replaced = this.retired.delete(runner);
     if (this.stopping) return;
     if (replaced && this.options.expectedExit?.(exit)) return;
-    if (replaced) return this.log.error(`${runner.describe()} ${describeExit(exit)}; ${instances.length} instance(s) killed; already replaced`);
+    if (replaced) return this.log.error(`${runner.describe()} ${describeExit(exit)}; already replaced`);
     if (this.options.expectedExit?.(exit)) {
       this.failures = 0;
       return this.launch();
     }
     this.failures = this.failedToStart(runner, exit) ? this.failures + 1 : 0;
-    this.log.error(`${runner.describe()} ${describeExit(exit)}; ${instances.length} instance(s) killed; starting a replacement`);
+    this.log.error(`${runner.describe()} ${describeExit(exit)}; starting a replacement`);
     this.relaunch();
+  }
+
+  private find(pid: number): R | undefined {
+    return this.runners.find((r) => r.pid === pid);
   }
 
   private failedToStart(runner: R, exit: RunnerExit): boolean {

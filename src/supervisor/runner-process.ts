@@ -45,7 +45,7 @@ export class RunnerProcess extends EventEmitter<{ exit: [RunnerExit] }> {
   private killRequested = false;
   private resolveExit!: (exit: RunnerExit) => void;
 
-  /** Starts a runner; throws RunnerOptionsError or RunnerStartError. */
+  /** Starts a runner (see RunnerProcessOptions); throws RunnerOptionsError or RunnerStartError. */
   static start(options: RunnerProcessOptions): RunnerProcess {
     return new RunnerProcess(options);
   }
@@ -107,10 +107,4 @@ export class RunnerProcess extends EventEmitter<{ exit: [RunnerExit] }> {
     this.resolveExit(exit);
     this.emit('exit', exit);
   }
-}
-
-/** Starts a runner process; see RunnerProcessOptions. */
-export function startRunner(options: RunnerProcessOptions): RunnerProcess {
-  if (typeof options !== 'object' || options === null) throw new RunnerOptionsError('startRunner needs an options object');
-  return RunnerProcess.start(options);
 }

@@ -76,6 +76,21 @@ export function processFigures(pid: number): ProcessFigures {
   return { rssKiB: kib('VmRSS'), vmKiB: kib('VmSize'), fds: readdirSync(`/proc/${pid}/fd`).length };
 }
 
+/** Times the process was switched out, from /proc: each wake-up from poll() is one. */
+export function contextSwitches(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const count = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1]);
+  return count('voluntary_ctxt_switches') + count('nonvoluntary_ctxt_switches');
+}
+
+/** Whether the process woke at most once in the next `ms`: a runner with
+ * nothing left to do sleeps (its preemption tick disarms once guests stop). */
+export async function isQuiet(pid: number, ms = 50): Promise<boolean> {
+  const before = contextSwitches(pid);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return contextSwitches(pid) - before <= 1;
+}
+
 /** A POST whose chunked body never ends, so that its instance is still
  * reading when something happens to it; resolves with the status answered. */
 export function requestInFlight(url: string): Promise<number> {

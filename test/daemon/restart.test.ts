@@ -3,6 +3,7 @@
 import test from 'ava';
 import { once } from 'node:events';
 import { HELLO } from '../gateways/functions.js';
+import { waitFor } from '../helpers/wait.js';
 import { requestInFlight, runnerPids, startDaemon, watProject } from './helpers.js';
 
 test('runners killed one after another, each soon after its start, are replaced at once: the next request is answered', async (t) => {
@@ -23,7 +24,7 @@ test('runners killed one after another, each soon after its start, are replaced 
   // the master knows the runner is gone, and the next request waits for its
   // replacement.
   const inFlight = requestInFlight(url('hello'));
-  while (master.liveInstances('hello') === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await waitFor(() => master.liveInstances('hello') === 1, { what: 'the request\'s instance to start' });
   process.kill(runner!, 'SIGKILL');
   killed.add(runner!);
   t.is(await inFlight, 502);

@@ -12,6 +12,7 @@ import { Daemon, type ListeningGateway } from '../../src/daemon/daemon.js';
 import { loadProject } from '../../src/project/index.js';
 import { packageRoot } from '../../src/paths.js';
 import { requestInFlight, runnerPids } from '../daemon/helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 let daemon: Daemon;
 let gateways: Map<string, ListeningGateway>;
@@ -97,9 +98,8 @@ test.serial('no leaked fds and no zombies after 1,000 requests', async (t) => {
     t.true(answers.every((s) => s === 200));
   }
   // Closed sockets are released as their close events run: wait for that.
-  const settled = () => readdirSync('/proc/self/fd').length <= fdsBefore + 2;
-  for (let waited = 0; !settled() && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
-  t.true(settled(), `fds leaked: ${readdirSync('/proc/self/fd').length} open, ${fdsBefore} before`);
+  await waitFor(() => readdirSync('/proc/self/fd').length <= fdsBefore + 2,
+    { timeoutMs: 5000, what: () => `the fds to be released: ${readdirSync('/proc/self/fd').length} open, ${fdsBefore} before` });
   t.deepEqual(zombieChildren(), []);
   t.is(daemon.master.liveInstances(), 0);
 });
@@ -115,10 +115,9 @@ test.serial('isolation: process serves each instance from a fresh runner process
   // More at once than warm runners: spawns wait for the next fresh one.
   t.deepEqual(await Promise.all(Array.from({ length: 5 }, () => status(url('web-wat')))), [200, 200, 200, 200, 200]);
   // Replacements connect off the request path: give them time on a busy machine.
-  for (let waited = 0; hellos.length < 10 && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  await waitFor(() => hellos.length >= 10, { what: () => `10 fresh runners for 10 requests (${hellos.length} so far)` });
   daemon.master.off('runner', onRunner);
   daemon.master.off('claimed', onClaimed);
-  t.true(hellos.length >= 10, `only ${hellos.length} fresh runners for 10 requests`);
   t.is(new Set(hellos).size, hellos.length);
   t.is(claimed.length, 10);
   t.is(new Set(claimed).size, 10, 'each request had a process of its own');
@@ -126,7 +125,7 @@ test.serial('isolation: process serves each instance from a fresh runner process
 
 test.serial('a runner killed mid-request gives that request a 502; the pool replaces it and the next succeeds', async (t) => {
   const pending = requestInFlight(url('web-c')); // hello-c is still reading when its runner dies
-  while (daemon.master.liveInstances('hello-c') === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  await waitFor(() => daemon.master.liveInstances('hello-c') > 0, { what: 'the request\'s instance to start' });
   const victims = runnerPids('hello-c');
   t.true(victims.length > 0);
   for (const pid of victims) process.kill(pid, 'SIGKILL');

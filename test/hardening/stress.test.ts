@@ -4,7 +4,8 @@
 // and fds are back where they were once the mix ends.
 import test from 'ava';
 import { HOSTILE, hostileRunners, startHostileDaemon } from './hostile.js';
-import { processFigures, type ProcessFigures } from '../daemon/helpers.js';
+import { isQuiet, processFigures, type ProcessFigures } from '../daemon/helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const DURATION_MS = Number(process.env.EMBLY_STRESS_MS ?? 20_000);
 const WARM_UP_MS = 3000;
@@ -53,7 +54,10 @@ test('hostile guests at random next to plain requests: no runner death, no leak'
       }
     };
     await Promise.all([plainLoop(), ...Array.from({ length: HOSTILE_AT_ONCE }, hostileSlot)]);
-    await new Promise((resolve) => setTimeout(resolve, 1000)); // the sleepers of the last spawners end
+    // The sleepers of the last spawners end at their timeout; then the
+    // runners, done with what the ends left them, sleep.
+    await waitFor(() => daemon.master.liveInstances() === 0, { what: () => `the mix's instances to end (${daemon.master.liveInstances()} live)` });
+    for (const pid of hostileRunners()) await waitFor(() => isQuiet(pid), { what: `runner ${pid} to go idle` });
   };
   const pids = hostileRunners();
   t.is(pids.length, 2);

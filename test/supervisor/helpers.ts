@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { nativeInclude } from '../../src/paths.js';
-import { execArguments, startRunner, type RunnerExit, type RunnerFunction, type RunnerProcessOptions, type SupervisorLog } from '../../src/supervisor/index.js';
+import { execArguments, type RunnerExit, type RunnerFunction, RunnerProcess, type RunnerProcessOptions, type SupervisorLog } from '../../src/supervisor/index.js';
 import { testCache, watFunction } from '../helpers/objects.js';
 
 /** A log that keeps its lines for the test to read. */
 export function memoryLog(): SupervisorLog & { lines: string[] } {
   const lines: string[] = [];
-  return { lines, info: (line) => lines.push(line), error: (line) => lines.push(line) };
+  return { lines, error: (line) => lines.push(line) };
 }
 
 export function readAll(stream: Readable | null): Promise<Buffer> {
@@ -34,20 +34,12 @@ export function firstChunk(stream: Readable): Promise<Buffer> {
   });
 }
 
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 export interface SandboxedRun { exit: RunnerExit; stdout: Buffer; stderr: string; log: string[] }
 
 /** Runs `root` in a runner started through the addon (sandboxed unless told otherwise), stdin given or empty. */
 export async function runThroughSupervisor(root: string, functions: RunnerFunction[], options: { stdin?: string | Buffer; sandbox?: boolean } = {}): Promise<SandboxedRun> {
   const log = memoryLog();
-  const runner = startRunner({
+  const runner = RunnerProcess.start({
     args: execArguments(root, functions, { sandbox: options.sandbox ?? true }),
     stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', label: root, log,
   });
@@ -71,7 +63,9 @@ export function waiterFunction(): Promise<RunnerFunction> {
       (block $eof (loop $more
         (drop (call $events (i64.const -1) (i32.const 0) (i32.const 4) (i32.const 4)))
         (if (i32.eqz (call $read (i32.const 1) (i32.const 1024) (i32.const 4096) (i32.const 8)))
-          (then (br_if $eof (i32.eqz (i32.load (i32.const 8))))))
+          (then
+            (br_if $eof (i32.eqz (i32.load (i32.const 8))))
+            (drop (call $write (i32.const 1) (i32.const 1024) (i32.load (i32.const 8)) (i32.const 12)))))
         (br $more)))))`);
 }
 
@@ -84,9 +78,9 @@ export function helloFunction(): Promise<RunnerFunction> {
 }
 
 /** Starts the waiter and resolves once its instance runs (it said "ready"). */
-export async function startWaiter(options: Partial<RunnerProcessOptions> = {}): Promise<ReturnType<typeof startRunner>> {
+export async function startWaiter(options: Partial<RunnerProcessOptions> = {}): Promise<RunnerProcess> {
   const waiter = await waiterFunction();
-  const runner = startRunner({ args: execArguments('waiter', [waiter]), stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', label: 'waiter', log: memoryLog(), ...options });
+  const runner = RunnerProcess.start({ args: execArguments('waiter', [waiter]), stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', label: 'waiter', log: memoryLog(), ...options });
   const ready = await firstChunk(runner.stdout!);
   if (ready.toString() !== 'ready') throw new Error(`the waiter said ${ready.toString()}`);
   return runner;

@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { firstChunk, procState, waiterFunction, waitFor } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
+import { firstChunk, procState, waiterFunction } from './helpers.js';
 
 const daemonSide = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures', 'daemon-side.js');
 
@@ -16,13 +17,13 @@ test('killing the daemon side with SIGKILL kills its runner', async (t) => {
   const pid = Number((await firstChunk(daemon.stdout)).toString().trim());
   t.true(pid > 0);
   t.regex((await procState(pid)) ?? 'gone', /^[RS]$/, 'the runner runs while its parent lives');
-  await new Promise((r) => setTimeout(r, 200));
-  t.regex((await procState(pid)) ?? 'gone', /^[RS]$/, 'and keeps running');
+  daemon.stdin.write('still there?');
+  t.is((await firstChunk(daemon.stdout)).toString(), 'still there?', 'and serves: it echoes what its parent passes on');
 
   daemon.kill('SIGKILL');
   await new Promise((resolve) => daemon.on('exit', resolve));
   // Gone, or a zombie waiting for whoever inherited it to reap it: not running.
-  await waitFor(async () => { const s = await procState(pid); return s === null || s === 'Z' || s === 'X'; }, `runner ${pid} to die`);
-  t.pass();
+  await waitFor(async () => { const s = await procState(pid); return s === null || s === 'Z' || s === 'X'; }, { what: `runner ${pid} to die` });
+  t.pass('the runner is no longer running');
   daemon.stdin.end();
 });

@@ -10,8 +10,9 @@ import { ForkServer } from '../../src/daemon/fork-server.js';
 import { ExitReason } from '../../src/master/frames.js';
 import { Master } from '../../src/master/master.js';
 import { socketPeer } from '../../src/master/peer.js';
-import { serveArguments, startRunner, type RunnerExit, type RunnerFunction } from '../../src/supervisor/index.js';
-import { forbiddenSyscallFunction, helloFunction, memoryLog, procStat, procState, runThroughSupervisor, waitFor } from './helpers.js';
+import { type RunnerExit, type RunnerFunction, RunnerProcess, serveArguments } from '../../src/supervisor/index.js';
+import { waitFor } from '../helpers/wait.js';
+import { forbiddenSyscallFunction, helloFunction, memoryLog, procStat, procState, runThroughSupervisor } from './helpers.js';
 import { watFunction } from '../helpers/objects.js';
 import { stdoutLines } from '../helpers/wat.js';
 
@@ -28,7 +29,7 @@ async function forkServer(t: ExecutionContext, fn: RunnerFunction, size = 2) {
   const server = new ForkServer({
     name: fn.name, size, master, log,
     startTemplate: () => {
-      const template = startRunner({ args: serveArguments(socketPath, [fn], { template: true }), label: `template ${fn.name}`, stderr: 2, log });
+      const template = RunnerProcess.start({ args: serveArguments(socketPath, [fn], { template: true }), label: `template ${fn.name}`, stderr: 2, log });
       templates.push(template.pid);
       return template;
     },
@@ -41,7 +42,7 @@ async function forkServer(t: ExecutionContext, fn: RunnerFunction, size = 2) {
     await server.stop();
     await master.close();
   });
-  await waitFor(() => master.runnerCount(fn.name) >= size, 'fresh runners');
+  await waitFor(() => master.runnerCount(fn.name) >= size, { what: 'fresh runners' });
   return { master, server, log, templates, exits };
 }
 
@@ -74,7 +75,7 @@ test('each instance runs in a fresh process forked by the template, sandboxed li
   const template = templates[0]!;
   // the two fresh ones, once they have said HELLO (after narrowing their filter)
   const fresh = () => server.pool.runners.filter((r) => hellos.has(r.pid) && !claimed.includes(r.pid));
-  await waitFor(() => fresh().length === 2, 'fresh runners');
+  await waitFor(() => fresh().length === 2, { what: 'fresh runners' });
   for (const { pid } of fresh()) {
     const [, ppid, pgrp] = await procStat(pid);
     t.is(Number(ppid), template, 'forked by the template');
@@ -97,7 +98,7 @@ for (const call of ['unix-socket', 'socket'] as const) {
     const run = await runOnce(master, fn.name);
     t.is(run.reason, ExitReason.Killed);
     t.is(run.output, '', 'the call never returned');
-    await waitFor(() => exits.length > 0, 'the exit report');
+    await waitFor(() => exits.length > 0, { what: 'the exit report' });
     t.is(exits[0]!.signal, 'SIGSYS');
     t.true(exits[0]!.sandboxViolation);
     t.true(log.lines.some((l) => /^SANDBOX VIOLATION: runner \d+ \(runner forbidden\) made a system call outside its seccomp allowlist/.test(l)), log.lines.join('\n'));
@@ -113,11 +114,11 @@ test('the unix-socket object runs unsandboxed (the control for the narrowing fil
 test('a template killed with SIGKILL takes its children with it; a new template serves again', async (t) => {
   const fn = await helloFunction();
   const { master, server, templates } = await forkServer(t, fn);
-  await waitFor(() => server.pool.runners.every((r) => r.pid !== 0), 'forked runners');
+  await waitFor(() => server.pool.runners.every((r) => r.pid !== 0), { what: 'forked runners' });
   const children = server.pool.runners.map((r) => r.pid);
   process.kill(templates[0]!, 'SIGKILL');
-  await waitFor(async () => (await Promise.all(children.map(procState))).every((s) => s === null || s === 'Z'), 'the children to die');
-  await waitFor(() => templates.length === 2 && master.runnerCount(fn.name) >= 1, 'a new template and its runners', 15_000);
+  await waitFor(async () => (await Promise.all(children.map(procState))).every((s) => s === null || s === 'Z'), { what: 'the children to die' });
+  await waitFor(() => templates.length === 2 && master.runnerCount(fn.name) >= 1, { what: 'a new template and its runners', timeoutMs: 15_000 });
   t.deepEqual(await runOnce(master, fn.name), { output: 'hello from a sandboxed runner', reason: ExitReason.Ok });
 });
 
@@ -129,7 +130,7 @@ test('no zombies and no leaked fds in the template after many instances', async 
   const before = fds();
   for (let batch = 0; batch < 10; batch++)
     await Promise.all(Array.from({ length: 10 }, () => runOnce(master, fn.name).then((r) => t.is(r.reason, ExitReason.Ok))));
-  await waitFor(() => server.pool.runners.length === 2 && server.pool.runners.every((r) => r.pid !== 0), 'the pool to refill');
+  await waitFor(() => server.pool.runners.length === 2 && server.pool.runners.every((r) => r.pid !== 0), { what: 'the pool to refill' });
   const zombies = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
     try {
       const s = status(Number(p));
@@ -138,7 +139,7 @@ test('no zombies and no leaked fds in the template after many instances', async 
       return false;
     }
   });
-  await waitFor(() => zombies().length === 0, 'the template to reap every child');
+  await waitFor(() => zombies().length === 0, { what: 'the template to reap every child' });
   t.is(fds(), before);
   t.is(before, 4, '0-2 and its connection');
   t.is(templates.length, 1);

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CompileError } from '../../src/compile/toolchains/index.js';
+import { CompileError, sourceInputs } from '../../src/compile/toolchains/index.js';
 import { runProcess } from '../helpers/objects.js';
 import { assertFunctionShape, compile, emblyImports, examples, sdkDir, tempDir, writeSources } from './helpers.js';
 
@@ -11,8 +11,9 @@ test('compiles the Rust example crate with cargo, without debug sections', async
   t.regex(result.toolchain, /^rustc \d+\.\d+\.\d+ \(wasm32-wasi(p1)?\)$/);
   const size = (await readFile(result.wasmPath)).length;
   t.true(size < 500_000, `${size} bytes: debug sections were not stripped`);
-  t.true(result.inputs.includes(join(examples, 'hello-rust', 'src', 'main.rs')));
-  t.true(result.inputs.includes(join(sdkDir, 'rust', 'src', 'lib.rs')), 'the path dependency is an input');
+  const inputs = await sourceInputs('rust', join(examples, 'hello-rust'), sdkDir);
+  t.true(inputs.includes(join(examples, 'hello-rust', 'src', 'main.rs')));
+  t.true(inputs.includes(join(sdkDir, 'rust', 'src', 'lib.rs')), 'the path dependency is an input');
 });
 
 test('compiles the fanout example, which spawns other functions', async (t) => {
@@ -27,7 +28,7 @@ test('a single .rs file is compiled with rustc and can use the SDK', async (t) =
   });
   const result = await compile(t, 'single-rs', 'rust', join(dir, 'main.rs'));
   await assertFunctionShape(t, result.wasmPath);
-  t.true(result.inputs.includes(join(dir, 'main.rs')));
+  t.true((await sourceInputs('rust', join(dir, 'main.rs'), sdkDir)).includes(join(dir, 'main.rs')));
 });
 
 test('a Rust syntax error in a crate is a CompileError with the function name and rustc output', async (t) => {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { join } from 'node:path';
-import { CompileError } from '../../src/compile/toolchains/index.js';
+import { CompileError, sourceInputs } from '../../src/compile/toolchains/index.js';
 import { assertFunctionShape, compile, emblyImports, examples, writeSources } from './helpers.js';
 
 test('compiles the wat example to a WASI command using embly directly', async (t) => {
@@ -8,7 +8,7 @@ test('compiles the wat example to a WASI command using embly directly', async (t
   await assertFunctionShape(t, result.wasmPath);
   t.deepEqual(await emblyImports(result.wasmPath), ['close', 'events', 'read', 'write']);
   t.regex(result.toolchain, /^wabt \d+\.\d+\.\d+ wat2wasm$/);
-  t.deepEqual(result.inputs, [join(examples, 'hello-wat', 'hello.wat')]);
+  t.deepEqual(await sourceInputs('wat', join(examples, 'hello-wat', 'hello.wat')), [join(examples, 'hello-wat', 'hello.wat')]);
 });
 
 test('a directory holding one .wat file builds that file', async (t) => {

@@ -6,9 +6,8 @@ import { dirname, join } from 'node:path';
 import { CompileError } from '../../errors.js';
 import { npmFile, npmVersion } from './npm-tools.js';
 import { outputOf, runNode } from './run.js';
-import { checkCommandShape } from './shape.js';
 import { entryFile, exists, findFiles, uniqueSorted } from './sources.js';
-import type { CompileRequest, CompileResult, Toolchain } from './types.js';
+import type { CompileRequest, CompiledWasm, Toolchain } from './types.js';
 
 /**
  * Top-level code runs in the exported `_start` (a WASI command, as docs/abi.md wants).
@@ -34,15 +33,14 @@ async function sdkPackageDir(req: CompileRequest): Promise<string> {
   return dir;
 }
 
-async function compile(req: CompileRequest, signal?: AbortSignal): Promise<CompileResult> {
+async function compile(req: CompileRequest): Promise<CompiledWasm> {
   const entry = await entryFile(req.name, req.sourcePath, '.ts', ENTRY_NAMES);
   const { script, toolchain } = ascScript();
   const wasmPath = join(req.outDir, `${req.name}.wasm`);
   const args = [entry, '-o', wasmPath, ...ASC_FLAGS, '--path', await sdkPackageDir(req)];
-  const result = await runNode(script, args, { cwd: dirname(entry), signal });
+  const result = await runNode(script, args, { cwd: dirname(entry) });
   if (result.code !== 0) throw new CompileError(req.name, toolchain, outputOf(result));
-  await checkCommandShape(req.name, toolchain, wasmPath, SHAPE_HINT);
-  return { wasmPath, toolchain, inputs: await inputs(req.sourcePath, req.sdkDir) };
+  return { wasmPath, toolchain };
 }
 
 /** Every .ts beside the entry (recursively), an asconfig.json, and the SDK's sources. */
@@ -54,4 +52,4 @@ async function inputs(sourcePath: string, sdkDir: string): Promise<string[]> {
   return uniqueSorted([entry, ...(await findFiles(dir, ['.ts'])), ...((await exists(config)) ? [config] : []), ...sdk]);
 }
 
-export const assemblyscript: Toolchain = { compile, inputs };
+export const assemblyscript: Toolchain = { compile, inputs, shapeHint: SHAPE_HINT };

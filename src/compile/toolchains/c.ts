@@ -6,9 +6,8 @@ import { basename, dirname, join } from 'node:path';
 import { aptInstall } from './debian.js';
 import { CompileError, ToolchainMissingError } from '../../errors.js';
 import { isMissingBinary, outputOf, run, type RunResult } from './run.js';
-import { checkCommandShape } from './shape.js';
 import { entryFile, findFiles, isDirectory, uniqueSorted } from './sources.js';
-import type { CompileRequest, CompileResult, Toolchain } from './types.js';
+import type { CompileRequest, CompiledWasm, Toolchain } from './types.js';
 import { definedFunctions } from './wasm-object.js';
 import { which } from './which.js';
 
@@ -66,9 +65,9 @@ async function probeClang(path: string): Promise<Clang> {
   }
 }
 
-async function runClang(path: string, args: string[], signal?: AbortSignal): Promise<RunResult> {
+async function runClang(path: string, args: string[]): Promise<RunResult> {
   try {
-    return await run(path, args, { signal });
+    return await run(path, args);
   } catch (error) {
     if (isMissingBinary(error)) throw missing(`${path} cannot be run`, ALL_PACKAGES);
     throw error;
@@ -109,23 +108,21 @@ function sourceDir(files: readonly string[], sourcePath: string, isDir: boolean)
   return isDir ? sourcePath : dirname(files[0]!);
 }
 
-async function compile(req: CompileRequest, signal?: AbortSignal): Promise<CompileResult> {
+async function compile(req: CompileRequest): Promise<CompiledWasm> {
   const files = await cFiles(req.name, req.sourcePath);
   const dir = sourceDir(files, req.sourcePath, await isDirectory(req.sourcePath));
   const clang = await findClang();
-  const objects = await compileObjects(req, clang, files, dir, signal);
+  const objects = await compileObjects(req, clang, files, dir);
   const wasmPath = join(req.outDir, `${req.name}.wasm`);
-  const result = await runClang(clang.path, [`--target=${clang.target}`, ...objects, '-o', wasmPath, '-Wl,--strip-debug'], signal);
+  const result = await runClang(clang.path, [`--target=${clang.target}`, ...objects, '-o', wasmPath, '-Wl,--strip-debug']);
   if (result.code !== 0) throw new CompileError(req.name, clang.toolchain, outputOf(result));
-  await checkCommandShape(req.name, clang.toolchain, wasmPath, SHAPE_HINT);
-  return { wasmPath, toolchain: clang.toolchain, inputs: await inputs(req.sourcePath, req.sdkDir) };
+  return { wasmPath, toolchain: clang.toolchain };
 }
 
 /** Compiles each .c file to an object and checks that one of them defines main: wasi-libc
  * since 2023 (Debian 13) references main weakly, so a program without one would link and
  * trap when started, where older ones (Debian 12) fail to link. */
-async function compileObjects(req: CompileRequest, clang: Clang, files: readonly string[], dir: string,
-  signal?: AbortSignal): Promise<string[]> {
+async function compileObjects(req: CompileRequest, clang: Clang, files: readonly string[], dir: string): Promise<string[]> {
   const objDir = join(req.outDir, `${req.name}.objects`);
   await rm(objDir, { recursive: true, force: true });
   await mkdir(objDir, { recursive: true });
@@ -134,7 +131,7 @@ async function compileObjects(req: CompileRequest, clang: Clang, files: readonly
   for (const [i, file] of files.entries()) {
     const object = join(objDir, `${i}-${basename(file, '.c')}.o`);
     const args = [`--target=${clang.target}`, '-O2', '-Wall', `-I${join(req.sdkDir, 'c')}`, `-I${dir}`, '-c', file, '-o', object];
-    const result = await runClang(clang.path, args, signal);
+    const result = await runClang(clang.path, args);
     if (result.code !== 0) throw new CompileError(req.name, clang.toolchain, outputOf(result));
     const defined = definedFunctions(await readFile(object));
     hasMain ||= MAIN_SYMBOLS.some((name) => defined.has(name));
@@ -151,4 +148,4 @@ async function inputs(sourcePath: string, sdkDir: string): Promise<string[]> {
   return uniqueSorted([...files, ...(await findFiles(dir, ['.h'])), join(sdkDir, 'c', 'embly.h')]);
 }
 
-export const c: Toolchain = { compile, inputs };
+export const c: Toolchain = { compile, inputs, shapeHint: SHAPE_HINT };

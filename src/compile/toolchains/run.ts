@@ -5,7 +5,6 @@ import { spawn } from 'node:child_process';
 export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  signal?: AbortSignal | undefined;
 }
 
 export interface RunResult {
@@ -16,13 +15,12 @@ export interface RunResult {
 }
 
 /** Resolves with the exit status whatever it is; rejects only when the tool could not be
- * started (`err.code === 'ENOENT'` for a missing binary) or on abort (an AbortError). */
+ * started (`err.code === 'ENOENT'` for a missing binary). */
 export function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      signal: options.signal,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const stdout: Buffer[] = [];

@@ -7,9 +7,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { aptInstall } from './debian.js';
 import { CompileError, ToolchainMissingError } from '../../errors.js';
 import { isMissingBinary, outputOf, run, type RunResult } from './run.js';
-import { checkCommandShape } from './shape.js';
 import { entryFile, exists, findFiles, isDirectory, uniqueSorted } from './sources.js';
-import type { CompileRequest, CompileResult, Toolchain } from './types.js';
+import type { CompileRequest, CompiledWasm, Toolchain } from './types.js';
 import { whichAll } from './which.js';
 
 /** Rust 1.78+ calls the target wasm32-wasip1 (and 1.84 dropped wasm32-wasi). */
@@ -141,7 +140,7 @@ function pickBinary(req: CompileRequest, rust: Rust, binaries: Map<string, strin
   throw new CompileError(req.name, rust.toolchain, `the crate built ${found}: a function needs exactly one (or one named "${req.name}")`);
 }
 
-async function compileCrate(req: CompileRequest, rust: Rust, signal?: AbortSignal): Promise<string> {
+async function compileCrate(req: CompileRequest, rust: Rust): Promise<string> {
   if (!rust.cargo) throw missing(`there is no cargo beside ${rust.rustc}`);
   const args = ['build', '--release', '--offline', '--target', rust.target,
     '--manifest-path', join(req.sourcePath, 'Cargo.toml'), '--target-dir', join(req.outDir, 'cargo-target'),
@@ -154,7 +153,7 @@ async function compileCrate(req: CompileRequest, rust: Rust, signal?: AbortSigna
     CARGO_TERM_COLOR: 'never',
     CARGO_TERM_PROGRESS_WHEN: 'never',
   };
-  const result = await run(rust.cargo, args, { cwd: req.sourcePath, env, signal });
+  const result = await run(rust.cargo, args, { cwd: req.sourcePath, env });
   if (result.code !== 0) throw await failure(req, rust, { ...result, stdout: '' });
   return pickBinary(req, rust, builtBinaries(result.stdout));
 }
@@ -162,42 +161,41 @@ async function compileCrate(req: CompileRequest, rust: Rust, signal?: AbortSigna
 // ---------------------------------------------------------------- single files
 
 /** The SDK as an rlib, so a single-file function can `use embly::...`. */
-async function buildSdkRlib(req: CompileRequest, rust: Rust, signal?: AbortSignal): Promise<string> {
+async function buildSdkRlib(req: CompileRequest, rust: Rust): Promise<string> {
   const dir = join(req.outDir, 'embly-sdk');
   await mkdir(dir, { recursive: true });
   const rlib = join(dir, 'libembly.rlib');
   const args = ['--edition', '2021', '--crate-type', 'rlib', '--crate-name', 'embly', '--target', rust.target,
     '-C', 'opt-level=s', ...STRIP_FLAGS, '-o', rlib, join(req.sdkDir, 'rust', 'src', 'lib.rs')];
-  const result = await run(rust.rustc, args, { signal });
+  const result = await run(rust.rustc, args);
   if (result.code !== 0) throw await failure(req, rust, result);
   return rlib;
 }
 
-async function compileFile(req: CompileRequest, rust: Rust, source: string, signal?: AbortSignal): Promise<string> {
-  const rlib = await buildSdkRlib(req, rust, signal);
+async function compileFile(req: CompileRequest, rust: Rust, source: string): Promise<string> {
+  const rlib = await buildSdkRlib(req, rust);
   const wasmPath = join(req.outDir, `${req.name}.rustc.wasm`);
   const args = ['--edition', '2021', '--crate-type', 'bin', '--crate-name', req.name.replaceAll('-', '_'),
     '--target', rust.target, '-C', 'opt-level=s', ...STRIP_FLAGS,
     '--extern', `embly=${rlib}`, '-L', `dependency=${dirname(rlib)}`, '-o', wasmPath, source];
-  const result = await run(rust.rustc, args, { cwd: dirname(source), signal });
+  const result = await run(rust.rustc, args, { cwd: dirname(source) });
   if (result.code !== 0) throw await failure(req, rust, result);
   return wasmPath;
 }
 
 // ---------------------------------------------------------------- the toolchain
 
-async function compile(req: CompileRequest, signal?: AbortSignal): Promise<CompileResult> {
+async function compile(req: CompileRequest): Promise<CompiledWasm> {
   const isCrate = await isDirectory(req.sourcePath);
   const source = isCrate ? req.sourcePath : await entryFile(req.name, req.sourcePath, '.rs');
   if (isCrate && !(await exists(join(source, 'Cargo.toml')))) {
     throw new CompileError(req.name, 'embly build', `${source} has no Cargo.toml: point "path" at a crate directory or a .rs file`);
   }
   const rust = await findRust(isCrate ? source : dirname(source)).catch(rethrowUnlessMissing);
-  const built = isCrate ? await compileCrate(req, rust, signal) : await compileFile(req, rust, source, signal);
+  const built = isCrate ? await compileCrate(req, rust) : await compileFile(req, rust, source);
   const wasmPath = join(req.outDir, `${req.name}.wasm`);
   await copyFile(built, wasmPath);
-  await checkCommandShape(req.name, rust.toolchain, wasmPath, SHAPE_HINT);
-  return { wasmPath, toolchain: rust.toolchain, inputs: await inputs(req.sourcePath, req.sdkDir) };
+  return { wasmPath, toolchain: rust.toolchain };
 }
 
 function rethrowUnlessMissing(error: unknown): never {
@@ -233,4 +231,4 @@ async function inputs(sourcePath: string, sdkDir: string): Promise<string[]> {
   return uniqueSorted([source, ...(await crateInputs(join(sdkDir, 'rust'), new Set()))]);
 }
 
-export const rust: Toolchain = { compile, inputs };
+export const rust: Toolchain = { compile, inputs, shapeHint: SHAPE_HINT };

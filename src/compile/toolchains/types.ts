@@ -1,5 +1,7 @@
 // The contract between the build pipeline and the language toolchains.
 
+import type { WasmModule } from '../wasm-module.js';
+
 export type Language = 'wat' | 'wasm' | 'c' | 'rust' | 'assemblyscript';
 
 export interface CompileRequest {
@@ -14,16 +16,22 @@ export interface CompileRequest {
   sdkDir: string;
 }
 
-export interface CompileResult {
+/** What a language's compiler made. */
+export interface CompiledWasm {
   wasmPath: string;
   /** Name and version of what compiled it, e.g. "clang 14.0.6 (wasm32-wasi)". */
   toolchain: string;
-  /** Absolute paths of every source file that affects the output, for cache keys. */
-  inputs: string[];
+}
+
+export interface CompileResult extends CompiledWasm {
+  /** The module at wasmPath, validated, read and of the right shape. */
+  module: WasmModule;
 }
 
 /** What each language module provides. */
 export interface Toolchain {
-  compile(req: CompileRequest, signal?: AbortSignal): Promise<CompileResult>;
+  compile(req: CompileRequest): Promise<CompiledWasm>;
   inputs(sourcePath: string, sdkDir: string): Promise<string[]>;
+  /** How to make a module of this language a WASI command, for the shape check's message. */
+  shapeHint: string;
 }
