@@ -30,9 +30,9 @@ export interface Instance {
   /** performance.now() of the spawn request */
   readonly requestedAt: number;
   started: boolean;
-  /** until STARTED: who waits for it, and its deadline */
+  /** until STARTED: who waits for it, and by when (performance.now()) */
   hooks: StartHooks | undefined;
-  startTimer: NodeJS.Timeout | undefined;
+  startBy: number;
   /** Flow control with its parent (flow.ts): bytes the parent sent this
    * instance that it has not credited, and bytes it sent the parent that the
    * parent has not credited. */
@@ -110,6 +110,6 @@ export class InstanceTable {
 function record(address: bigint, fn: string, parent: bigint, runner: RunnerConnection | undefined, endpoint: Endpoint | undefined, requestedAt: number): Instance {
   return {
     address, function: fn, parent, children: undefined, runner, endpoint, requestedAt,
-    started: endpoint !== undefined, hooks: undefined, startTimer: undefined, unacked: 0, sentUp: 0,
+    started: endpoint !== undefined, hooks: undefined, startBy: 0, unacked: 0, sentUp: 0,
   };
 }

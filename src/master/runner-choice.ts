@@ -32,12 +32,20 @@ export class RunnerChoice {
     if (runner.function) this.runners.get(runner.function)?.delete(runner);
   }
 
-  /** Calls `onRunner` with a runner for fn, at once if one is ready, else when
-   * the next one says HELLO (a replacement starting, or the next fresh process
-   * of a single-instance pool), within the start timeout. */
-  choose(fn: string, fresh: boolean, onRunner: (runner: RunnerConnection) => void, onError: (e: SpawnError) => void): void {
-    const runner = this.claim(fn, fresh);
-    if (runner) return onRunner(runner);
+  /** A runner for fn ready now (see wait() when there is none), claimed at
+   * once: for isolation: process, two spawns cannot both take one fresh runner. */
+  claim(fn: string, fresh: boolean): RunnerConnection | undefined {
+    const runner = this.pick(fn, fresh);
+    if (!runner) return undefined;
+    runner.used = true;
+    if (fresh) this.events.emit('claimed', { function: fn, pid: runner.pid! });
+    return runner;
+  }
+
+  /** Calls `onRunner` with the next runner of fn to say HELLO (a replacement
+   * starting, or the next fresh process of a single-instance pool), in order
+   * of asking, within the start timeout. */
+  wait(fn: string, fresh: boolean, onRunner: (runner: RunnerConnection) => void, onError: (e: SpawnError) => void): void {
     const queue = this.waiting.get(fn) ?? [];
     this.waiting.set(fn, queue);
     const waiter: RunnerWaiter = {
@@ -59,16 +67,6 @@ export class RunnerChoice {
       clearTimeout(waiter.timer);
       waiter.onRunner(runner);
     }
-  }
-
-  /** Picks a runner and, for isolation: process, claims it at once, so two
-   * spawns waiting for the same fresh runner cannot both take it. */
-  private claim(fn: string, fresh: boolean): RunnerConnection | undefined {
-    const runner = this.pick(fn, fresh);
-    if (!runner) return undefined;
-    runner.used = true;
-    if (fresh) this.events.emit('claimed', { function: fn, pid: runner.pid! });
-    return runner;
   }
 
   /** The runner with the fewest instances; for isolation: process, one never used. */

@@ -13,6 +13,12 @@ import { ERRNO, SpawnError } from './spawn-error.js';
 export interface FunctionLimits { maxInstances: number; isolation?: 'instance' | 'process'; }
 
 export class Spawner {
+  /** placed, not yet STARTED, in the order of their deadlines (all are the
+   * same time after placement): one timer for all, not one per spawn, which
+   * the request path would pay for */
+  private readonly unstarted = new Set<Instance>();
+  private deadlineTimer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly functions: Map<string, FunctionLimits>,
     private readonly table: InstanceTable,
@@ -29,13 +35,17 @@ export class Spawner {
     if (this.table.liveCount(fn) >= limits.maxInstances) {
       return hooks.failed(new SpawnError('at-capacity', `${fn} is at max_instances (${limits.maxInstances})`));
     }
-    const place = (runner: RunnerConnection) => this.place(fn, parent, runner, requestedAt, hooks);
-    this.choice.choose(fn, limits.isolation === 'process', place, (e) => hooks.failed(e));
+    const fresh = limits.isolation === 'process';
+    const runner = this.choice.claim(fn, fresh);
+    if (runner) return this.place(fn, parent, runner, requestedAt, hooks);
+    this.choice.wait(fn, fresh, (next) => this.place(fn, parent, next, requestedAt, hooks), (e) => hooks.failed(e));
   }
 
   private place(fn: string, parent: bigint, runner: RunnerConnection, requestedAt: number, hooks: StartHooks): void {
     const instance = this.table.addInstance(fn, parent, runner, requestedAt, hooks);
-    instance.startTimer = setTimeout(() => this.timedOut(instance), this.startTimeoutMs);
+    instance.startBy = performance.now() + this.startTimeoutMs;
+    this.unstarted.add(instance);
+    this.deadlineTimer ??= setTimeout(() => this.checkDeadlines(), this.startTimeoutMs).unref();
     runner.send({ kind: FrameKind.Spawn, address: instance.address, parent, function: fn });
     hooks.placed?.(instance.address);
   }
@@ -46,8 +56,10 @@ export class Spawner {
     if (!instance || instance.runner !== runner || instance.started) throw new Error(`unexpected STARTED for ${address.toString(16)}`);
     instance.started = true;
     const hooks = this.settle(instance);
-    const { function: fn, parent, requestedAt } = instance;
-    this.events.emit('started', { address, function: fn, parent, spawnMs: performance.now() - requestedAt });
+    if (this.events.listenerCount('started') > 0) {
+      const { function: fn, parent, requestedAt } = instance;
+      this.events.emit('started', { address, function: fn, parent, spawnMs: performance.now() - requestedAt });
+    }
     hooks?.started(address);
   }
 
@@ -73,6 +85,18 @@ export class Spawner {
     this.table.get(address)?.runner?.send({ kind: FrameKind.Kill, address, reason });
   }
 
+  private checkDeadlines(): void {
+    this.deadlineTimer = undefined;
+    const now = performance.now();
+    for (const instance of this.unstarted) {
+      if (instance.startBy > now) {
+        this.deadlineTimer = setTimeout(() => this.checkDeadlines(), instance.startBy - now).unref();
+        return;
+      }
+      this.timedOut(instance);
+    }
+  }
+
   /** No STARTED within the start timeout: whoever waits gives up, and the instance is ended. */
   private timedOut(instance: Instance): void {
     const hooks = this.settle(instance);
@@ -84,8 +108,7 @@ export class Spawner {
   private settle(instance: Instance): StartHooks | undefined {
     const hooks = instance.hooks;
     instance.hooks = undefined;
-    clearTimeout(instance.startTimer);
-    instance.startTimer = undefined;
+    this.unstarted.delete(instance);
     return hooks;
   }
 }

@@ -1,4 +1,4 @@
-// Template runners (fork servers of isolation: process functions) and the
+// Template runners (each forks the fresh runners of an isolation: process function) and the
 // children each has vouched for. A child's connection was made by its
 // template before the fork, so SO_PEERCRED names the template, not the child:
 // a child's HELLO is admitted only if that template was authorized for the

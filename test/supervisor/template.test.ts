@@ -91,7 +91,7 @@ test('each instance runs in a fresh process forked by the template, sandboxed li
 });
 
 for (const call of ['unix-socket', 'socket'] as const) {
-  test(`a forked runner whose instance calls ${call} is killed by seccomp and reported as a sandbox violation`, async (t) => {
+  test(`a template's child whose instance calls ${call} is killed by seccomp and reported as a sandbox violation`, async (t) => {
     const fn = await forbiddenSyscallFunction(call);
     const { master, log, exits } = await templatePool(t, fn, 1);
     const run = await runOnce(master, fn.name);
@@ -113,7 +113,7 @@ test('the unix-socket object runs unsandboxed (the control for the narrowing fil
 test('a template killed with SIGKILL takes its children with it; a new template serves again', async (t) => {
   const fn = await helloFunction();
   const { master, server, templates } = await templatePool(t, fn);
-  await waitFor(() => server.children.runners.every((r) => r.pid !== 0), 'forked runners');
+  await waitFor(() => server.children.runners.every((r) => r.pid !== 0), 'the template\'s children');
   const children = server.children.runners.map((r) => r.pid);
   process.kill(templates[0]!, 'SIGKILL');
   await waitFor(async () => (await Promise.all(children.map(procState))).every((s) => s === null || s === 'Z'), 'the children to die');
