@@ -115,10 +115,6 @@ export class Master extends EventEmitter<MasterEvents> {
     return this.templates.fork(fn, request);
   }
 
-  kill(address: bigint, reason: ExitReason.Timeout | ExitReason.Killed): void {
-    this.spawner.kill(address, reason);
-  }
-
   private closeEndpoint(address: bigint): void {
     const endpoint = this.table.get(address);
     if (!endpoint?.endpoint) return;
