@@ -14,9 +14,9 @@ export interface SpawnSample {
   function: string;
   /** the gateway published requestStart: the request's head is parsed */
   requestStarted: number;
-  /** the gateway called master.spawn(): the request has been parsed and handed to Embly */
+  /** the gateway called endpoint.spawn(): the request has been parsed and handed to Embly */
   spawnCalled: number;
-  /** master.spawn() resolved: the runner's STARTED frame has been handled (-1: it had not by the time the response began) */
+  /** the master's 'started' event: the runner's STARTED frame has been handled (-1: it had not by the time the response began) */
   spawnResolved: number;
   /** the function's first instruction (X-Start-Ns) */
   functionStarted: number;

@@ -14,8 +14,9 @@
 // It says {type: 'ready', ports, pid} once listening. In embly mode the driver
 // can switch on a probe ({type: 'probe', on}) that times every spawn inside the
 // daemon without changing it: it subscribes to the gateway's requestStart
-// diagnostics channel, wraps the Master instance's `openEndpoint`, `start` and
-// `send` (the calls an HTTP gateway request makes, in that order), and reads
+// diagnostics channel and the master's 'started' event, wraps the Master
+// instance's `openEndpoint` and the `spawn` and `write` of the endpoints it
+// opens (the calls an HTTP gateway request makes, in that order), and reads
 // the instants the function wrote into its response (X-Start-Ns, X-Read-Ns,
 // CLOCK_MONOTONIC like process.hrtime). Off, it leaves the master untouched.
 // {type: 'collect'} answers
@@ -30,7 +31,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildProject } from '../src/compile/project-build.js';
 import { Daemon } from '../src/daemon/daemon.js';
-import type { EndpointHandler, Master } from '../src/master/master.js';
+import type { Endpoint, EndpointHandler, InstanceStarted, Master } from '../src/master/master.js';
 import { MAX_REQUEST_HEAD_BYTES, requestStart } from '../src/gateways/http/index.js';
 import { loadProject } from '../src/project/index.js';
 import { BENCH_PROJECT, SEQUENCE_HEADER, type DriverMessage, type ServerMessage, type SpawnSample } from './http-common.js';
@@ -89,80 +90,72 @@ const headerValue = (text: string, name: string): number => {
   return Number(text.slice(start, end < 0 ? undefined : end));
 };
 
-/** Wraps the master's gateway-facing calls to time each spawn. Off, the
- * master is untouched: the wrappers are own properties of the instance that
- * shadow its methods only while the probe is on. */
+/** Wraps the master's gateway-facing call to time each spawn. Off, the
+ * master is untouched: the wrapper is an own property of the instance that
+ * shadows its method only while the probe is on, and the endpoints it
+ * opens shadow theirs for their one request. */
 class Probe {
   private readonly open = new Map<bigint, Partial<SpawnSample>>();
-  private readonly byAddress = new Map<bigint, Partial<SpawnSample>>();
 
   /** when the gateway last read a request head: it opens its endpoint synchronously after */
   private requestStarted = 0;
   private readonly onRequestStart = () => { this.requestStarted = now(); };
+  /** the master read the runner's STARTED */
+  private readonly onStarted = (s: InstanceStarted) => {
+    const sample = this.open.get(s.parent);
+    if (sample) sample.spawnResolved = now();
+  };
 
   constructor(private readonly master: Master) {}
 
   set on(on: boolean) {
-    const master = this.master as unknown as Record<'start' | 'send' | 'openEndpoint' | 'onStarted', unknown>;
-    if (on) requestStart.subscribe(this.onRequestStart);
-    else requestStart.unsubscribe(this.onRequestStart);
+    const master = this.master as unknown as Record<'openEndpoint', unknown>;
     if (!on) {
-      for (const name of ['start', 'send', 'openEndpoint', 'onStarted'] as const) delete master[name];
+      requestStart.unsubscribe(this.onRequestStart);
+      this.master.off('started', this.onStarted);
+      delete master.openEndpoint;
       this.open.clear();
-      this.byAddress.clear();
       return;
     }
+    requestStart.subscribe(this.onRequestStart);
+    this.master.on('started', this.onStarted);
     const m = this.master;
-    const proto = Object.getPrototypeOf(m) as Record<string, (...a: unknown[]) => unknown>;
-    const start = proto.start as Master['start'];
-    const sendBytes = proto.send as Master['send'];
-    const openEndpoint = proto.openEndpoint as Master['openEndpoint'];
-    const onStarted = proto.onStarted!;
-    master.start = (...args: Parameters<Master['start']>): void => {
-      const [fn, parent, onAddress, onError] = args;
-      const sample = this.open.get(parent);
-      if (!sample) return start.apply(m, args);
-      sample.function = fn;
-      sample.spawnCalled = now();
-      start.call(m, fn, parent, (address) => {
-        this.byAddress.set(address, sample);
-        onAddress(address);
-      }, onError);
-    };
-    // The master's private STARTED handler: when the runner said the instance runs.
-    master.onStarted = (runner: unknown, address: bigint): unknown => {
-      const sample = this.byAddress.get(address);
-      this.byAddress.delete(address);
-      if (sample) sample.spawnResolved = now();
-      return onStarted.call(m, runner, address);
-    };
-    master.send = (...args: Parameters<Master['send']>): void => {
-      const [from, , bytes] = args;
-      const sample = this.open.get(from);
-      if (sample && sample.seq === undefined) sample.seq = headerValue(Buffer.from(bytes).toString('latin1'), SEQUENCE_HEADER);
-      sendBytes.apply(m, args);
-    };
-    master.openEndpoint = (handler: EndpointHandler, ...rest: unknown[]): bigint => {
+    const openEndpoint = (Object.getPrototypeOf(m) as Master).openEndpoint;
+    master.openEndpoint = (handler: EndpointHandler): Endpoint => {
       const sample: Partial<SpawnSample> = { requestStarted: this.requestStarted };
-      const wrapped: EndpointHandler = {
-        data: (bytes) => {
+      const endpoint = openEndpoint.call(m, {
+        onData: (bytes) => {
           if (sample.responseArrived === undefined) {
             sample.responseArrived = now();
             const head = Buffer.from(bytes).toString('latin1');
             sample.functionStarted = headerValue(head, 'X-Start-Ns');
             sample.requestRead = headerValue(head, 'X-Read-Ns');
-            this.finish(endpoint);
+            this.finish(endpoint.address);
           }
-          handler.data(bytes);
+          return handler.onData(bytes);
         },
-        close: () => handler.close(),
-        exit: (reason, code) => {
-          this.open.delete(endpoint);
-          handler.exit(reason, code);
+        onClose: () => handler.onClose(),
+        onDrain: () => handler.onDrain(),
+        onSpawnError: (e) => {
+          this.open.delete(endpoint.address);
+          handler.onSpawnError(e);
         },
+        onExit: (reason, code) => {
+          this.open.delete(endpoint.address);
+          handler.onExit(reason, code);
+        },
+      });
+      const { spawn, write } = endpoint;
+      endpoint.spawn = (fn: string) => {
+        sample.function = fn;
+        sample.spawnCalled = now();
+        spawn.call(endpoint, fn);
       };
-      const endpoint = (openEndpoint as (...a: unknown[]) => bigint).call(m, wrapped, ...rest);
-      this.open.set(endpoint, sample);
+      endpoint.write = (bytes: Uint8Array) => {
+        if (sample.seq === undefined) sample.seq = headerValue(Buffer.from(bytes).toString('latin1'), SEQUENCE_HEADER);
+        return write.call(endpoint, bytes);
+      };
+      this.open.set(endpoint.address, sample);
       return endpoint;
     };
   }

@@ -7,7 +7,7 @@
 //   2. spawn latency: one connection, sequential requests paced at --rate per
 //      second. Inside the daemon a probe (bench/http-server.ts) notes when
 //      the gateway had parsed the request head (its requestStart channel) and
-//      when the gateway called master.start(); the function writes when its
+//      when the gateway called endpoint.spawn(); the function writes when its
 //      first instruction ran (CLOCK_MONOTONIC, like process.hrtime). Spawn
 //      latency: gateway request -> function running.
 //
@@ -465,7 +465,7 @@ function report(list: Target[], probes: Probe[], throughput: Map<string, WrkResu
   }
   console.log(table(lrows));
   console.log('  spawn: the gateway read the request head -> the function\'s first instruction, from the daemon\'s probe\n' +
-    '  and the function\'s clock; spawn(): the same from the gateway\'s master.start() call. client est.: without the probe, the client\'s\n' +
+    '  and the function\'s clock; spawn(): the same from the gateway\'s endpoint.spawn() call. client est.: without the probe, the client\'s\n' +
     '  send -> the function\'s first instruction, less the plain server\'s send -> its handler (medians).');
 
   console.log('\nWhere an Embly request\'s time goes (medians, µs; plain: send -> handler -> received)');

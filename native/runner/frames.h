@@ -25,7 +25,7 @@ enum frame_kind {
   FRAME_LOG = 10,
   FRAME_KILL = 11,
   FRAME_PEER_EXIT = 12,
-  /* a template runner (isolation: process fork server) and its master */
+  /* a template runner (it forks isolation: process runners) and its master */
   FRAME_TEMPLATE_HELLO = 13,
   FRAME_FORK = 14,
   FRAME_FORKED = 15,

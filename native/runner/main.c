@@ -6,8 +6,8 @@
  *
  * --sandbox (either mode): enter the seccomp allowlist once every object is
  * open, before any instance runs. --single-instance: exit after serving one
- * instance (isolation: process). --template: a fork server for isolation:
- * process, whose children are single-instance runners (template.c).
+ * instance (isolation: process). --template: the template runner of an
+ * isolation: process function, whose children are single-instance runners (template.c).
  *
  * limits apply to the --fn before them: --memory-pages N, --timeout-ms N,
  * --max-instances N, --env KEY=VALUE (repeatable). */

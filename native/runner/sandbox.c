@@ -67,7 +67,7 @@ static const allowed_syscall g_allowed[] = {
     {SCMP_SYS(exit_group), "the runner's end"},
 };
 
-/* What only a template runner (a fork server, docs/supervisor.md §6) needs,
+/* What only a template runner (docs/supervisor.md §6) needs,
  * each call with the exact arguments the template passes where they are
  * numbers (seccomp cannot read what a pointer points to). Its children kill on
  * every one of these again (runner_sandbox_narrow), so a child's allowlist is

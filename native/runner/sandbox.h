@@ -18,8 +18,8 @@
  * with a message in err. Call it once, single-threaded, after dlopen of every
  * object the runner may instantiate: open/mmap of files is gone afterwards.
  *
- * `template`: the allowlist of a template runner (a fork server for
- * isolation: process), which also needs to connect, fork and reap; its
+ * `template`: the allowlist of a template runner (which forks the runners
+ * of isolation: process), which also needs to connect, fork and reap; its
  * children take those calls away again with runner_sandbox_narrow(). */
 int runner_sandbox_enter(bool template, char* err, size_t err_len);
 

@@ -1,4 +1,4 @@
-/* `serve SOCKET --template`: the fork server of an isolation: process
+/* `serve SOCKET --template`: the template runner of an isolation: process
  * function (docs/supervisor.md §6). Exec, ld.so, dlopen and the sandbox's
  * filter are paid once here; each fresh runner is then a fork() of this
  * process, which costs a fraction of an exec.

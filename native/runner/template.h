@@ -1,4 +1,4 @@
-/* The template runner: a fork server for isolation: process (template.c). */
+/* The template runner of an isolation: process function: it forks each fresh runner (template.c). */
 #ifndef EMBLY_RUNNER_TEMPLATE_H
 #define EMBLY_RUNNER_TEMPLATE_H
 

@@ -5,14 +5,14 @@
 import { availableParallelism } from 'node:os';
 import type { BuiltFunction } from '../compile/project-build.js';
 import { ExitReason } from '../master/frames.js';
-import { Master, type InstanceExit } from '../master/master.js';
+import { Master } from '../master/master.js';
 import { socketPeer } from '../master/peer.js';
 import { HttpGateway } from '../gateways/http/index.js';
 import { TcpGateway } from '../gateways/tcp.js';
 import { formatAddress } from '../instance-address.js';
 import type { Project } from '../project/index.js';
 import { isSupervisedRunner, RunnerPool, RunnerProcess, runnerFunction, serveArguments } from '../supervisor/index.js';
-import { ForkServer } from './fork-server.js';
+import { TemplatePool } from './template-pool.js';
 import { GatewayListenError, RunnersNotReadyError } from '../errors.js';
 import { LogLimiter } from './log-limiter.js';
 
@@ -38,9 +38,9 @@ const REASONS: Record<ExitReason, string> = { 0: 'ok', 1: 'error', 2: 'trap', 3:
 
 export class Daemon {
   readonly master: Master;
-  /** isolation: instance functions' runners; process functions' fresh runners */
-  private readonly pools = new Map<string, RunnerPool | ForkServer['pool']>();
-  /** each pool or fork server, to stop */
+  /** isolation: instance functions' runners */
+  private readonly pools = new Map<string, RunnerPool>();
+  /** each pool and template pool, to stop */
   private readonly supervisors: { stop(): Promise<void> }[] = [];
   private readonly gateways: (HttpGateway | TcpGateway)[] = [];
   private readonly log: (line: string) => void;
@@ -66,19 +66,14 @@ export class Daemon {
     this.runnerPids = pids;
     // A runner that said HELLO has shown that its function starts: if it
     // dies, however soon, its pool replaces it at once, with no back-off.
-    this.master.on('runner', (r: { function: string; pid: number }) => this.pools.get(r.function)?.markReady(r.pid));
-    // A fresh runner given its one instance is replaced at once, not when it
-    // exits; on the next turn of the event loop, once the SPAWN has been
-    // written, because starting a process holds the event loop a moment.
-    this.master.on('claimed', (c: { function: string; pid: number }) => {
-      setTimeout(() => this.pools.get(c.function)?.retire(c.pid), 0);
-    });
-    this.master.on('log', (l: { function: string; address: bigint; fd: number; line: string }) =>
+    // (A template pool hears its own children's HELLOs.)
+    this.master.on('runner', (r) => this.pools.get(r.function)?.markReady(r.pid));
+    this.master.on('log', (l) =>
       this.functionLogs.log(l.function, `[${l.function} ${formatAddress(l.address)}${l.fd === 2 ? ' stderr' : ''}] ${l.line}`));
     // Every instance end is logged once; ok ends have a budget of their own
     // so that a busy function's successes never crowd out its failures.
     const okKeys = new Map(options.project.functions.map((f) => [f.name, `${f.name}:ok`]));
-    this.master.on('exit', (e: InstanceExit) => {
+    this.master.on('exit', (e) => {
       const key = e.reason === ExitReason.Ok ? okKeys.get(e.function)! : e.function;
       this.functionLogs.log(key, () => {
         const detail = e.reason === ExitReason.Error ? ` (code ${e.code})` : '';
@@ -102,11 +97,11 @@ export class Daemon {
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new RunnersNotReadyError(`runners did not connect for: ${[...waiting].join(', ')}`)), this.options.startTimeoutMs ?? 10_000);
       const check = () => { if (waiting.size === 0) { clearTimeout(timer); resolve(); } };
-      this.master.on('runner', (r: { function: string }) => { waiting.delete(r.function); check(); });
+      this.master.on('runner', (r) => { waiting.delete(r.function); check(); });
       check();
     });
     for (const built of this.options.built) {
-      if (built.spec.isolation === 'process') this.startForkServer(built, size);
+      if (built.spec.isolation === 'process') this.startTemplatePool(built, size);
       else this.startPool(built, size);
     }
     return ready;
@@ -129,11 +124,10 @@ export class Daemon {
   }
 
   /** isolation: process: a template runner forks each fresh runner. */
-  private startForkServer(built: BuiltFunction, size: number): void {
-    const server = new ForkServer({ name: built.spec.name, size, master: this.master, startTemplate: () => this.startRunner(built, true) });
-    this.supervisors.push(server);
-    this.pools.set(built.spec.name, server.pool);
-    server.start();
+  private startTemplatePool(built: BuiltFunction, size: number): void {
+    const pool = new TemplatePool({ name: built.spec.name, size, master: this.master, startTemplate: () => this.startRunner(built, true) });
+    this.supervisors.push(pool);
+    pool.start();
   }
 
   private async startGateways(): Promise<ListeningGateway[]> {

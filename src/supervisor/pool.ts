@@ -12,8 +12,7 @@ import { describeExit, type RunnerExit } from './exit.js';
 import { stderrLog, type SupervisorLog } from './log.js';
 import type { RunnerProcess } from './runner-process.js';
 
-/** What a pool uses of a runner: a RunnerProcess, or a ForkedRunner (a
- * template's child). */
+/** What a pool uses of a runner: a RunnerProcess, or a TemplateChild. */
 export interface PooledRunner {
   readonly pid: number;
   readonly alive: boolean;

@@ -99,11 +99,13 @@ test('keeps the client connection alive across requests', async (t) => {
   t.is(sockets.size, 1);
 });
 
-test('an invalid response from the function is a 502', async (t) => {
-  const { port } = await serve(t, await watFunction('garbage', GARBAGE));
+test('an invalid response from the function is a 502 whose body says only that; the detail is logged', async (t) => {
+  const logs: string[] = [];
+  const { port } = await serve(t, await watFunction('garbage', GARBAGE), 5000, { log: (m) => logs.push(m) });
   const response = await fetch(`http://127.0.0.1:${port}/`);
   t.is(response.status, 502);
-  t.regex(await response.text(), /invalid HTTP response: malformed status line/);
+  t.is(await response.text(), '502 Bad Gateway: the function\'s response was not valid HTTP\n');
+  t.regex(logs.join('\n'), /GET \/ -> 502: garbage answered an invalid HTTP response: malformed status line/);
 });
 
 test('a trapping function is a 502', async (t) => {
@@ -116,14 +118,19 @@ test('no answer within the function timeout is a 504', async (t) => {
   t.is((await fetch(`http://127.0.0.1:${port}/`)).status, 504);
 });
 
-test('at max_instances the gateway answers 503 with Retry-After', async (t) => {
-  const { h, port } = await serve(t, await watFunction('spin', SPIN, { maxInstances: 1, timeoutMs: 2000 }), 2000);
+test('at max_instances the gateway answers 503 with Retry-After, saying only that the function is at capacity', async (t) => {
+  const logs: string[] = [];
+  const { h, port } = await serve(t, await watFunction('spin', SPIN, { maxInstances: 1, timeoutMs: 2000 }), 2000, { log: (m) => logs.push(m) });
   const first = fetch(`http://127.0.0.1:${port}/`);
   while (h.master.liveInstances('spin') === 0) await new Promise((resolve) => setTimeout(resolve, 10));
   const second = await fetch(`http://127.0.0.1:${port}/`);
   t.is(second.status, 503);
   t.is(second.headers.get('retry-after'), '1');
-  t.is((await first).status, 504);
+  t.is(await second.text(), '503 Service Unavailable: the function is at capacity\n');
+  t.regex(logs.join('\n'), /-> 503: cannot start spin: spin is at max_instances \(1\)/);
+  const timedOut = await first;
+  t.is(timedOut.status, 504);
+  t.is(await timedOut.text(), '504 Gateway Timeout: the function did not answer in time\n');
 });
 
 test('a malformed request is a 400 and an oversized head a 431', async (t) => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ExitReason } from '../../src/master/frames.js';
 import { Master } from '../../src/master/master.js';
 import { runnerBinary } from '../../src/paths.js';
+import { openEndpoint } from './endpoints.js';
 import type { TestFunction } from './objects.js';
 
 export interface Harness {
@@ -69,19 +70,15 @@ export async function converse(master: Master, fn: string, input: string): Promi
   const chunks: Buffer[] = [];
   const conversation = { closed: false } as Conversation;
   conversation.exit = new Promise((resolve, reject) => {
-    let child = 0n;
-    const endpoint = master.openEndpoint({
-      data: (bytes) => {
-        chunks.push(Buffer.from(bytes));
-        master.consumed(endpoint, child, bytes.length);
-      },
-      close: () => { conversation.closed = true; },
-      exit: (reason, code) => { conversation.data = Buffer.concat(chunks); resolve({ reason, code }); master.closeEndpoint(endpoint); },
+    const endpoint = openEndpoint(master, {
+      onData: (bytes) => { chunks.push(Buffer.from(bytes)); return true; },
+      onClose: () => { conversation.closed = true; },
+      onExit: (reason, code) => { conversation.data = Buffer.concat(chunks); resolve({ reason, code }); endpoint.close(); },
+      onSpawnError: reject,
     });
-    master.spawn(fn, endpoint, (address) => { child = address; }).then((address) => {
-      master.send(endpoint, address, Buffer.from(input));
-      master.closeTowards(endpoint, address);
-    }, reject);
+    endpoint.spawn(fn);
+    endpoint.write(Buffer.from(input));
+    endpoint.end();
   });
   await conversation.exit;
   return conversation;

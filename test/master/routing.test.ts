@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFrame, FrameDecoder, FrameKind, MAX_UNCREDITED_BYTES, type Frame } from '../../src/master/frames.js';
 import { Master } from '../../src/master/master.js';
+import { spawnFrom } from '../helpers/endpoints.js';
 
 interface FakeRunner { socket: Socket; frames: Frame[]; closed: Promise<void>; send(frame: Frame): void; }
 
@@ -35,23 +36,23 @@ async function setup() {
   await master.listen();
   const runner = await fakeRunner(socketPath, master);
   const received = new Map<bigint, string[]>();
-  const endpoint = () => {
+  /** An endpoint and its child, once it runs; what the endpoint hears is in `received`. */
+  const spawned = async () => {
     const got: string[] = [];
-    const address = master.openEndpoint({ data: (b) => got.push(Buffer.from(b).toString()), close: () => {}, exit: () => {} });
-    received.set(address, got);
-    return address;
+    const { endpoint, child } = await spawnFrom(master, 'fn', { onData: (b) => got.push(Buffer.from(b).toString()) > 0 });
+    received.set(endpoint.address, got);
+    return { endpoint: endpoint.address, child };
   };
-  return { master, runner, logs, received, endpoint };
+  return { master, runner, logs, received, spawned };
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 
 test('an instance reaches its parent, not another instance or another gateway connection', async (t) => {
-  const { master, runner, logs, received, endpoint } = await setup();
+  const { master, runner, logs, received, spawned } = await setup();
   t.teardown(() => master.close());
-  const [e1, e2] = [endpoint(), endpoint()];
-  const i1 = await master.spawn('fn', e1);
-  const i2 = await master.spawn('fn', e2);
+  const { endpoint: e1, child: i1 } = await spawned();
+  const { endpoint: e2, child: i2 } = await spawned();
   runner.send({ kind: FrameKind.Data, from: i1, to: e1, bytes: Buffer.from('to my parent') });
   runner.send({ kind: FrameKind.Data, from: i1, to: e2, bytes: Buffer.from('to a stranger') });
   runner.send({ kind: FrameKind.Data, from: i1, to: i2, bytes: Buffer.from('to a sibling') });
@@ -65,23 +66,21 @@ test('an instance reaches its parent, not another instance or another gateway co
 });
 
 test('a runner speaking for an instance it does not host is dropped', async (t) => {
-  const { master, runner, logs, endpoint } = await setup();
+  const { master, runner, logs, spawned } = await setup();
   t.teardown(() => master.close());
-  const e1 = endpoint();
-  await master.spawn('fn', e1);
+  const { endpoint: e1 } = await spawned();
   runner.send({ kind: FrameKind.Data, from: 0xbadn, to: e1, bytes: Buffer.from('forged') });
   await runner.closed;
   t.regex(logs.join('\n'), /dropping runner .*which this runner does not host/);
 });
 
 test('a malformed frame drops only that connection', async (t) => {
-  const { master, runner, logs, endpoint } = await setup();
+  const { master, runner, logs } = await setup();
   t.teardown(() => master.close());
   runner.socket.write(Buffer.from([5, 0, 0, 0, 99, 0, 0, 0, 0]));
   await runner.closed;
   t.regex(logs.join('\n'), /unknown frame kind 99/);
-  const e = endpoint();
-  const error = await t.throwsAsync(master.spawn('fn', e)); // no runner left: it waits, then gives up
+  const error = await t.throwsAsync(spawnFrom(master, 'fn')); // no runner left: it waits, then gives up
   t.regex(error!.message, /no runner for fn became ready/);
 });
 
@@ -96,8 +95,8 @@ test('a runner whose instance sends its gateway parent past the flow-control win
   const { master, runner, logs } = await setup();
   t.teardown(() => master.close());
   let delivered = 0;
-  const e1 = master.openEndpoint({ data: (b) => { delivered += b.length; }, close: () => {}, exit: () => {} }); // never consumes
-  const i1 = await master.spawn('fn', e1);
+  const { endpoint, child: i1 } = await spawnFrom(master, 'fn', { onData: (b) => { delivered += b.length; return false; } }); // never passes them on
+  const e1 = endpoint.address;
   const frames = pastTheWindow(i1, e1);
   for (const frame of frames.slice(0, -1)) runner.send(frame);
   while (delivered < MAX_UNCREDITED_BYTES) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -109,9 +108,9 @@ test('a runner whose instance sends its gateway parent past the flow-control win
 });
 
 test('a runner whose instance sends its child on a runner past the flow-control window is dropped', async (t) => {
-  const { master, runner, logs, endpoint } = await setup();
+  const { master, runner, logs, spawned } = await setup();
   t.teardown(() => master.close());
-  const parent = await master.spawn('fn', endpoint());
+  const { child: parent } = await spawned();
   runner.send({ kind: FrameKind.SpawnRequest, requester: parent, request: 1, function: 'fn' });
   while (!runner.frames.some((f) => f.kind === FrameKind.SpawnResult)) await new Promise((resolve) => setTimeout(resolve, 10));
   const result = runner.frames.find((f) => f.kind === FrameKind.SpawnResult)!;

@@ -2,7 +2,8 @@
 import test from 'ava';
 import { statSync } from 'node:fs';
 import { ExitReason } from '../../src/master/frames.js';
-import type { InstanceExit } from '../../src/master/master.js';
+import { SpawnError, type InstanceExit, type InstanceStarted, type Routed } from '../../src/master/master.js';
+import { spawnFrom } from '../helpers/endpoints.js';
 import { converse, startHarness } from '../helpers/harness.js';
 import { watFunction } from '../helpers/objects.js';
 import { stdoutLines } from '../helpers/wat.js';
@@ -66,6 +67,33 @@ test('an instance on a serving runner answers through the master', async (t) => 
   t.is((await c.exit).reason, ExitReason.Ok);
   t.is(exits.length, 1);
   t.is(h.master.liveInstances(), 0);
+});
+
+test('the master\'s events: an instance started with its spawn latency, the bytes routed each way, its end with its duration, a runner lost', async (t) => {
+  const h = await startHarness([await watFunction('upper', ECHO_UPPER)]);
+  t.teardown(() => h.stop());
+  const started: InstanceStarted[] = [];
+  const exits: InstanceExit[] = [];
+  const routed: Routed[] = [];
+  h.master.on('started', (s) => started.push(s));
+  h.master.on('exit', (e) => exits.push(e));
+  h.master.on('routed', (r) => routed.push(r));
+  const c = await converse(h.master, 'upper', 'hello, master');
+  t.is(started.length, 1);
+  t.is(started[0]!.function, 'upper');
+  t.true(started[0]!.spawnMs > 0 && started[0]!.spawnMs < 5000, `spawn latency ${started[0]!.spawnMs} ms`);
+  t.like(exits, [{ address: started[0]!.address, function: 'upper', reason: ExitReason.Ok }]);
+  t.true(exits[0]!.durationMs >= started[0]!.spawnMs, 'its life includes its start');
+  const bytes = (from: string, to: string) => routed.filter((r) => r.kind === 'data' && r.from === from && r.to === to).reduce((n, r) => n + r.bytes, 0);
+  t.is(bytes('', 'upper'), 'hello, master'.length);
+  t.is(bytes('upper', ''), c.data.length);
+  t.true(routed.some((r) => r.kind === 'close' && r.from === '' && r.to === 'upper'), 'the end of its input');
+
+  const lost = new Promise((resolve) => h.master.once('runnerLost', resolve));
+  const runner = h.runners.get('upper')!;
+  runner.kill('SIGKILL');
+  t.deepEqual(await lost, { function: 'upper', pid: runner.pid });
+  t.is(h.master.runnerCount('upper'), 0);
 });
 
 test('an instance spawns a child on another runner and relays its answer', async (t) => {
@@ -172,21 +200,20 @@ test('many conversations at once all get their own answers', async (t) => {
   t.deepEqual(answers.map((a) => a.data.toString()), inputs.map((i) => i.toUpperCase()));
 });
 
-test('spawning past max_instances is refused with ENOMEM', async (t) => {
+test('spawning past max_instances is refused as at capacity (ENOMEM to a guest)', async (t) => {
   const h = await startHarness([await watFunction('upper', ECHO_UPPER, { maxInstances: 1 })]);
   t.teardown(() => h.stop());
-  const endpoint = h.master.openEndpoint({ data: () => {}, close: () => {}, exit: () => {} });
-  await h.master.spawn('upper', endpoint);
-  const error = await t.throwsAsync(h.master.spawn('upper', endpoint));
-  t.is((error as Error & { errno: number }).errno, 48);
+  await spawnFrom(h.master, 'upper');
+  const error = await t.throwsAsync(spawnFrom(h.master, 'upper'), { instanceOf: SpawnError });
+  t.is(error!.reason, 'at-capacity');
+  t.is(error!.errno, 48);
 });
 
 test('a runner that dies takes only its instances with it, reported as killed', async (t) => {
   const h = await startHarness([await watFunction('upper', ECHO_UPPER)]);
   t.teardown(() => h.stop());
   const exited = new Promise<{ reason: ExitReason }>((resolve) => {
-    const endpoint = h.master.openEndpoint({ data: () => {}, close: () => {}, exit: (reason) => resolve({ reason }) });
-    void h.master.spawn('upper', endpoint).then(() => h.runners.get('upper')!.kill('SIGKILL'));
+    void spawnFrom(h.master, 'upper', { onExit: (reason) => resolve({ reason }) }).then(() => h.runners.get('upper')!.kill('SIGKILL'));
   });
   t.is((await exited).reason, ExitReason.Killed);
   t.is(h.master.liveInstances(), 0);

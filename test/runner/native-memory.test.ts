@@ -6,6 +6,7 @@ import test from 'ava';
 import { ExitReason } from '../../src/master/frames.js';
 import type { Master } from '../../src/master/master.js';
 import { RunnerStatus } from '../../src/supervisor/index.js';
+import { openEndpoint } from '../helpers/endpoints.js';
 import { startHarness } from '../helpers/harness.js';
 import { runExec, watFunction } from '../helpers/objects.js';
 
@@ -19,20 +20,24 @@ async function statusKiB(pid: number, field: string): Promise<number> {
   return Number(match[1]);
 }
 
-/** Starts `count` instances of fn from one endpoint, `inFlight` at a time, and resolves when all have exited. */
+/** Starts `count` instances of fn, each from an endpoint of its own, `inFlight` at a time, and resolves when all have exited. */
 function spawnMany(master: Master, fn: string, count: number, inFlight: number): Promise<ExitReason[]> {
   return new Promise((resolve, reject) => {
     const reasons: ExitReason[] = [];
     let started = 0;
-    const endpoint = master.openEndpoint({
-      data: () => {},
-      close: () => {},
-      exit: (reason) => {
-        reasons.push(reason);
-        if (reasons.length === count) { master.closeEndpoint(endpoint); resolve(reasons); } else if (started < count) next();
-      },
-    });
-    const next = () => { started++; master.start(fn, endpoint, () => {}, reject); };
+    const next = () => {
+      started++;
+      const endpoint = openEndpoint(master, {
+        onExit: (reason) => {
+          endpoint.close();
+          reasons.push(reason);
+          if (reasons.length === count) resolve(reasons);
+          else if (started < count) next();
+        },
+        onSpawnError: reject,
+      });
+      endpoint.spawn(fn);
+    };
     for (let i = 0; i < Math.min(inFlight, count); i++) next();
   });
 }
@@ -95,9 +100,8 @@ test('a parent that spawns 20,000 children, reads their EOF and closes them, reu
   let highest = 0;
   const exit = new Promise<ExitReason>((resolve, reject) => {
     let pending = Buffer.alloc(0);
-    let parent = 0n;
-    const endpoint = h.master.openEndpoint({
-      data: (bytes) => {
+    const endpoint = openEndpoint(h.master, {
+      onData: (bytes) => {
         pending = Buffer.concat([pending, bytes]);
         for (; pending.length >= 8; pending = pending.subarray(8)) {
           const count = pending.readUInt32LE(0);
@@ -106,14 +110,15 @@ test('a parent that spawns 20,000 children, reads their EOF and closes them, reu
           if (count === children) {
             const after = statusKiB(pid, 'VmData');
             memory.set(count, after);
-            void after.finally(() => h.master.closeTowards(endpoint, parent));
+            void after.finally(() => endpoint.end());
           }
         }
+        return true;
       },
-      close: () => {},
-      exit: (reason) => { h.master.closeEndpoint(endpoint); resolve(reason); },
+      onExit: (reason) => { endpoint.close(); resolve(reason); },
+      onSpawnError: reject,
     });
-    h.master.spawn('parent', endpoint, (address) => { parent = address; }).catch(reject);
+    endpoint.spawn('parent');
   });
   t.is(await exit, ExitReason.Ok);
   const before = await memory.get(2_000)!, after = await memory.get(children)!;

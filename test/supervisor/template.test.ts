@@ -1,4 +1,4 @@
-// isolation: process through a template runner (a fork server), against real
+// isolation: process through a template runner and its children, against real
 // sandboxed runners: each instance gets a fresh forked process, locked down
 // exactly like an exec'd runner; violations are reported; the template's
 // death takes its children and the function comes back; nothing leaks.
@@ -6,9 +6,10 @@ import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ForkServer } from '../../src/daemon/fork-server.js';
+import { TemplatePool } from '../../src/daemon/template-pool.js';
 import { ExitReason } from '../../src/master/frames.js';
-import { Master } from '../../src/master/master.js';
+import { Master, type Endpoint } from '../../src/master/master.js';
+import { openEndpoint } from '../helpers/endpoints.js';
 import { socketPeer } from '../../src/master/peer.js';
 import { type RunnerExit, type RunnerFunction, RunnerProcess, serveArguments } from '../../src/supervisor/index.js';
 import { waitFor } from '../helpers/wait.js';
@@ -16,7 +17,7 @@ import { forbiddenSyscallFunction, helloFunction, memoryLog, procStat, procState
 import { watFunction } from '../helpers/objects.js';
 import { stdoutLines } from '../helpers/wat.js';
 
-async function forkServer(t: ExecutionContext, fn: RunnerFunction, size = 2) {
+async function templatePool(t: ExecutionContext, fn: RunnerFunction, size = 2) {
   const socketPath = join(mkdtempSync(join(tmpdir(), 'embly-template-')), 'embly.sock');
   const log = memoryLog();
   const templates: number[] = [];
@@ -26,7 +27,7 @@ async function forkServer(t: ExecutionContext, fn: RunnerFunction, size = 2) {
     authorize: (socket, hello) => hello.template && templates.includes(hello.pid) && socketPeer(socket)?.pid === hello.pid,
   });
   await master.listen();
-  const server = new ForkServer({
+  const server = new TemplatePool({
     name: fn.name, size, master, log,
     startTemplate: () => {
       const template = RunnerProcess.start({ args: serveArguments(socketPath, [fn], { template: true }), label: `template ${fn.name}`, stderr: 2, log });
@@ -34,9 +35,8 @@ async function forkServer(t: ExecutionContext, fn: RunnerFunction, size = 2) {
       return template;
     },
   });
-  master.on('claimed', (c: { pid: number }) => setTimeout(() => server.pool.retire(c.pid), 0));
   const exits: RunnerExit[] = [];
-  server.pool.on('exit', (_runner, exit) => exits.push(exit));
+  server.children.on('exit', (_runner, exit) => exits.push(exit));
   server.start();
   t.teardown(async () => {
     await server.stop();
@@ -49,13 +49,13 @@ async function forkServer(t: ExecutionContext, fn: RunnerFunction, size = 2) {
 /** One instance of fn from a fresh runner: what it wrote and how it ended. */
 async function runOnce(master: Master, fn: string): Promise<{ output: string; reason: ExitReason }> {
   let output = '';
-  let parent = 0n;
-  const ended = new Promise<ExitReason>((resolve) => {
-    parent = master.openEndpoint({ data: (b) => { output += Buffer.from(b).toString(); }, close: () => {}, exit: (reason) => resolve(reason) });
+  let endpoint!: Endpoint;
+  // (One whose runner is killed before STARTED is heard as its end, too.)
+  const reason = await new Promise<ExitReason>((resolve, reject) => {
+    endpoint = openEndpoint(master, { onData: (b) => { output += Buffer.from(b).toString(); return true; }, onExit: resolve, onSpawnError: reject });
+    endpoint.spawn(fn);
   });
-  await master.spawn(fn, parent).catch(() => {}); // a runner killed before STARTED still ends its instance
-  const reason = await ended;
-  master.closeEndpoint(parent);
+  endpoint.close();
   return { output, reason };
 }
 
@@ -65,7 +65,7 @@ function status(pid: number): string {
 
 test('each instance runs in a fresh process forked by the template, sandboxed like an exec\'d runner', async (t) => {
   const fn = await helloFunction();
-  const { master, server, templates } = await forkServer(t, fn);
+  const { master, server, templates } = await templatePool(t, fn);
   const claimed: number[] = [];
   const hellos = new Set<number>();
   master.on('claimed', (c: { pid: number }) => claimed.push(c.pid));
@@ -74,7 +74,7 @@ test('each instance runs in a fresh process forked by the template, sandboxed li
   t.is(new Set(claimed).size, 4);
   const template = templates[0]!;
   // the two fresh ones, once they have said HELLO (after narrowing their filter)
-  const fresh = () => server.pool.runners.filter((r) => hellos.has(r.pid) && !claimed.includes(r.pid));
+  const fresh = () => server.children.runners.filter((r) => hellos.has(r.pid) && !claimed.includes(r.pid));
   await waitFor(() => fresh().length === 2, { what: 'fresh runners' });
   for (const { pid } of fresh()) {
     const [, ppid, pgrp] = await procStat(pid);
@@ -92,9 +92,9 @@ test('each instance runs in a fresh process forked by the template, sandboxed li
 });
 
 for (const call of ['unix-socket', 'socket'] as const) {
-  test(`a forked runner whose instance calls ${call} is killed by seccomp and reported as a sandbox violation`, async (t) => {
+  test(`a template's child whose instance calls ${call} is killed by seccomp and reported as a sandbox violation`, async (t) => {
     const fn = await forbiddenSyscallFunction(call);
-    const { master, log, exits } = await forkServer(t, fn, 1);
+    const { master, log, exits } = await templatePool(t, fn, 1);
     const run = await runOnce(master, fn.name);
     t.is(run.reason, ExitReason.Killed);
     t.is(run.output, '', 'the call never returned');
@@ -113,9 +113,9 @@ test('the unix-socket object runs unsandboxed (the control for the narrowing fil
 
 test('a template killed with SIGKILL takes its children with it; a new template serves again', async (t) => {
   const fn = await helloFunction();
-  const { master, server, templates } = await forkServer(t, fn);
-  await waitFor(() => server.pool.runners.every((r) => r.pid !== 0), { what: 'forked runners' });
-  const children = server.pool.runners.map((r) => r.pid);
+  const { master, server, templates } = await templatePool(t, fn);
+  await waitFor(() => server.children.runners.every((r) => r.pid !== 0), { what: 'the template\'s children' });
+  const children = server.children.runners.map((r) => r.pid);
   process.kill(templates[0]!, 'SIGKILL');
   await waitFor(async () => (await Promise.all(children.map(procState))).every((s) => s === null || s === 'Z'), { what: 'the children to die' });
   await waitFor(() => templates.length === 2 && master.runnerCount(fn.name) >= 1, { what: 'a new template and its runners', timeoutMs: 15_000 });
@@ -124,13 +124,13 @@ test('a template killed with SIGKILL takes its children with it; a new template 
 
 test('no zombies and no leaked fds in the template after many instances', async (t) => {
   const fn = await helloFunction();
-  const { master, server, templates } = await forkServer(t, fn);
+  const { master, server, templates } = await templatePool(t, fn);
   const template = templates[0]!;
   const fds = () => readdirSync(`/proc/${template}/fd`).length;
   const before = fds();
   for (let batch = 0; batch < 10; batch++)
     await Promise.all(Array.from({ length: 10 }, () => runOnce(master, fn.name).then((r) => t.is(r.reason, ExitReason.Ok))));
-  await waitFor(() => server.pool.runners.length === 2 && server.pool.runners.every((r) => r.pid !== 0), { what: 'the pool to refill' });
+  await waitFor(() => server.children.runners.length === 2 && server.children.runners.every((r) => r.pid !== 0), { what: 'the pool to refill' });
   const zombies = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
     try {
       const s = status(Number(p));
@@ -148,7 +148,7 @@ test('no zombies and no leaked fds in the template after many instances', async 
 test('a template\'s children share one log budget: a process per instance is not a budget per instance', async (t) => {
   // 150 lines per instance: within one runner's budget, so without sharing every line would pass.
   const chatty = await watFunction('chatty', stdoutLines('line', 150));
-  const { master } = await forkServer(t, chatty);
+  const { master } = await templatePool(t, chatty);
   const lines: string[] = [];
   master.on('log', (l: { line: string }) => lines.push(l.line));
   for (let i = 0; i < 10; i++) t.is((await runOnce(master, chatty.name)).reason, ExitReason.Ok);
@@ -160,11 +160,12 @@ test('a template\'s children share one log budget: a process per instance is not
 
 test('more spawns at once than fresh runners ready: each waits its turn for the next one, none shares a process', async (t) => {
   const fn = await helloFunction();
-  const { master } = await forkServer(t, fn, 2);
+  const { master } = await templatePool(t, fn, 2);
   const claimed: number[] = [];
   master.on('claimed', (c: { pid: number }) => claimed.push(c.pid));
+  const listeners = master.listenerCount('runner'); // the template pool's
   const running = Array.from({ length: 12 }, () => runOnce(master, fn.name));
-  t.is(master.listenerCount('runner'), 0, 'the waiting spawns are a queue, not a listener each');
+  t.is(master.listenerCount('runner'), listeners, 'the waiting spawns are a queue, not a listener each');
   const runs = await Promise.all(running);
   t.true(runs.every((r) => r.output === 'hello from a sandboxed runner' && r.reason === ExitReason.Ok));
   t.is(new Set(claimed).size, 12);

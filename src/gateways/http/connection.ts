@@ -8,7 +8,8 @@ import type { Socket } from 'node:net';
 import { channel } from 'node:diagnostics_channel';
 import { HttpSyntaxError, parseRequestHead, type RequestHead } from './head.js';
 import { MessageReader } from './reader.js';
-import { errorResponse, Exchange, type ExchangeOwner, type GatewayContext } from './exchange.js';
+import { Exchange, type ExchangeOwner, type GatewayContext } from './exchange.js';
+import { errorResponse } from './error-response.js';
 
 export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
 /** unread bytes of pipelined requests held before the client is paused */

@@ -1,13 +1,15 @@
 // One request's life on the function side: spawn an instance, forward the
 // request's raw bytes to it, read its answer as an HTTP response and forward
 // that, raw too, to the client. No valid response is a 502, none within the
-// function's timeout a 504, max_instances a 503 with Retry-After.
+// function's timeout a 504, max_instances a 503 with Retry-After
+// (error-response.ts). Flow control is the endpoint's (master/endpoint.ts).
 
-import { ExitReason, WINDOW_BYTES } from '../../master/frames.js';
-import { ERRNO, SpawnError, type EndpointHandler, type Master } from '../../master/master.js';
+import { ExitReason } from '../../master/frames.js';
+import type { Endpoint, EndpointHandler, Master, SpawnError } from '../../master/master.js';
 import { HttpSyntaxError, keepsAlive, parseResponseHead, type Framing, type RequestHead, type ResponseHead } from './head.js';
 import { MessageReader, type MessageEvents } from './reader.js';
 import { httpDate } from './date.js';
+import { errorResponse, FUNCTION_FAILURES, SPAWN_FAILURES, type GatewayFailure } from './error-response.js';
 
 export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
 
@@ -27,7 +29,7 @@ export interface ExchangeOwner {
   /** the exchange is over: the connection carries the next request, ends
    * after what was sent, or is cut (a response that could not be finished) */
   done(next: 'keep' | 'close' | 'cut'): void;
-  /** stop reading the request (the function's window is full), or go on */
+  /** stop reading the request (the function cannot take more yet), or go on */
   holdRequest(held: boolean): void;
   /** the client is taking bytes slower than they come: wait for drained() */
   readonly congested: boolean;
@@ -41,18 +43,12 @@ const parseAnswer = (text: string) => parseResponseHead(text, 'GET');
  * the response as its reader's events (head, body, end): no closures per
  * request, on the path every request takes. */
 export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
-  private readonly endpoint: bigint;
-  private address?: bigint;
+  private readonly endpoint: Endpoint;
   private readonly started = process.hrtime.bigint();
   private readonly response: MessageReader<ResponseHead>;
   private timer?: NodeJS.Timeout;
-  /** request bytes that arrived before the instance had an address */
-  private early: Buffer[] | null = [];
-  private earlyBytes = 0;
-  /** flow control: the request is held until the function reads more of it */
+  /** the request is held until the function reads more of it */
   private held = false;
-  /** response bytes handed to the client and not yet reported consumed */
-  private owed = 0;
   private requestComplete = false;
   private answered = false;     // some response bytes went to the client
   private closeAfter = false;   // the response says this connection ends with it
@@ -65,19 +61,12 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
     this.response = new MessageReader<ResponseHead>(request.method === 'HEAD' ? parseAnswerToHead : parseAnswer, RESPONSE_LIMITS, this);
     this.endpoint = gw.master.openEndpoint(this);
     this.timer = setTimeout(() => this.onTimeout(), gw.timeoutMs);
-    gw.master.start(gw.function, this.endpoint, (address) => this.onAddress(address), (e) => this.onSpawnFailed(e));
+    this.endpoint.spawn(gw.function);
   }
 
   /** Raw request bytes, in order. */
   requestBytes(bytes: Buffer): void {
-    if (this.finished) return;
-    if (this.early) {
-      this.early.push(bytes);
-      this.earlyBytes += bytes.length;
-      if (this.earlyBytes >= WINDOW_BYTES) this.hold(true);
-    } else if (!this.gw.master.send(this.endpoint, this.address!, bytes)) {
-      this.hold(true);
-    }
+    if (!this.finished && !this.endpoint.write(bytes)) this.hold(true);
   }
 
   private hold(held: boolean): void {
@@ -88,14 +77,12 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
 
   /** The client's socket has room again: the function may send more. */
   drained(): void {
-    if (this.owed === 0 || this.address === undefined || this.finished) return;
-    this.gw.master.consumed(this.endpoint, this.address, this.owed);
-    this.owed = 0;
+    if (!this.finished) this.endpoint.resume();
   }
 
   requestEnd(): void {
     this.requestComplete = true;
-    if (!this.finished && !this.early) this.gw.master.closeTowards(this.endpoint, this.address!);
+    if (!this.finished) this.endpoint.end();
   }
 
   /** The client went away or sent something unusable: end the instance,
@@ -103,42 +90,32 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
   abandon(): boolean {
     if (this.finished) return this.answered;
     this.finished = true;
-    if (this.address !== undefined) this.gw.master.kill(this.address, ExitReason.Killed);
+    this.endpoint.kill(ExitReason.Killed);
     this.cleanup();
     return this.answered;
   }
 
-  private onAddress(address: bigint): void {
-    this.address = address;
-    const early = this.early!;
-    this.early = null;
-    if (this.finished) return this.gw.master.kill(address, ExitReason.Killed);
-    let room = true;
-    for (const bytes of early) room = this.gw.master.send(this.endpoint, address, bytes);
-    this.hold(!room);
-    if (this.requestComplete) this.gw.master.closeTowards(this.endpoint, address);
-  }
-
-  private onSpawnFailed(e: Error): void {
-    const full = e instanceof SpawnError && e.errno === ERRNO.ENOMEM;
-    this.fail(full ? 503 : 502, e.message, full ? 'Retry-After: 1\r\n' : '');
-  }
-
   // ---- the function, as the endpoint's handler
 
-  data(bytes: Uint8Array): void {
-    this.onFunctionBytes(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  onSpawnError(e: SpawnError): void {
+    this.fail(SPAWN_FAILURES[e.reason], `cannot start ${this.gw.function}: ${e.message}`);
   }
 
-  close(): void {
+  /** Its bytes count as taken once the client's socket has room for more. */
+  onData(bytes: Uint8Array): boolean {
+    this.onFunctionBytes(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return !this.owner.congested;
+  }
+
+  onClose(): void {
     this.onFunctionDone(ExitReason.Ok);
   }
 
-  writable(): void {
+  onDrain(): void {
     if (!this.finished) this.hold(false);
   }
 
-  exit(reason: ExitReason): void {
+  onExit(reason: ExitReason): void {
     this.onFunctionDone(reason);
   }
 
@@ -147,11 +124,9 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
     try {
       this.response.push(bytes);
       this.flush();
-      this.owed += bytes.length;
-      if (!this.owner.congested) this.drained();
     } catch (e) {
       if (!(e instanceof HttpSyntaxError)) throw e;
-      this.fail(502, `${this.gw.function} answered an invalid HTTP response: ${e.message}`);
+      this.fail(FUNCTION_FAILURES.invalidResponse, `${this.gw.function} answered an invalid HTTP response: ${e.message}`);
     }
   }
 
@@ -204,25 +179,26 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
   private onFunctionDone(reason: ExitReason): void {
     if (this.finished || (this.status !== 0 && this.response.finish())) return;
     const why = reason === ExitReason.Ok ? 'ended without a complete HTTP response' : `ended (${ExitReason[reason]!.toLowerCase()}) before its response was complete`;
-    this.fail(reason === ExitReason.Timeout ? 504 : 502, `${this.gw.function} ${why}`);
+    this.fail(reason === ExitReason.Timeout ? FUNCTION_FAILURES.timeout : FUNCTION_FAILURES.incompleteResponse, `${this.gw.function} ${why}`);
   }
 
   private onTimeout(): void {
     this.timer = undefined;
     if (this.finished) return;
-    if (this.address !== undefined) this.gw.master.kill(this.address, ExitReason.Timeout);
-    this.fail(504, `${this.gw.function} did not answer within ${this.gw.timeoutMs} ms`);
+    this.endpoint.kill(ExitReason.Timeout);
+    this.fail(FUNCTION_FAILURES.timeout, `${this.gw.function} did not answer within ${this.gw.timeoutMs} ms`);
   }
 
-  /** Answers an error status, or cuts the response short if it has begun. */
-  private fail(status: number, why: string, extraHeaders = ''): void {
+  /** Answers an error status, or cuts the response short if it has begun;
+   * `detail` is for the log only. */
+  private fail(failure: GatewayFailure, detail: string): void {
     if (this.finished) return;
-    this.gw.log?.(`${this.request.method} ${this.request.target} -> ${status}: ${why}`);
-    this.status = status;
+    this.gw.log?.(`${this.request.method} ${this.request.target} -> ${failure.status}: ${detail}`);
+    this.status = failure.status;
     this.outgoing = []; // what was gathered of a response that turned out invalid stays here
     if (this.answered) return this.complete('cut');
     const reusable = this.requestComplete && keepsAlive(this.request);
-    this.owner.send(errorResponse(status, why, extraHeaders + (reusable ? '' : 'Connection: close\r\n')));
+    this.owner.send(errorResponse(failure.status, failure.reason, (failure.headers ?? '') + (reusable ? '' : 'Connection: close\r\n')));
     this.complete(reusable ? 'keep' : 'close');
   }
 
@@ -236,21 +212,6 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
 
   private cleanup(): void {
     if (this.timer) clearTimeout(this.timer);
-    this.gw.master.closeEndpoint(this.endpoint);
+    this.endpoint.close();
   }
-}
-
-const REASONS: Record<number, string> = {
-  400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large', 501: 'Not Implemented',
-  502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout', 505: 'HTTP Version Not Supported',
-};
-
-/** A complete plain-text error response from the gateway itself. */
-export function errorResponse(status: number, why: string, extraHeaders = ''): Buffer {
-  const body = Buffer.from(`${status} ${why}\n`, 'utf8');
-  return Buffer.concat([
-    Buffer.from(`HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${body.length}\r\nDate: ${httpDate()}\r\n${extraHeaders}\r\n`, 'latin1'),
-    body,
-  ]);
 }

@@ -1,13 +1,13 @@
-// A runner forked by a template runner (isolation: process, docs/supervisor.md
-// §6), as a pool sees it: the surface of a RunnerProcess, but its pid arrives
-// with the template's FORKED frame and its end with CHILD_EXIT, since the
-// template, not the addon, is its parent.
+// A template's child: a runner forked by a template runner (isolation:
+// process, docs/supervisor.md §6), as a pool sees it: the surface of a
+// RunnerProcess, but its pid arrives with the template's FORKED frame and its
+// end with CHILD_EXIT, since the template, not the addon, is its parent.
 import { EventEmitter } from 'node:events';
 import { RunnerOptionsError } from '../errors.js';
 import { forkedExitReport, logUnexpectedExit, signalNumber, toRunnerExit, type ForkedExitReport, type RunnerExit } from './exit.js';
 import type { SupervisorLog } from './log.js';
 
-export class ForkedRunner extends EventEmitter<{ exit: [RunnerExit] }> {
+export class TemplateChild extends EventEmitter<{ exit: [RunnerExit] }> {
   /** 0 until the template has forked it. */
   pid = 0;
   readonly exited: Promise<RunnerExit>;

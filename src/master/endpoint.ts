@@ -1,0 +1,153 @@
+// A gateway connection's end of the master: an address of its own, the
+// parent of the one instance it starts. It owns the gateway's half of flow
+// control (docs/protocol.md, CREDIT), like undici's handlers: write() answers
+// false when the writer must pause, and onDrain() says when to go on; a
+// handler whose onData() answers false (its own reader is slow) gets its
+// child no more credit until resume(). Bytes written before the instance has
+// an address wait here, within a window.
+import { CREDIT_AFTER_BYTES, ExitReason, WINDOW_BYTES } from './frames.js';
+import type { StartHooks } from './instances.js';
+import type { SpawnError } from './spawn-error.js';
+
+/** What an endpoint's owner hears from its child. */
+export interface EndpointHandler {
+  /** The child's bytes. False: they could not all be passed on yet; the child
+   * gets no more credit until resume(). */
+  onData(bytes: Uint8Array): boolean;
+  /** The child closed its side. */
+  onClose(): void;
+  /** The child ended; also one that ended before it started (reason error). */
+  onExit(reason: ExitReason, code: number): void;
+  /** write() answered false, and the child may now take more. */
+  onDrain(): void;
+  /** No instance ran: none could be had (at capacity, no runner), or it did
+   * not start in time (it is killed). Nothing more is heard of it. */
+  onSpawnError(error: SpawnError): void;
+}
+
+/** What the master does for its endpoints (master.ts). */
+export interface EndpointLink {
+  spawn(fn: string, parent: bigint, hooks: StartHooks): void;
+  /** false when the child's window is full */
+  send(from: bigint, to: bigint, bytes: Uint8Array): boolean;
+  closeTowards(from: bigint, to: bigint): void;
+  credit(from: bigint, to: bigint, bytes: number): void;
+  kill(address: bigint, reason: ExitReason.Timeout | ExitReason.Killed): void;
+  close(address: bigint): void;
+}
+
+export class Endpoint implements StartHooks {
+  /** the instance it started, once it has an address */
+  child: bigint | undefined;
+  private early: Uint8Array[] = [];
+  private earlyBytes = 0;
+  /** no instance ran (onSpawnError) */
+  private spawnFailed = false;
+  private closed = false;
+  /** end() was called: CLOSE goes after the last bytes */
+  private ending = false;
+  /** write() answered false: the writer waits for onDrain() */
+  private blocked = false;
+  /** the handler's onData() answered false: credit waits for resume() */
+  private paused = false;
+  /** the child's bytes handed to the handler and not yet credited */
+  private owed = 0;
+
+  constructor(readonly address: bigint, private readonly handler: EndpointHandler, private readonly link: EndpointLink) {}
+
+  /** Starts fn as this endpoint's child. Write at once: bytes wait for its address. */
+  spawn(fn: string): void {
+    this.link.spawn(fn, this.address, this);
+  }
+
+  /** Bytes for the child, in order. False: write nothing more until onDrain(). */
+  write(bytes: Uint8Array): boolean {
+    if (this.child !== undefined) return this.room(this.link.send(this.address, this.child, bytes));
+    if (this.spawnFailed || this.closed) return true;
+    this.early.push(bytes);
+    this.earlyBytes += bytes.length;
+    return this.room(this.earlyBytes < WINDOW_BYTES);
+  }
+
+  /** No more bytes for the child: it reads EOF after the last. */
+  end(): void {
+    this.ending = true;
+    if (this.child !== undefined) this.link.closeTowards(this.address, this.child);
+  }
+
+  /** The handler's reader took what onData() could not pass on. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.creditIfDue();
+  }
+
+  /** Ends the child (a deadline, or a client gone). */
+  kill(reason: ExitReason.Timeout | ExitReason.Killed): void {
+    if (this.child !== undefined) this.link.kill(this.child, reason);
+  }
+
+  /** The endpoint is done; its address goes, and its child hears it as its
+   * peer's end. A child placed later is killed. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.link.close(this.address);
+  }
+
+  private room(has: boolean): boolean {
+    if (!has) this.blocked = true;
+    return has;
+  }
+
+  private creditIfDue(): void {
+    if (this.owed < CREDIT_AFTER_BYTES || this.child === undefined) return;
+    this.link.credit(this.address, this.child, this.owed);
+    this.owed = 0;
+  }
+
+  // ---- the master's side: its spawn (StartHooks) and routing (routing.ts)
+
+  placed(address: bigint): void {
+    if (this.closed) return this.link.kill(address, ExitReason.Killed);
+    this.child = address;
+    let room = true;
+    for (const bytes of this.early) room = this.link.send(this.address, address, bytes);
+    this.early = [];
+    if (this.ending) this.link.closeTowards(this.address, address);
+    if (room) this.drained();
+    else this.blocked = true;
+  }
+
+  started(): void {}
+
+  failed(error: SpawnError): void {
+    // One that ended before STARTED is heard as its end, like any other.
+    if (error.reason === 'start-failed' || this.closed) return;
+    this.spawnFailed = true;
+    this.early = [];
+    this.handler.onSpawnError(error);
+  }
+
+  delivered(bytes: Uint8Array): void {
+    this.owed += bytes.length;
+    if (this.handler.onData(bytes) === false) return void (this.paused = true);
+    this.paused = false;
+    this.creditIfDue();
+  }
+
+  peerClosed(): void {
+    this.handler.onClose();
+  }
+
+  /** The child has room again. */
+  drained(): void {
+    if (!this.blocked) return;
+    this.blocked = false;
+    this.handler.onDrain();
+  }
+
+  exited(reason: ExitReason, code: number): void {
+    if (!this.spawnFailed) this.handler.onExit(reason, code);
+  }
+}

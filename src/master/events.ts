@@ -1,0 +1,56 @@
+// What the master tells its observers (the daemon, the template pools, the
+// coming metrics): `Master extends EventEmitter<MasterEvents>`. Times are
+// milliseconds of performance.now().
+import type { ChildExitFrame, ExitReason } from './frames.js';
+
+export interface RunnerInfo { function: string; pid: number; }
+
+export interface InstanceStarted {
+  address: bigint;
+  function: string;
+  /** who asked for it: a gateway connection's endpoint or another instance */
+  parent: bigint;
+  /** from the spawn request to its runner's STARTED (waiting for a runner included) */
+  spawnMs: number;
+}
+
+export interface InstanceExit {
+  address: bigint;
+  function: string;
+  reason: ExitReason;
+  code: number;
+  /** from the spawn request to the end */
+  durationMs: number;
+}
+
+export interface InstanceLog { address: bigint; function: string; fd: number; line: string; }
+
+/** One frame routed between an instance and a peer: `from` and `to` are
+ * function names, '' for a gateway connection's endpoint. */
+export interface Routed { kind: 'data' | 'close' | 'credit'; from: string; to: string; bytes: number; }
+
+/** A template's report of a child it reaped. */
+export interface ChildExit { function: string; template: number; report: ChildExitFrame; }
+/** A template's answer to fork(): the child's pid, or 0 and an errno. */
+export interface Forked { function: string; template: number; request: number; pid: number; errno: number; }
+
+export interface MasterEvents {
+  /** a runner said HELLO and was admitted */
+  runner: [RunnerInfo];
+  /** an admitted runner's connection closed: its instances ended (killed) */
+  runnerLost: [RunnerInfo];
+  /** a fresh runner (isolation: process) was given its one instance: it takes no other */
+  claimed: [RunnerInfo];
+  /** a template runner said TEMPLATE_HELLO */
+  template: [RunnerInfo];
+  forked: [Forked];
+  childExit: [ChildExit];
+  /** an instance's runner said STARTED */
+  started: [InstanceStarted];
+  /** an instance ended, however it ended (also one that never started) */
+  exit: [InstanceExit];
+  /** a line an instance wrote to stdout (fd 1 of exec mode) or stderr */
+  log: [InstanceLog];
+  /** emitted only while somebody listens: it is on every frame's path */
+  routed: [Routed];
+}

@@ -1,0 +1,64 @@
+// The master's socket: listen on its file (taken only from nobody,
+// socket-file.ts), accept connections and feed each one's frames to the
+// master, drop a connection that breaks the protocol, and end them all at close.
+import { chmod } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { RunnerConnection } from './connection.js';
+import type { Frame } from './frames.js';
+import { clearStaleSocket, inUse, removeOwnSocket, socketIdentity } from './socket-file.js';
+
+export interface ConnectionEvents {
+  /** a frame from the connection; throwing drops the connection (a protocol breach) */
+  frame(connection: RunnerConnection, frame: Frame): void;
+  closed(connection: RunnerConnection): void;
+  drop(connection: RunnerConnection, why: string): void;
+}
+
+export class MasterSocket {
+  private server?: Server;
+  /** the socket file this master made, to remove it only if it is still ours */
+  private identity?: string;
+  /** every open connection: runners, templates, and those yet to say HELLO */
+  private readonly connections = new Set<RunnerConnection>();
+
+  constructor(readonly path: string, private readonly events: ConnectionEvents) {}
+
+  /** Listens, unless a live master holds the path (MasterSocketInUseError);
+   * a stale socket file is replaced. */
+  async listen(): Promise<void> {
+    const path = this.path;
+    await clearStaleSocket(path);
+    const server = createServer((socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE' ? inUse(path) : e));
+      server.listen(path, () => resolve());
+    });
+    this.server = server;
+    await chmod(path, 0o600);
+    this.identity = await socketIdentity(path);
+  }
+
+  /** Ends every connection and removes the socket file, if it is still ours. */
+  async close(): Promise<void> {
+    for (const connection of this.connections) connection.socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await removeOwnSocket(this.path, this.identity);
+  }
+
+  private accept(socket: Socket): void {
+    const connection = new RunnerConnection(socket);
+    this.connections.add(connection);
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        for (const frame of connection.decoder.push(chunk)) this.events.frame(connection, frame);
+      } catch (e) {
+        this.events.drop(connection, (e as Error).message);
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.connections.delete(connection);
+      this.events.closed(connection);
+    });
+  }
+}

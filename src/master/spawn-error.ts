@@ -1,0 +1,36 @@
+// Why a spawn found no instance: a reason that gateways map to a status
+// (gateways/spawn-failures.ts), and the WASI errno a runner's SPAWN_RESULT
+// carries for it (docs/protocol.md).
+
+export const ERRNO = { ok: 0, ENOENT: 44, ENOMEM: 48, EAGAIN: 6 } as const;
+
+export type SpawnFailure =
+  /** the project has no function of that name */
+  | 'unknown-function'
+  /** the function is at max_instances */
+  | 'at-capacity'
+  /** no runner of the function became ready within the start timeout */
+  | 'no-runner'
+  /** its runner did not say STARTED within the start timeout (it is killed) */
+  | 'start-timeout'
+  /** it ended before it started (the runner refused it, or died) */
+  | 'start-failed';
+
+const ERRNO_OF: Record<SpawnFailure, number> = {
+  'unknown-function': ERRNO.ENOENT,
+  'at-capacity': ERRNO.ENOMEM,
+  'no-runner': ERRNO.EAGAIN,
+  'start-timeout': ERRNO.EAGAIN,
+  'start-failed': ERRNO.EAGAIN,
+};
+
+export class SpawnError extends Error {
+  constructor(readonly reason: SpawnFailure, message: string) {
+    super(message);
+  }
+
+  /** What a runner's guest hears (SPAWN_RESULT). */
+  get errno(): number {
+    return ERRNO_OF[this.reason];
+  }
+}
