@@ -5,6 +5,7 @@
 // Embly, shown with its stack), the exit status `embly` ends with, and the
 // HTTP status a gateway answers with where one applies.
 
+import type { SpawnFailure } from './master/spawn-error.js';
 import { formatProblem, type Problem } from './project/errors.js';
 
 export type ErrorKind = 'user' | 'internal';
@@ -182,8 +183,7 @@ export class GatewayListenError extends defineError({ code: 'EMBLY_GATEWAY_LISTE
 /** Runners were started but did not say HELLO in time (their logs say why). */
 export class RunnersNotReadyError extends defineError({ code: 'EMBLY_RUNNERS_NOT_READY', kind: 'user', exitCode: EXIT.unavailable }) {}
 
-// ---- the master and the gateways: src/master and src/gateways still declare
-// these classes themselves (same names); they switch to these at the merge.
+// ---- the master and the gateways
 
 /** The master's socket path is held by a live master, or is not a socket. */
 export class MasterSocketInUseError extends defineError({ code: 'EMBLY_SOCKET_IN_USE', kind: 'user', exitCode: EXIT.cantCreate }) {}
@@ -191,11 +191,12 @@ export class MasterSocketInUseError extends defineError({ code: 'EMBLY_SOCKET_IN
 /** A peer on the master socket sent bytes or a frame that break the protocol (docs/protocol.md). */
 export class FrameError extends defineError({ code: 'EMBLY_BAD_FRAME', kind: 'internal', exitCode: EXIT.software }) {}
 
-/** An instance could not be started: no such function, at max_instances, or no runner ready. */
+/** An instance could not be started: no such function, at max_instances,
+ * no runner ready, or it did not start; `reason` says which
+ * (src/master/spawn-error.ts), and gateways answer 503 at capacity, 502 otherwise. */
 export class SpawnError extends defineError({ code: 'EMBLY_SPAWN_FAILED', kind: 'user', exitCode: EXIT.unavailable, httpStatus: 502 }) {
-  /** errno: the WASI errno a guest's spawn answers with; 503 for ENOMEM (at max_instances) */
-  constructor(readonly errno: number, message: string, httpStatus?: number) {
-    super(message, { httpStatus });
+  constructor(readonly reason: SpawnFailure, message: string) {
+    super(message, { httpStatus: reason === 'at-capacity' ? 503 : 502 });
   }
 }
 

@@ -2,6 +2,7 @@
 // function only if it speaks our protocol version, names a function of the
 // project, and is vouched for: by the supervisor, which knows the pids it
 // started, or, for a template's child, by its template (templates.ts).
+import { FrameError } from '../errors.js';
 import type { Socket } from 'node:net';
 import type { RunnerConnection } from './connection.js';
 import { FrameKind, PROTOCOL_VERSION, type Frame } from './frames.js';
@@ -35,9 +36,9 @@ export class Admission {
 
   /** The first frame of a connection. Throws (dropping it) when it is refused at once. */
   hello(connection: RunnerConnection, frame: Frame): void {
-    if (frame.kind !== FrameKind.Hello && frame.kind !== FrameKind.TemplateHello) throw new Error(`expected HELLO, got ${FrameKind[frame.kind]}`);
-    if (frame.version !== PROTOCOL_VERSION) throw new Error(`protocol version ${frame.version} is not ${PROTOCOL_VERSION}`);
-    if (!this.options.knows(frame.function)) throw new Error(`HELLO for unknown function "${frame.function}"`);
+    if (frame.kind !== FrameKind.Hello && frame.kind !== FrameKind.TemplateHello) throw new FrameError(`expected HELLO, got ${FrameKind[frame.kind]}`);
+    if (frame.version !== PROTOCOL_VERSION) throw new FrameError(`protocol version ${frame.version} is not ${PROTOCOL_VERSION}`);
+    if (!this.options.knows(frame.function)) throw new FrameError(`HELLO for unknown function "${frame.function}"`);
     const template = frame.kind === FrameKind.TemplateHello;
     const peer = this.peerPid(connection.socket);
     if (!template && peer !== undefined && peer !== frame.pid) {
@@ -46,7 +47,7 @@ export class Admission {
       return this.options.templates.admit(peer, frame.pid, frame.function, admit, (why) => this.options.refuse(connection, why));
     }
     if (!this.options.authorize(connection.socket, { pid: frame.pid, function: frame.function, template }))
-      throw new Error(`pid ${frame.pid} is not a ${template ? 'template runner' : 'runner'} we started`);
+      throw new FrameError(`pid ${frame.pid} is not a ${template ? 'template runner' : 'runner'} we started`);
     this.admit(connection, frame.pid, frame.function, template);
   }
 

@@ -1,5 +1,6 @@
 // The master socket's framing (docs/protocol.md): encoding, and a streaming
 // decoder that refuses oversized, unknown or truncated frames.
+import { FrameError } from '../errors.js';
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_DATA_BYTES = 1 << 20;
@@ -46,9 +47,7 @@ export interface ChildExitFrame {
   userCpuMicros: bigint; systemCpuMicros: bigint; maxRssKiB: bigint;
 }
 
-export class FrameError extends Error {
-  readonly code = 'EMBLY_BAD_FRAME';
-}
+export { FrameError };
 
 // One encoder and one decoder per kind, written out rather than driven by a
 // table: frames are on every request's path, and objects of one fixed shape

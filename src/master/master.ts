@@ -5,6 +5,7 @@
 // peers when an instance ends. A gateway connection is an endpoint
 // (endpoint.ts) with an address of its own. docs/protocol.md has the frames.
 
+import { FrameError } from '../errors.js';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { Admission, type RunnerAuthorizer } from './admission.js';
@@ -142,13 +143,13 @@ export class Master extends EventEmitter<MasterEvents> {
       case FrameKind.Log: return this.fromHost(connection, frame.address, () => this.emit('log', {
         address: frame.address, function: connection.function!, fd: frame.fd, line: Buffer.from(frame.line).toString('utf8'),
       }));
-      default: throw new Error(`unexpected ${FrameKind[frame.kind]} frame from a runner`);
+      default: throw new FrameError(`unexpected ${FrameKind[frame.kind]} frame from a runner`);
     }
   }
 
   /** Runs `act` only if the runner hosts `address`: no runner speaks for another's instances. */
   private fromHost(runner: RunnerConnection, address: bigint, act: () => void): void {
-    if (!runner.instances.has(address)) throw new Error(`frame about address ${address.toString(16)}, which this runner does not host`);
+    if (!runner.instances.has(address)) throw new FrameError(`frame about address ${address.toString(16)}, which this runner does not host`);
     act();
   }
 

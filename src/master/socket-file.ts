@@ -4,12 +4,10 @@
 // a master that was killed, is replaced.
 import { lstat, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { MasterSocketInUseError } from '../errors.js';
 import { socketPeer } from './peer.js';
 
-/** The master's socket path is held by a live master, or is not a socket. */
-export class MasterSocketInUseError extends Error {
-  readonly code = 'EMBLY_SOCKET_IN_USE';
-}
+export { MasterSocketInUseError };
 
 const ignoreMissing = (e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e; };
 

@@ -1,6 +1,10 @@
 // Why a spawn found no instance: a reason that gateways map to a status
-// (gateways/spawn-failures.ts), and the WASI errno a runner's SPAWN_RESULT
+// (gateways/http/error-response.ts), and the WASI errno a runner's SPAWN_RESULT
 // carries for it (docs/protocol.md).
+
+import { SpawnError } from '../errors.js';
+
+export { SpawnError };
 
 export const ERRNO = { ok: 0, ENOENT: 44, ENOMEM: 48, EAGAIN: 6 } as const;
 
@@ -24,13 +28,5 @@ const ERRNO_OF: Record<SpawnFailure, number> = {
   'start-failed': ERRNO.EAGAIN,
 };
 
-export class SpawnError extends Error {
-  constructor(readonly reason: SpawnFailure, message: string) {
-    super(message);
-  }
-
-  /** What a runner's guest hears (SPAWN_RESULT). */
-  get errno(): number {
-    return ERRNO_OF[this.reason];
-  }
-}
+/** What a runner's guest hears for a failed spawn (SPAWN_RESULT). */
+export const spawnErrno = (error: SpawnError): number => ERRNO_OF[error.reason];

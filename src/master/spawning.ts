@@ -2,13 +2,14 @@
 // runner (runner-choice.ts), record the instance and send SPAWN, then wait,
 // within the start timeout, for the runner's STARTED. Instances ask for
 // children (SPAWN_REQUEST) the same way a gateway's endpoint does.
+import { FrameError } from '../errors.js';
 import type { EventEmitter } from 'node:events';
 import type { RunnerConnection } from './connection.js';
 import type { MasterEvents } from './events.js';
 import { ExitReason, FrameKind, type Frame } from './frames.js';
 import type { Instance, InstanceTable, StartHooks } from './instances.js';
 import type { RunnerChoice } from './runner-choice.js';
-import { ERRNO, SpawnError } from './spawn-error.js';
+import { ERRNO, SpawnError, spawnErrno } from './spawn-error.js';
 
 export interface FunctionLimits { maxInstances: number; isolation?: 'instance' | 'process'; }
 
@@ -53,7 +54,7 @@ export class Spawner {
   /** STARTED from `runner`. Throws (dropping the runner) if it is not its instance's first. */
   started(runner: RunnerConnection, address: bigint): void {
     const instance = this.table.get(address);
-    if (!instance || instance.runner !== runner || instance.started) throw new Error(`unexpected STARTED for ${address.toString(16)}`);
+    if (!instance || instance.runner !== runner || instance.started) throw new FrameError(`unexpected STARTED for ${address.toString(16)}`);
     instance.started = true;
     const hooks = this.settle(instance);
     if (this.events.listenerCount('started') > 0) {
@@ -77,7 +78,7 @@ export class Spawner {
       runner.send({ kind: FrameKind.SpawnResult, requester: frame.requester, request: frame.request, errno, child });
     this.start(frame.function, frame.requester, {
       started: (child) => (this.table.has(frame.requester) ? answer(ERRNO.ok, child) : this.kill(child, ExitReason.Killed)),
-      failed: (e) => answer(e.errno, 0n),
+      failed: (e) => answer(spawnErrno(e), 0n),
     });
   }
 

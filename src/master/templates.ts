@@ -6,6 +6,7 @@
 // different connections, in either order; a HELLO that comes first waits.
 // A template's own frames (FORKED, CHILD_EXIT) are its pool's to hear
 // (daemon/template-pool.ts), as the master's 'forked' and 'childExit' events.
+import { FrameError } from '../errors.js';
 import type { EventEmitter } from 'node:events';
 import type { RunnerConnection } from './connection.js';
 import type { MasterEvents } from './events.js';
@@ -49,7 +50,7 @@ export class Templates {
       this.byPid.get(pid)?.announced.delete(frame.pid); // a child that never said HELLO must not be admitted later under a reused pid
       this.events.emit('childExit', { function: fn, template: pid, report: frame });
     } else {
-      throw new Error(`unexpected ${FrameKind[frame.kind]} frame from a template runner`);
+      throw new FrameError(`unexpected ${FrameKind[frame.kind]} frame from a template runner`);
     }
   }
 

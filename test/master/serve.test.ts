@@ -3,6 +3,7 @@ import test from 'ava';
 import { statSync } from 'node:fs';
 import { ExitReason } from '../../src/master/frames.js';
 import { SpawnError, type InstanceExit, type InstanceStarted, type Routed } from '../../src/master/master.js';
+import { spawnErrno } from '../../src/master/spawn-error.js';
 import { spawnFrom } from '../helpers/endpoints.js';
 import { converse, startHarness } from '../helpers/harness.js';
 import { watFunction } from '../helpers/objects.js';
@@ -206,7 +207,8 @@ test('spawning past max_instances is refused as at capacity (ENOMEM to a guest)'
   await spawnFrom(h.master, 'upper');
   const error = await t.throwsAsync(spawnFrom(h.master, 'upper'), { instanceOf: SpawnError });
   t.is(error!.reason, 'at-capacity');
-  t.is(error!.errno, 48);
+  t.is(spawnErrno(error!), 48);
+  t.is(error!.httpStatus, 503);
 });
 
 test('a runner that dies takes only its instances with it, reported as killed', async (t) => {

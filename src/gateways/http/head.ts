@@ -5,12 +5,9 @@
 // obs-fold, whitespace before a colon, Content-Length with Transfer-Encoding)
 // is refused rather than repaired.
 
-export class HttpSyntaxError extends Error {
-  /** status: what to answer a client for it (400, 431, 501, 505) */
-  constructor(message: string, readonly status = 400) {
-    super(message);
-  }
-}
+import { HttpSyntaxError } from '../../errors.js';
+
+export { HttpSyntaxError };
 
 /** Where a message body ends. */
 export type Framing =
