@@ -7,6 +7,8 @@
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 const SEVERITY: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+/** the levels, most severe first */
+export const LOG_LEVELS = Object.keys(SEVERITY) as LogLevel[];
 /** syslog priorities, as sd-daemon(3) reads them from a line's start */
 const JOURNAL_PRIORITY: Record<LogLevel, number> = { error: 3, warn: 4, info: 6, debug: 7 };
 

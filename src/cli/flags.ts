@@ -1,7 +1,8 @@
 // Flag values, parsed and checked once, where commander reads them: a bad
 // value is a usage error (exit 64) naming the flag, never a NaN further in.
 
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { LOG_LEVELS } from '../log.js';
 
 /** A whole number from 1 up: worker and runner counts. */
 export function positiveInteger(text: string): number {
@@ -15,4 +16,9 @@ export function positiveInteger(text: string): number {
 export function path(text: string): string {
   if (text === '') throw new InvalidArgumentError('It must not be empty.');
   return text;
+}
+
+/** --log-level: the least severe lines the daemon's log writes. */
+export function logLevelOption(): Option {
+  return new Option('--log-level <level>', 'the least severe log lines written').choices(LOG_LEVELS).default('info');
 }

@@ -1,16 +1,19 @@
 // `embly run`: build what changed, then serve: master, runners, gateways.
 // Stopped by SIGINT or SIGTERM, it exits 128 + the signal's number, as a
-// process ended by it would.
+// process ended by it would. What it serves and how to reach it is its output
+// (stdout); everything that happens meanwhile is the log (stderr, one line per
+// event, level first; the journal's priorities under systemd).
 import type { Command } from 'commander';
 import { buildProject } from '../compile/project-build.js';
 import { progressReporter } from '../compile/progress.js';
 import { Daemon, DEFAULT_SOCKET, type ListeningGateway } from '../daemon/daemon.js';
+import { createLogger, type LogLevel } from '../log.js';
 import { loadProject } from '../project/index.js';
 import { signalStatus } from '../supervisor/index.js';
-import { path, positiveInteger } from './flags.js';
+import { logLevelOption, path, positiveInteger } from './flags.js';
 import { withExitStatus } from './program.js';
 
-interface RunFlags { socket: string; host: string; runners?: number; }
+interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; }
 
 export function addRunCommand(program: Command): void {
   program.command('run')
@@ -19,6 +22,7 @@ export function addRunCommand(program: Command): void {
     .option('--socket <path>', "the master's socket", path, DEFAULT_SOCKET)
     .option('--host <address>', 'where gateways listen', '0.0.0.0')
     .option('--runners <n>', 'runner processes per function (default: the cores)', positiveInteger)
+    .addOption(logLevelOption())
     .action(withExitStatus(run));
 }
 
@@ -31,7 +35,8 @@ function describe(g: ListeningGateway, host: string): string {
 async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
   const project = await loadProject(dir ?? process.cwd());
   const built = await buildProject(project, { progress: progressReporter(process.stderr, project.functions.map((f) => f.name)) });
-  const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners });
+  const log = createLogger({ level: flags.logLevel });
+  const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners, log });
   const gateways = await daemon.start().catch(async (e: Error) => {
     await daemon.stop(); // no runner outlives a failed start
     throw e;
@@ -43,7 +48,7 @@ async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
   console.log(`embly: serving ${project.file} (master on ${daemon.master.socketPath})`);
   for (const g of gateways) console.log(describe(g, flags.host));
   const signal = await stopSignal;
-  console.error('embly: stopping');
+  log.child('embly').info('stopping');
   await daemon.stop();
   return signalStatus(signal);
 }

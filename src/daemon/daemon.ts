@@ -15,6 +15,7 @@ import { isSupervisedRunner, RunnerPool, RunnerProcess, runnerFunction, serveArg
 import { TemplatePool } from './template-pool.js';
 import { GatewayListenError, RunnersNotReadyError } from '../errors.js';
 import { LogLimiter } from './log-limiter.js';
+import { createLogger, type Logger, type LogLevel } from '../log.js';
 
 export const DEFAULT_SOCKET = '/tmp/embly.sock';
 
@@ -28,13 +29,18 @@ export interface DaemonOptions {
   runnersPerFunction?: number;
   /** Gateway ports to use instead of the project's, by gateway name (tests use 0). */
   portOverrides?: Map<string, number>;
-  log?: (line: string) => void;
+  /** The daemon's log; its parts log through children: `master`, `supervisor/<function>`, `gateway/<name>` (default: stderr). */
+  log?: Logger;
   startTimeoutMs?: number;
 }
 
 export interface ListeningGateway { name: string; type: 'http' | 'tcp'; function: string; port: number; }
 
-const REASONS: Record<ExitReason, string> = { 0: 'ok', 1: 'error', 2: 'trap', 3: 'timeout', 4: 'killed' };
+/** How an instance's end reads in the log: a failure of the function is a warning; a kill (its client went, its runner died, the daemon stops) is not its failure. */
+const ENDS: Record<ExitReason, { name: string; level: LogLevel }> = {
+  0: { name: 'ok', level: 'info' }, 1: { name: 'error', level: 'warn' }, 2: { name: 'trap', level: 'warn' },
+  3: { name: 'timeout', level: 'warn' }, 4: { name: 'killed', level: 'info' },
+};
 
 export class Daemon {
   readonly master: Master;
@@ -43,11 +49,11 @@ export class Daemon {
   /** each pool and template pool, to stop */
   private readonly supervisors: { stop(): Promise<void> }[] = [];
   private readonly gateways: (HttpGateway | TcpGateway)[] = [];
-  private readonly log: (line: string) => void;
+  private readonly log: Logger;
   private readonly functionLogs: LogLimiter;
 
   constructor(private readonly options: DaemonOptions) {
-    this.log = options.log ?? ((line) => console.error(line));
+    this.log = options.log ?? createLogger();
     this.functionLogs = new LogLimiter(this.log);
     const pids = new Map<number, { function: string; template: boolean }>();
     this.master = new Master({
@@ -61,7 +67,7 @@ export class Daemon {
         return socketPeer(socket)?.pid === hello.pid && isSupervisedRunner(hello.pid) &&
           started?.function === hello.function && started.template === hello.template;
       },
-      log: (m) => this.log(`master: ${m}`),
+      log: this.log.child('master'),
     });
     this.runnerPids = pids;
     // A runner that said HELLO has shown that its function starts: if it
@@ -69,15 +75,16 @@ export class Daemon {
     // (A template pool hears its own children's HELLOs.)
     this.master.on('runner', (r) => this.pools.get(r.function)?.markReady(r.pid));
     this.master.on('log', (l) =>
-      this.functionLogs.log(l.function, `[${l.function} ${formatAddress(l.address)}${l.fd === 2 ? ' stderr' : ''}] ${l.line}`));
+      this.functionLogs.write(l.function, 'info', `[${l.function} ${formatAddress(l.address)}${l.fd === 2 ? ' stderr' : ''}] ${l.line}`));
     // Every instance end is logged once; ok ends have a budget of their own
     // so that a busy function's successes never crowd out its failures.
     const okKeys = new Map(options.project.functions.map((f) => [f.name, `${f.name}:ok`]));
     this.master.on('exit', (e) => {
       const key = e.reason === ExitReason.Ok ? okKeys.get(e.function)! : e.function;
-      this.functionLogs.log(key, () => {
+      const end = ENDS[e.reason];
+      this.functionLogs.write(key, end.level, () => {
         const detail = e.reason === ExitReason.Error ? ` (code ${e.code})` : '';
-        return `[${e.function} ${formatAddress(e.address)}] ended: ${REASONS[e.reason]}${detail}`;
+        return `[${e.function} ${formatAddress(e.address)}] ended: ${end.name}${detail}`;
       });
     });
   }
@@ -110,14 +117,14 @@ export class Daemon {
   private startRunner(built: BuiltFunction, template: boolean): RunnerProcess {
     const name = built.spec.name;
     const args = serveArguments(this.master.socketPath, [runnerFunction(built)], { template });
-    const runner = RunnerProcess.start({ args, label: `${template ? 'template' : 'runner'} ${name}`, stdout: 'null', stderr: 2 });
+    const runner = RunnerProcess.start({ args, label: `${template ? 'template' : 'runner'} ${name}`, stdout: 'null', stderr: 2, log: this.supervisorLog(name) });
     this.runnerPids.set(runner.pid, { function: name, template });
     void runner.exited.then(() => this.runnerPids.delete(runner.pid));
     return runner;
   }
 
   private startPool(built: BuiltFunction, size: number): void {
-    const pool = new RunnerPool({ name: built.spec.name, size, start: () => this.startRunner(built, false) });
+    const pool = new RunnerPool({ name: built.spec.name, size, log: this.supervisorLog(built.spec.name), start: () => this.startRunner(built, false) });
     this.pools.set(built.spec.name, pool);
     this.supervisors.push(pool);
     pool.start();
@@ -125,9 +132,15 @@ export class Daemon {
 
   /** isolation: process: a template runner forks each fresh runner. */
   private startTemplatePool(built: BuiltFunction, size: number): void {
-    const pool = new TemplatePool({ name: built.spec.name, size, master: this.master, startTemplate: () => this.startRunner(built, true) });
+    const pool = new TemplatePool({
+      name: built.spec.name, size, master: this.master, log: this.supervisorLog(built.spec.name), startTemplate: () => this.startRunner(built, true),
+    });
     this.supervisors.push(pool);
     pool.start();
+  }
+
+  private supervisorLog(fn: string): Logger {
+    return this.log.child(`supervisor/${fn}`);
   }
 
   private async startGateways(): Promise<ListeningGateway[]> {
@@ -135,7 +148,7 @@ export class Daemon {
     for (const spec of this.options.project.gateways) {
       const fn = this.options.project.functions.find((f) => f.name === spec.function)!;
       const port = this.options.portOverrides?.get(spec.name) ?? spec.port;
-      const common = { master: this.master, function: spec.function, port, host: this.options.host, log: (m: string) => this.log(`${spec.name}: ${m}`) };
+      const common = { master: this.master, function: spec.function, port, host: this.options.host, log: this.log.child(`gateway/${spec.name}`) };
       const gateway = spec.type === 'http' ? new HttpGateway({ ...common, timeoutMs: fn.limits.timeoutMs }) : new TcpGateway(common);
       this.gateways.push(gateway);
       const bound = await gateway.listen().catch((e: NodeJS.ErrnoException) => {

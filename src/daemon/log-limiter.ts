@@ -1,7 +1,9 @@
 // Function logs are rate-limited per function, so a noisy function cannot
-// flood the daemon's log: a token bucket per key, and a line saying how many
-// lines were dropped once it refills, at most one a second per key (a summary
-// per let-through line would double the log of a saturated key).
+// flood the daemon's log: a token bucket per key in front of the Logger, and
+// a line saying how many lines were dropped once it refills, at most one a
+// second per key (a summary per let-through line would double the log of a
+// saturated key).
+import type { Logger, LogLevel } from '../log.js';
 
 export interface RateLimit { linesPerSecond: number; burst: number; }
 
@@ -14,21 +16,22 @@ const SUMMARY_INTERVAL_MS = 1000;
 export class LogLimiter {
   private readonly buckets = new Map<string, Bucket>();
 
-  constructor(private readonly write: (line: string) => void, private readonly limit: RateLimit = DEFAULT_LOG_LIMIT, private readonly now: () => number = () => performance.now()) {}
+  constructor(private readonly log: Logger, private readonly limit: RateLimit = DEFAULT_LOG_LIMIT, private readonly now: () => number = () => performance.now()) {}
 
-  log(key: string, line: string | (() => string)): void {
+  /** Logs `line` at `level` if `key` has budget left; a function is only called then. */
+  write(key: string, level: LogLevel, line: string | (() => string)): void {
     const bucket = this.refill(key);
     if (bucket.tokens < 1) {
       bucket.dropped++;
       return;
     }
     if (bucket.dropped > 0 && bucket.updated - bucket.summarized >= SUMMARY_INTERVAL_MS) {
-      this.write(`[${key}] ... ${bucket.dropped} log line${bucket.dropped === 1 ? '' : 's'} dropped (over ${this.limit.linesPerSecond}/s)`);
+      this.log.warn(`[${key}] ... ${bucket.dropped} log line${bucket.dropped === 1 ? '' : 's'} dropped (over ${this.limit.linesPerSecond}/s)`);
       bucket.dropped = 0;
       bucket.summarized = bucket.updated;
     }
     bucket.tokens--;
-    this.write(typeof line === 'string' ? line : line());
+    this.log[level](typeof line === 'string' ? line : line());
   }
 
   private refill(key: string): Bucket {

@@ -6,7 +6,8 @@
 // It owns the whole round trip: the master claims a child for a spawn, this
 // retires it and asks the template for the next one.
 import type { ChildExit, Forked, Master, RunnerInfo } from '../master/master.js';
-import { RunnerPool, TemplateChild, type RunnerProcess, type SupervisorLog } from '../supervisor/index.js';
+import type { Logger } from '../log.js';
+import { RunnerPool, TemplateChild, type RunnerProcess } from '../supervisor/index.js';
 
 export interface TemplatePoolOptions {
   readonly name: string;
@@ -15,7 +16,8 @@ export interface TemplatePoolOptions {
   readonly master: Master;
   /** Starts the template process (serve --template). */
   readonly startTemplate: () => RunnerProcess;
-  readonly log?: SupervisorLog;
+  /** the pools' log, and the template's failures to fork */
+  readonly log: Logger;
 }
 
 export class TemplatePool {
@@ -24,7 +26,7 @@ export class TemplatePool {
   private readonly template: RunnerPool<RunnerProcess>;
   private readonly name: string;
   private readonly master: Master;
-  private readonly log: SupervisorLog | undefined;
+  private readonly log: Logger;
   /** the template process that said TEMPLATE_HELLO, while it lives */
   private connected: number | undefined;
   private nextRequest = 0;
@@ -86,7 +88,7 @@ export class TemplatePool {
   }
 
   private fork(): TemplateChild {
-    const child = new TemplateChild(`runner ${this.name}`, this.log ?? { error: (l) => console.error(l) });
+    const child = new TemplateChild(`runner ${this.name}`, this.log);
     this.request(child);
     return child;
   }
@@ -116,7 +118,7 @@ export class TemplatePool {
     if (!child) return;
     this.requested.delete(f.request);
     if (f.pid === 0) {
-      this.log?.error(`template ${f.template} (${this.name}) could not fork a runner: errno ${f.errno}`);
+      this.log.error(`template ${f.template} (${this.name}) could not fork a runner: errno ${f.errno}`);
       return child.lost();
     }
     this.forked.set(f.pid, child);

@@ -8,13 +8,14 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { ExitReason } from '../master/frames.js';
 import { listenOn } from './listen.js';
 import type { Master } from '../master/master.js';
+import type { Logger } from '../log.js';
 
 export interface TcpGatewayOptions {
   master: Master;
   function: string;
   port: number;
   host?: string;
-  log?: (message: string) => void;
+  log: Logger;
 }
 
 function serveConnection(options: TcpGatewayOptions, socket: Socket): void {
@@ -26,7 +27,7 @@ function serveConnection(options: TcpGatewayOptions, socket: Socket): void {
     onDrain: () => socket.resume(),
     onSpawnError: (e) => {
       ended = true;
-      options.log?.(`tcp ${options.port}: cannot start ${options.function}: ${e.message}`);
+      options.log.warn(`tcp ${options.port}: cannot start ${options.function}: ${e.message}`);
       socket.destroy();
     },
   });

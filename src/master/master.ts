@@ -6,6 +6,7 @@
 // (endpoint.ts) with an address of its own. docs/protocol.md has the frames.
 
 import { FrameError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { Admission, type RunnerAuthorizer } from './admission.js';
@@ -34,13 +35,14 @@ export interface MasterOptions {
   /** The pid that connected a socket (default: SO_PEERCRED); differs from
    * the HELLO's pid only for a template's children. */
   peerPid?: (socket: Socket) => number | undefined;
-  log?: (message: string) => void;
+  /** Where it says which connections it drops and why (default: stderr, as `master`). */
+  log?: Logger;
   /** for a runner to become ready, and for an instance to start (default 5 s) */
   startTimeoutMs?: number;
 }
 
 export class Master extends EventEmitter<MasterEvents> {
-  private readonly log: (message: string) => void;
+  private readonly log: Logger;
   private readonly socket: MasterSocket;
   private readonly table = new InstanceTable();
   private readonly templates: Templates;
@@ -53,7 +55,7 @@ export class Master extends EventEmitter<MasterEvents> {
   constructor(options: MasterOptions) {
     super();
     const timeoutMs = options.startTimeoutMs ?? 5000;
-    this.log = options.log ?? ((m) => console.error(`master: ${m}`));
+    this.log = options.log ?? createLogger({ component: 'master' });
     this.socket = new MasterSocket(options.socketPath, {
       frame: (connection, frame) => this.onFrame(connection, frame),
       closed: (connection) => this.forget(connection),
@@ -160,7 +162,7 @@ export class Master extends EventEmitter<MasterEvents> {
   }
 
   private drop(connection: RunnerConnection, why: string): void {
-    this.log(`dropping ${connection.describe()}: ${why}`);
+    this.log.warn(`dropping ${connection.describe()}: ${why}`);
     connection.socket.destroy();
   }
 

@@ -6,6 +6,7 @@ import type { MasterEvents } from './events.js';
 import { ExitReason, FrameKind, type Frame } from './frames.js';
 import { countCredit, countData, hasRoom } from './flow.js';
 import type { Instance, InstanceTable } from './instances.js';
+import type { Logger } from '../log.js';
 
 export type RoutedFrame = Extract<Frame, { kind: FrameKind.Data | FrameKind.Close | FrameKind.Credit }>;
 
@@ -15,13 +16,13 @@ export class Router {
   constructor(
     private readonly table: InstanceTable,
     private readonly events: EventEmitter<MasterEvents>,
-    private readonly log: (message: string) => void,
+    private readonly log: Logger,
   ) {}
 
   route(frame: RoutedFrame, from = this.table.get(frame.from), to = this.table.get(frame.to)): void {
     if (!from) return;
     if (!mayTalk(from, frame.to)) {
-      return this.log(`dropped a ${FrameKind[frame.kind]} from ${frame.from.toString(16)} to ${frame.to.toString(16)}: not its parent or child`);
+      return this.log.warn(`dropped a ${FrameKind[frame.kind]} from ${frame.from.toString(16)} to ${frame.to.toString(16)}: not its parent or child`);
     }
     if (!to) return;
     const full = !hasRoom(from); // for a CREDIT: the window of its parent's bytes

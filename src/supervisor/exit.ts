@@ -1,7 +1,7 @@
 // How a runner process ended, as the supervisor reports it.
 import { constants } from 'node:os';
 import type { NativeExitReport } from '../native/index.js';
-import type { SupervisorLog } from './log.js';
+import type { Logger } from '../log.js';
 
 /** The runner's exit statuses (native/runner/status.h; docs/errors.md, "Exit
  * statuses"). In exec mode 0..125 is the root instance's own code; these are
@@ -121,7 +121,7 @@ export function forkedExitReport(report: ForkedExitReport): NativeExitReport {
 }
 
 /** A sandbox violation, and any death by a signal nobody asked for, is logged once. */
-export function logUnexpectedExit(log: SupervisorLog, description: string, exit: RunnerExit): void {
+export function logUnexpectedExit(log: Logger, description: string, exit: RunnerExit): void {
   if (exit.sandboxViolation)
     log.error(`SANDBOX VIOLATION: ${description} made a system call outside its seccomp allowlist and was killed (SIGSYS); see docs/supervisor.md`);
   else if (exit.signal !== null && !exit.killed)

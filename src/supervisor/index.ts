@@ -2,7 +2,6 @@
 // addon, reports how they end, and keeps pools of them (docs/supervisor.md).
 export { RunnerOptionsError, RunnerStartError } from '../errors.js';
 export { describeExit, RunnerStatus, signalStatus, type RunnerExit } from './exit.js';
-export { stderrLog, type SupervisorLog } from './log.js';
 export { DEFAULT_MAX_OPEN_FILES, type RunnerProcessOptions, type StdioOption } from './options.js';
 export { defaultRestartDelay, RunnerPool, type PooledRunner, type RunnerPoolOptions } from './pool.js';
 export { execArguments, runnerFunction, serveArguments, type RunnerFunction } from './runner-args.js';

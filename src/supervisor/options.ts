@@ -4,7 +4,7 @@ import { isAbsolute } from 'node:path';
 import type { NativeSpawnOptions, NativeStdio } from '../native/index.js';
 import { runnerBinary } from '../paths.js';
 import { RunnerOptionsError } from '../errors.js';
-import { stderrLog, type SupervisorLog } from './log.js';
+import { createLogger, type Logger } from '../log.js';
 
 /** 'null': /dev/null; 'pipe': a pipe whose other end is a stream on the RunnerProcess; a number: a copy of that fd of ours. */
 export type StdioOption = NativeStdio;
@@ -21,7 +21,8 @@ export interface RunnerProcessOptions {
   readonly maxOpenFiles?: number;
   /** Names the runner in logs, e.g. its function. */
   readonly label?: string;
-  readonly log?: SupervisorLog;
+  /** Where its unexpected ends are logged (default: stderr, as `supervisor`). */
+  readonly log?: Logger;
 }
 
 export const DEFAULT_MAX_OPEN_FILES = 32;
@@ -29,7 +30,7 @@ export const DEFAULT_MAX_OPEN_FILES = 32;
 export interface ValidatedOptions {
   readonly native: NativeSpawnOptions;
   readonly label: string;
-  readonly log: SupervisorLog;
+  readonly log: Logger;
 }
 
 function stdio(name: string, value: StdioOption | undefined): NativeStdio {
@@ -56,6 +57,6 @@ export function validateRunnerOptions(options: RunnerProcessOptions): ValidatedO
       maxOpenFiles,
     },
     label: options.label ?? 'runner',
-    log: options.log ?? stderrLog,
+    log: options.log ?? createLogger({ component: 'supervisor' }),
   };
 }

@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { RunnerOptionsError } from '../errors.js';
 import { describeExit, type RunnerExit } from './exit.js';
-import { stderrLog, type SupervisorLog } from './log.js';
+import { createLogger, type Logger } from '../log.js';
 import type { RunnerProcess } from './runner-process.js';
 
 /** What a pool uses of a runner: a RunnerProcess, or a TemplateChild. */
@@ -29,7 +29,8 @@ export interface RunnerPoolOptions<R extends PooledRunner = RunnerProcess> {
   readonly size: number;
   /** Starts one runner (RunnerProcess.start with the function's arguments); may throw. */
   readonly start: () => R;
-  readonly log?: SupervisorLog;
+  /** Where it says why it replaces a runner (default: stderr, as `supervisor`). */
+  readonly log?: Logger;
   /** A runner that lived less than this and was never marked ready died young: it failed to start (default 1000 ms). */
   readonly minUptimeMs?: number;
   /** Exits that are part of the plan (a single-instance runner done with its
@@ -46,7 +47,7 @@ export class RunnerPool<R extends PooledRunner = RunnerProcess> extends EventEmi
   readonly name: string;
   readonly size: number;
   private readonly options: RunnerPoolOptions<R>;
-  private readonly log: SupervisorLog;
+  private readonly log: Logger;
   /** Live runners. */
   private readonly members = new Set<R>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -65,7 +66,7 @@ export class RunnerPool<R extends PooledRunner = RunnerProcess> extends EventEmi
     this.options = options;
     this.name = options.name;
     this.size = options.size;
-    this.log = options.log ?? stderrLog;
+    this.log = options.log ?? createLogger({ component: 'supervisor' });
   }
 
   /** Starts the runners. */
@@ -128,13 +129,13 @@ export class RunnerPool<R extends PooledRunner = RunnerProcess> extends EventEmi
     const replaced = this.retired.delete(runner);
     if (this.stopping) return;
     if (replaced && this.options.expectedExit?.(exit)) return;
-    if (replaced) return this.log.error(`${runner.describe()} ${describeExit(exit)}; already replaced`);
+    if (replaced) return this.log.warn(`${runner.describe()} ${describeExit(exit)}; already replaced`);
     if (this.options.expectedExit?.(exit)) {
       this.failures = 0;
       return this.launch();
     }
     this.failures = this.failedToStart(runner, exit) ? this.failures + 1 : 0;
-    this.log.error(`${runner.describe()} ${describeExit(exit)}; starting a replacement`);
+    this.log.warn(`${runner.describe()} ${describeExit(exit)}; starting a replacement`);
     this.relaunch();
   }
 

@@ -5,9 +5,9 @@ import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
 import { getSystemErrorMap } from 'node:util';
 import { signalRunnerProcess, spawnRunnerProcess, type NativeExitReport, type RunnerHandle } from '../native/index.js';
+import type { Logger } from '../log.js';
 import { InternalError, RunnerOptionsError, RunnerStartError } from '../errors.js';
 import { logUnexpectedExit, signalNumber, toRunnerExit, type RunnerExit } from './exit.js';
-import type { SupervisorLog } from './log.js';
 import { validateRunnerOptions, type RunnerProcessOptions } from './options.js';
 
 const ESRCH = 3;
@@ -40,7 +40,7 @@ export class RunnerProcess extends EventEmitter<{ exit: [RunnerExit] }> {
   readonly exited: Promise<RunnerExit>;
   readonly startedAt = performance.now();
   private readonly handle: RunnerHandle;
-  private readonly log: SupervisorLog;
+  private readonly log: Logger;
   private ended: RunnerExit | undefined;
   private killRequested = false;
   private resolveExit!: (exit: RunnerExit) => void;

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { RunnerOptionsError } from '../errors.js';
 import { forkedExitReport, logUnexpectedExit, signalNumber, toRunnerExit, type ForkedExitReport, type RunnerExit } from './exit.js';
-import type { SupervisorLog } from './log.js';
+import type { Logger } from '../log.js';
 
 export class TemplateChild extends EventEmitter<{ exit: [RunnerExit] }> {
   /** 0 until the template has forked it. */
@@ -16,7 +16,7 @@ export class TemplateChild extends EventEmitter<{ exit: [RunnerExit] }> {
   private killRequested: number | undefined;
   private resolveExit!: (exit: RunnerExit) => void;
 
-  constructor(readonly label: string, private readonly log: SupervisorLog) {
+  constructor(readonly label: string, private readonly log: Logger) {
     super();
     this.exited = new Promise((resolve) => { this.resolveExit = resolve; });
   }

@@ -69,5 +69,5 @@ test('embly run stopped by SIGTERM stops cleanly and exits 143 (128 + SIGTERM)',
   run.child.kill('SIGTERM');
   const { code, stderr } = await run.exited;
   t.is(code, 128 + 15, stderr);
-  t.regex(stderr, /embly: stopping/);
+  t.regex(stderr, /^info embly: stopping$/m);
 });

@@ -8,6 +8,7 @@ const BAD_VALUES: [string[], RegExp][] = [
   [['build', '--jobs', '0'], /argument '0' is invalid/],
   [['run', '--runners', 'x'], /^embly: option '--runners <n>' argument 'x' is invalid\. It must be a whole number from 1 up\.$/],
   [['run', '--socket', ''], /^embly: option '--socket <path>' argument '' is invalid\. It must not be empty\.$/],
+  [['run', '--log-level', 'loud'], /^embly: option '--log-level <level>' argument 'loud' is invalid\. Allowed choices are error, warn, info, debug\.$/],
   [['exec', 'hello', '--project', ''], /^embly: option '-p, --project <dir>' argument '' is invalid/],
 ];
 

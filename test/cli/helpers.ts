@@ -28,9 +28,15 @@ export async function projectDir(files: Record<string, string>): Promise<string>
   return dir;
 }
 
-/** Starts `embly ...` and resolves once `ready` appears on its stdout, or rejects after `timeoutMs`. */
-export function startEmbly(args: string[], ready: string, timeoutMs: number) {
-  const child = spawn(process.execPath, [emblyScript, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Our environment, less what says that stderr is the journal (the tests read level words). */
+function environment(more: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { JOURNAL_STREAM: _journal, ...env } = process.env;
+  return { ...env, ...more };
+}
+
+/** Starts `embly ...` (with `env` added to the environment) and resolves once `ready` appears on its stdout, or rejects after `timeoutMs`. */
+export function startEmbly(args: string[], ready: string, timeoutMs: number, env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [emblyScript, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: environment(env) });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProject } from '../../src/compile/project-build.js';
 import { Daemon, type DaemonOptions, type ListeningGateway } from '../../src/daemon/daemon.js';
+import { memoryLogger } from '../../src/log.js';
 import { loadProject } from '../../src/project/index.js';
 
 export interface WatSpec { name: string; wat: string; timeout?: string; memory?: string; maxInstances?: number; }
@@ -47,7 +48,7 @@ export async function startDaemon(t: ExecutionContext, dir: string, options: Par
     project, built: await buildProject(project), host: '127.0.0.1', runnersPerFunction: 1,
     socketPath: join(await tempDir(t, 'embly-socket-'), 'embly.sock'),
     portOverrides: new Map(project.gateways.map((g) => [g.name, 0])),
-    log: () => {},
+    log: memoryLogger(),
     ...options,
   });
   t.teardown(() => daemon.stop());

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProject } from '../../src/compile/project-build.js';
 import { Daemon, type ListeningGateway } from '../../src/daemon/daemon.js';
+import { memoryLogger } from '../../src/log.js';
 import { loadProject } from '../../src/project/index.js';
 import { packageRoot } from '../../src/paths.js';
 import { requestInFlight, runnerPids } from '../daemon/helpers.js';
@@ -24,7 +25,7 @@ test.before(async () => {
     project, built, host: '127.0.0.1', runnersPerFunction: 1,
     socketPath: join(mkdtempSync(join(tmpdir(), 'embly-run-')), 'embly.sock'),
     portOverrides: new Map(project.gateways.map((g) => [g.name, 0])),
-    log: () => {},
+    log: memoryLogger(),
   });
   gateways = new Map((await daemon.start()).map((g) => [g.name, g]));
 });
@@ -143,7 +144,7 @@ test.serial('a gateway port in use is a clear error, and no runner outlives the 
     project, built: await buildProject(project), host: '127.0.0.1', runnersPerFunction: 1,
     socketPath: join(mkdtempSync(join(tmpdir(), 'embly-run-')), 'embly.sock'),
     portOverrides: new Map(project.gateways.map((g) => [g.name, g.name === 'web' ? taken : 0])),
-    log: () => {},
+    log: memoryLogger(),
   });
   const before = runnerPids('hello-rust').length;
   const error = await t.throwsAsync(second.start());

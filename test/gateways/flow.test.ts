@@ -6,6 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpGateway } from '../../src/gateways/http/index.js';
 import { TcpGateway } from '../../src/gateways/tcp.js';
+import { memoryLogger } from '../../src/log.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { watFunction, type TestFunction } from '../helpers/objects.js';
 import { EARLY, ECHO, FLOOD, TCP_ECHO } from './functions.js';
@@ -14,7 +15,7 @@ const MiB = 1 << 20;
 
 async function serve(t: { teardown(fn: () => Promise<void>): void }, fn: TestFunction, type: 'http' | 'tcp'): Promise<{ h: Harness; port: number }> {
   const h = await startHarness([fn]);
-  const options = { master: h.master, function: fn.name, port: 0, host: '127.0.0.1', log: () => {} };
+  const options = { master: h.master, function: fn.name, port: 0, host: '127.0.0.1', log: memoryLogger() };
   const gateway = type === 'http' ? new HttpGateway({ ...options, timeoutMs: 60_000, keepAliveTimeoutMs: 60_000 }) : new TcpGateway(options);
   const port = await gateway.listen();
   t.teardown(async () => { await gateway.close(); await h.stop(); });

@@ -3,6 +3,7 @@ import test from 'ava';
 import { connect } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { HttpGateway, type HttpGatewayOptions } from '../../src/gateways/http/index.js';
+import { memoryLogger } from '../../src/log.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { watFunction, type TestFunction } from '../helpers/objects.js';
 import { BIG, ECHO, GARBAGE, HELLO, SPIN, TRAP } from './functions.js';
@@ -11,7 +12,7 @@ interface Served { h: Harness; port: number; gateway: HttpGateway; }
 
 async function serve(t: { teardown(fn: () => Promise<void>): void }, fn: TestFunction, timeoutMs = 5000, more: Partial<HttpGatewayOptions> = {}): Promise<Served> {
   const h = await startHarness([fn]);
-  const gateway = new HttpGateway({ master: h.master, function: fn.name, timeoutMs, port: 0, host: '127.0.0.1', log: () => {}, ...more });
+  const gateway = new HttpGateway({ master: h.master, function: fn.name, timeoutMs, port: 0, host: '127.0.0.1', log: memoryLogger(), ...more });
   const port = await gateway.listen();
   t.teardown(async () => { await gateway.close(); await h.stop(); });
   return { h, port, gateway };
@@ -100,12 +101,12 @@ test('keeps the client connection alive across requests', async (t) => {
 });
 
 test('an invalid response from the function is a 502 whose body says only that; the detail is logged', async (t) => {
-  const logs: string[] = [];
-  const { port } = await serve(t, await watFunction('garbage', GARBAGE), 5000, { log: (m) => logs.push(m) });
+  const log = memoryLogger();
+  const { port } = await serve(t, await watFunction('garbage', GARBAGE), 5000, { log });
   const response = await fetch(`http://127.0.0.1:${port}/`);
   t.is(response.status, 502);
   t.is(await response.text(), '502 Bad Gateway: the function\'s response was not valid HTTP\n');
-  t.regex(logs.join('\n'), /GET \/ -> 502: garbage answered an invalid HTTP response: malformed status line/);
+  t.regex(log.lines.join('\n'), /^warn GET \/ -> 502: garbage answered an invalid HTTP response: malformed status line/m);
 });
 
 test('a trapping function is a 502', async (t) => {
@@ -119,15 +120,15 @@ test('no answer within the function timeout is a 504', async (t) => {
 });
 
 test('at max_instances the gateway answers 503 with Retry-After, saying only that the function is at capacity', async (t) => {
-  const logs: string[] = [];
-  const { h, port } = await serve(t, await watFunction('spin', SPIN, { maxInstances: 1, timeoutMs: 2000 }), 2000, { log: (m) => logs.push(m) });
+  const log = memoryLogger();
+  const { h, port } = await serve(t, await watFunction('spin', SPIN, { maxInstances: 1, timeoutMs: 2000 }), 2000, { log });
   const first = fetch(`http://127.0.0.1:${port}/`);
   while (h.master.liveInstances('spin') === 0) await new Promise((resolve) => setTimeout(resolve, 10));
   const second = await fetch(`http://127.0.0.1:${port}/`);
   t.is(second.status, 503);
   t.is(second.headers.get('retry-after'), '1');
   t.is(await second.text(), '503 Service Unavailable: the function is at capacity\n');
-  t.regex(logs.join('\n'), /-> 503: cannot start spin: spin is at max_instances \(1\)/);
+  t.regex(log.lines.join('\n'), /^warn GET \/ -> 503: cannot start spin: spin is at max_instances \(1\)$/m);
   const timedOut = await first;
   t.is(timedOut.status, 504);
   t.is(await timedOut.text(), '504 Gateway Timeout: the function did not answer in time\n');

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProject } from '../../src/compile/project-build.js';
 import { Daemon } from '../../src/daemon/daemon.js';
+import { memoryLogger } from '../../src/log.js';
 import { loadProject } from '../../src/project/index.js';
 import { runnerPids, writeWatProject } from '../daemon/helpers.js';
 
@@ -116,14 +117,14 @@ export async function startHostileDaemon(options: { runners: number; timeout: st
   ]);
   const project = await loadProject(dir);
   const built = await buildProject(project);
-  const logs: string[] = [];
+  const log = memoryLogger();
   const daemon = new Daemon({
     project, built, host: '127.0.0.1', runnersPerFunction: options.runners,
     socketPath: join(dir, 'embly.sock'), portOverrides: new Map(project.gateways.map((g) => [g.name, 0])),
-    log: (line) => logs.push(line),
+    log,
   });
   const gateways = await daemon.start();
-  return { daemon, port: gateways.find((g) => g.function === 'hostile')!.port, logs };
+  return { daemon, port: gateways.find((g) => g.function === 'hostile')!.port, logs: log.lines };
 }
 
 /** The hostile function's runners, by pid, in order. */

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExitReason } from '../../src/master/frames.js';
 import { Master } from '../../src/master/master.js';
+import { memoryLogger } from '../../src/log.js';
 import { runnerBinary } from '../../src/paths.js';
 import { openEndpoint } from './endpoints.js';
 import type { TestFunction } from './objects.js';
@@ -40,7 +41,7 @@ export async function startHarness(functions: TestFunction[]): Promise<Harness> 
     socketPath,
     functions: new Map(functions.map((f) => [f.name, { maxInstances: f.maxInstances ?? 1000 }])),
     authorize: () => true,
-    log: () => {},
+    log: memoryLogger(),
   });
   await master.listen();
   const runners = new Map<string, ChildProcess>();

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFrame, FrameDecoder, FrameKind, MAX_UNCREDITED_BYTES, type Frame } from '../../src/master/frames.js';
 import { Master } from '../../src/master/master.js';
+import { memoryLogger } from '../../src/log.js';
 import { spawnFrom } from '../helpers/endpoints.js';
 
 interface FakeRunner { socket: Socket; frames: Frame[]; closed: Promise<void>; send(frame: Frame): void; }
@@ -31,8 +32,9 @@ async function fakeRunner(socketPath: string, master: Master): Promise<FakeRunne
 
 async function setup() {
   const socketPath = join(mkdtempSync(join(tmpdir(), 'embly-routing-')), 'embly.sock');
-  const logs: string[] = [];
-  const master = new Master({ socketPath, functions: new Map([['fn', { maxInstances: 10 }]]), authorize: () => true, log: (m) => logs.push(m), startTimeoutMs: 300 });
+  const log = memoryLogger();
+  const logs = log.lines;
+  const master = new Master({ socketPath, functions: new Map([['fn', { maxInstances: 10 }]]), authorize: () => true, log, startTimeoutMs: 300 });
   await master.listen();
   const runner = await fakeRunner(socketPath, master);
   const received = new Map<bigint, string[]>();
@@ -62,7 +64,7 @@ test('an instance reaches its parent, not another instance or another gateway co
   t.deepEqual(received.get(e1), ['to my parent']);
   t.deepEqual(received.get(e2), []);
   t.false(runner.frames.some((f) => f.kind === FrameKind.Data), 'nothing was routed back to the sibling');
-  t.is(logs.filter((l) => /not its parent or child/.test(l)).length, 3);
+  t.is(logs.filter((l) => /^warn dropped a \w+ from .*: not its parent or child$/.test(l)).length, 3);
 });
 
 test('a runner speaking for an instance it does not host is dropped', async (t) => {
@@ -71,7 +73,7 @@ test('a runner speaking for an instance it does not host is dropped', async (t) 
   const { endpoint: e1 } = await spawned();
   runner.send({ kind: FrameKind.Data, from: 0xbadn, to: e1, bytes: Buffer.from('forged') });
   await runner.closed;
-  t.regex(logs.join('\n'), /dropping runner .*which this runner does not host/);
+  t.regex(logs.join('\n'), /^warn dropping runner .*which this runner does not host$/m);
 });
 
 test('a malformed frame drops only that connection', async (t) => {
@@ -104,7 +106,7 @@ test('a runner whose instance sends its gateway parent past the flow-control win
   runner.send(frames.at(-1)!);
   await runner.closed;
   t.is(delivered, MAX_UNCREDITED_BYTES, 'the byte past the window was not delivered');
-  t.regex(logs.join('\n'), new RegExp(`dropping runner .*${i1.toString(16)} sent ${e1.toString(16)} more than its flow-control window`));
+  t.regex(logs.join('\n'), new RegExp(`^warn dropping runner .*${i1.toString(16)} sent ${e1.toString(16)} more than its flow-control window`, 'm'));
 });
 
 test('a runner whose instance sends its child on a runner past the flow-control window is dropped', async (t) => {
@@ -117,5 +119,5 @@ test('a runner whose instance sends its child on a runner past the flow-control 
   if (result.kind !== FrameKind.SpawnResult) throw new Error('unreachable');
   for (const frame of pastTheWindow(parent, result.child)) runner.send(frame);
   await runner.closed;
-  t.regex(logs.join('\n'), new RegExp(`dropping runner .*${parent.toString(16)} sent ${result.child.toString(16)} more than its flow-control window`));
+  t.regex(logs.join('\n'), new RegExp(`^warn dropping runner .*${parent.toString(16)} sent ${result.child.toString(16)} more than its flow-control window`, 'm'));
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFrame, FrameDecoder, FrameKind, type Frame } from '../../src/master/frames.js';
 import { Master } from '../../src/master/master.js';
+import { memoryLogger } from '../../src/log.js';
 
 const TEMPLATE = 1000;
 
@@ -30,9 +31,10 @@ function fake(socketPath: string): Fake {
 
 async function setup(t: ExecutionContext) {
   const socketPath = join(mkdtempSync(join(tmpdir(), 'embly-templates-')), 'embly.sock');
-  const logs: string[] = [];
+  const log = memoryLogger();
+  const logs = log.lines;
   const master = new Master({
-    socketPath, log: (m) => logs.push(m), startTimeoutMs: 200,
+    socketPath, log, startTimeoutMs: 200,
     functions: new Map([['a', { maxInstances: 10, isolation: 'process' }], ['b', { maxInstances: 10, isolation: 'process' }]]),
     // Only TEMPLATE, and only as a template for a; every connection is "made by" it.
     authorize: (_socket, hello) => hello.template && hello.pid === TEMPLATE && hello.function === 'a',

@@ -6,14 +6,9 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { nativeInclude } from '../../src/paths.js';
-import { execArguments, type RunnerExit, type RunnerFunction, RunnerProcess, type RunnerProcessOptions, type SupervisorLog } from '../../src/supervisor/index.js';
+import { execArguments, type RunnerExit, type RunnerFunction, RunnerProcess, type RunnerProcessOptions } from '../../src/supervisor/index.js';
+import { memoryLogger } from '../../src/log.js';
 import { testCache, watFunction } from '../helpers/objects.js';
-
-/** A log that keeps its lines for the test to read. */
-export function memoryLog(): SupervisorLog & { lines: string[] } {
-  const lines: string[] = [];
-  return { lines, error: (line) => lines.push(line) };
-}
 
 export function readAll(stream: Readable | null): Promise<Buffer> {
   // An empty pipe may have ended before anyone listened: nothing was missed.
@@ -38,7 +33,7 @@ export interface SandboxedRun { exit: RunnerExit; stdout: Buffer; stderr: string
 
 /** Runs `root` in a runner started through the addon (sandboxed unless told otherwise), stdin given or empty. */
 export async function runThroughSupervisor(root: string, functions: RunnerFunction[], options: { stdin?: string | Buffer; sandbox?: boolean } = {}): Promise<SandboxedRun> {
-  const log = memoryLog();
+  const log = memoryLogger();
   const runner = RunnerProcess.start({
     args: execArguments(root, functions, { sandbox: options.sandbox ?? true }),
     stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', label: root, log,
@@ -80,7 +75,7 @@ export function helloFunction(): Promise<RunnerFunction> {
 /** Starts the waiter and resolves once its instance runs (it said "ready"). */
 export async function startWaiter(options: Partial<RunnerProcessOptions> = {}): Promise<RunnerProcess> {
   const waiter = await waiterFunction();
-  const runner = RunnerProcess.start({ args: execArguments('waiter', [waiter]), stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', label: 'waiter', log: memoryLog(), ...options });
+  const runner = RunnerProcess.start({ args: execArguments('waiter', [waiter]), stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', label: 'waiter', log: memoryLogger(), ...options });
   const ready = await firstChunk(runner.stdout!);
   if (ready.toString() !== 'ready') throw new Error(`the waiter said ${ready.toString()}`);
   return runner;

@@ -2,13 +2,14 @@
 // runners die young.
 import test from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { memoryLogger } from '../../src/log.js';
 import { execArguments, RunnerPool, RunnerProcess } from '../../src/supervisor/index.js';
 import { waitFor } from '../helpers/wait.js';
-import { memoryLog, waiterFunction } from './helpers.js';
+import { waiterFunction } from './helpers.js';
 
 test('a pool keeps its size: a runner killed with SIGKILL is replaced', async (t) => {
   const waiter = await waiterFunction();
-  const log = memoryLog();
+  const log = memoryLogger();
   const pool = new RunnerPool({
     name: 'waiter', size: 2, log,
     start: () => RunnerProcess.start({ args: execArguments('waiter', [waiter]), stdin: 'pipe', stdout: 'pipe', label: 'waiter', log }),
@@ -25,7 +26,7 @@ test('a pool keeps its size: a runner killed with SIGKILL is replaced', async (t
   t.is(pool.runners.length, 2);
   t.true(pool.runners.includes(replacement) && pool.runners.includes(survivor));
   t.false(pool.runners.includes(victim));
-  t.true(log.lines.some((l) => /runner \d+ \(waiter\) killed by SIGKILL \(as asked\); starting a replacement/.test(l)), log.lines.join('\n'));
+  t.true(log.lines.some((l) => /^warn runner \d+ \(waiter\) killed by SIGKILL \(as asked\); starting a replacement$/.test(l)), log.lines.join('\n'));
 
   await pool.stop();
   t.is(pool.runners.length, 0);
@@ -34,7 +35,7 @@ test('a pool keeps its size: a runner killed with SIGKILL is replaced', async (t
 });
 
 test('runners that die young are restarted with a growing delay, and stop() ends the cycle', async (t) => {
-  const log = memoryLog();
+  const log = memoryLogger();
   const delays: number[] = [];
   let starts = 0;
   const pool = new RunnerPool({
@@ -57,7 +58,7 @@ test('runners that die young are restarted with a growing delay, and stop() ends
 
 test('a runner marked ready is replaced at once however young it dies; one that was not is backed off', async (t) => {
   const waiter = await waiterFunction();
-  const log = memoryLog();
+  const log = memoryLogger();
   const delays: number[] = [];
   const pool = new RunnerPool({
     name: 'waiter', size: 1, log,
@@ -81,7 +82,7 @@ test('a runner marked ready is replaced at once however young it dies; one that 
 });
 
 test('a runner that cannot even be started is retried with back-off', async (t) => {
-  const log = memoryLog();
+  const log = memoryLogger();
   let attempts = 0;
   const pool = new RunnerPool({
     name: 'unstartable', size: 1, log,
@@ -92,12 +93,12 @@ test('a runner that cannot even be started is retried with back-off', async (t) 
   await waitFor(() => attempts >= 3, { what: 'three attempts' });
   await pool.stop();
   t.is(pool.runners.length, 0);
-  t.true(log.lines.every((l) => l.includes('cannot start a runner for unstartable') && l.includes('ENOENT')));
+  t.true(log.lines.every((l) => l.startsWith('error cannot start a runner for unstartable') && l.includes('ENOENT')));
 });
 
 test('a retired runner is replaced at once, and its planned exit starts no other', async (t) => {
   const waiter = await waiterFunction();
-  const log = memoryLog();
+  const log = memoryLogger();
   let starts = 0;
   const pool = new RunnerPool({
     name: 'waiter', size: 1, log,

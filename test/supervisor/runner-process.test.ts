@@ -6,11 +6,12 @@ import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import { memoryLogger } from '../../src/log.js';
 import { nativeAbiVersion } from '../../src/native/index.js';
 import { execArguments, RunnerOptionsError, RunnerProcess, RunnerStartError } from '../../src/supervisor/index.js';
 import { watFunction } from '../helpers/objects.js';
 import { waitFor } from '../helpers/wait.js';
-import { firstChunk, helloFunction, memoryLog, procStat, readAll, runThroughSupervisor, startWaiter, waiterFunction, zombieChildren } from './helpers.js';
+import { firstChunk, helloFunction, procStat, readAll, runThroughSupervisor, startWaiter, waiterFunction, zombieChildren } from './helpers.js';
 
 test('a sandboxed runner runs a wat function; its output arrives through a pipe', async (t) => {
   const run = await runThroughSupervisor('hello', [await helloFunction()]);
@@ -25,7 +26,7 @@ test('stdout can be an fd the caller passes', async (t) => {
   const file = join(dir, 'out');
   const fd = openSync(file, 'w');
   try {
-    const runner = RunnerProcess.start({ args: execArguments('hello', [await helloFunction()]), stdout: fd, log: memoryLog() });
+    const runner = RunnerProcess.start({ args: execArguments('hello', [await helloFunction()]), stdout: fd, log: memoryLogger() });
     t.is(runner.stdout, null);
     t.is((await runner.exited).code, 0);
   } finally {
@@ -59,7 +60,7 @@ test('the runner has an empty environment, cwd /, its own process group, only fd
 
 test('a sandboxed runner\'s heap is capped (RLIMIT_DATA) at what its instances may use at their limits', async (t) => {
   const waiter = { ...(await waiterFunction()), memoryPages: 16, maxInstances: 10 }; // 1 MiB each
-  const runner = RunnerProcess.start({ args: execArguments('waiter', [waiter]), stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', label: 'waiter', log: memoryLog() });
+  const runner = RunnerProcess.start({ args: execArguments('waiter', [waiter]), stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', label: 'waiter', log: memoryLogger() });
   t.teardown(() => runner.kill());
   t.is((await firstChunk(runner.stdout!)).toString(), 'ready');
   const limits = await readFile(`/proc/${runner.pid}/limits`, 'utf8');
@@ -94,7 +95,7 @@ test('exit reports carry rusage, and reaping does not block the event loop', asy
       (loop $spin
         (drop (call $clock (i32.const 2) (i64.const 1) (i32.const 0)))
         (br_if $spin (i64.lt_u (i64.load (i32.const 0)) (i64.const 150000000))))))`);
-  const runner = RunnerProcess.start({ args: execArguments('busy', [busy]), log: memoryLog() });
+  const runner = RunnerProcess.start({ args: execArguments('busy', [busy]), log: memoryLogger() });
   let ticks = 0;
   const timer = setInterval(() => { if (runner.alive) ticks++; }, 5);
   const exit = await runner.exited;
@@ -107,7 +108,7 @@ test('exit reports carry rusage, and reaping does not block the event loop', asy
 });
 
 test('a runner that cannot be exec\'d is reported with the step and errno, and leaves no zombie', async (t) => {
-  const error = t.throws(() => RunnerProcess.start({ args: ['exec'], runnerPath: '/nonexistent/embly-runner', log: memoryLog() }), { instanceOf: RunnerStartError });
+  const error = t.throws(() => RunnerProcess.start({ args: ['exec'], runnerPath: '/nonexistent/embly-runner', log: memoryLogger() }), { instanceOf: RunnerStartError });
   t.is(error?.step, 'execve');
   t.is(error?.errno, 'ENOENT');
   t.regex(error?.message ?? '', /^cannot start runner \(\/nonexistent\/embly-runner\): execve: no such file or directory \(ENOENT\)$/i);
@@ -123,7 +124,7 @@ test('starting runners leaves the daemon\'s signal handlers in place', async (t)
   t.teardown(() => { process.off('SIGUSR2', onSignal); });
   const runner = await startWaiter();
   t.teardown(() => runner.kill());
-  t.throws(() => RunnerProcess.start({ args: ['exec'], runnerPath: '/nonexistent/embly-runner', log: memoryLog() }), { instanceOf: RunnerStartError });
+  t.throws(() => RunnerProcess.start({ args: ['exec'], runnerPath: '/nonexistent/embly-runner', log: memoryLogger() }), { instanceOf: RunnerStartError });
   process.kill(process.pid, 'SIGUSR2');
   await waitFor(() => received > 0, { what: 'SIGUSR2 handled by the daemon' });
   t.is(received, 1, 'by the daemon\'s handler, once');
@@ -142,7 +143,7 @@ test.serial('many runners exit: no zombie and no leaked fd is left, and Node\'s 
   const hello = await helloFunction();
   nativeAbiVersion(); // loads the addon: its reaper's eventfd is not a leak
   const fdsBefore = (await readdir('/proc/self/fd')).length;
-  const ours = Array.from({ length: 60 }, () => RunnerProcess.start({ args: execArguments('hello', [hello]), stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', log: memoryLog() }));
+  const ours = Array.from({ length: 60 }, () => RunnerProcess.start({ args: execArguments('hello', [hello]), stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', log: memoryLogger() }));
   // Meanwhile child_process runs its own children, which its own wait must get.
   const theirs = Array.from({ length: 10 }, () => new Promise<number | null>((resolve, reject) => {
     const child = spawn('sh', ['-c', 'exit 7']);

@@ -18,7 +18,7 @@ for (const call of ['socket', 'openat'] as const) {
     t.false(run.exit.killed);
     t.is(run.stdout.length, 0, 'the call never returned');
     t.is(run.log.length, 1);
-    t.regex(run.log[0]!, /^SANDBOX VIOLATION: runner \d+ \(forbidden\) made a system call outside its seccomp allowlist/);
+    t.regex(run.log[0]!, /^error SANDBOX VIOLATION: runner \d+ \(forbidden\) made a system call outside its seccomp allowlist/);
   });
 
   test(`without --sandbox the same ${call} object runs to its end (the control)`, async (t) => {
@@ -36,7 +36,7 @@ test('a runner that crashes inside the sandbox (abort) dies of SIGABRT, not repo
   t.is(run.exit.signal, 'SIGABRT');
   t.false(run.exit.sandboxViolation);
   t.false(run.exit.coreDumped, 'RLIMIT_CORE is 0');
-  t.true(run.log.some((l) => /runner \d+ \(forbidden\) killed by SIGABRT$/.test(l)), run.log.join('\n'));
+  t.true(run.log.some((l) => /^error runner \d+ \(forbidden\) killed by SIGABRT$/.test(l)), run.log.join('\n'));
 });
 
 const traps: Array<[string, string, string]> = [

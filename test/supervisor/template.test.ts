@@ -6,6 +6,7 @@ import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { memoryLogger } from '../../src/log.js';
 import { TemplatePool } from '../../src/daemon/template-pool.js';
 import { ExitReason } from '../../src/master/frames.js';
 import { Master, type Endpoint } from '../../src/master/master.js';
@@ -13,16 +14,16 @@ import { openEndpoint } from '../helpers/endpoints.js';
 import { socketPeer } from '../../src/master/peer.js';
 import { type RunnerExit, type RunnerFunction, RunnerProcess, serveArguments } from '../../src/supervisor/index.js';
 import { waitFor } from '../helpers/wait.js';
-import { forbiddenSyscallFunction, helloFunction, memoryLog, procStat, procState, runThroughSupervisor } from './helpers.js';
+import { forbiddenSyscallFunction, helloFunction, procStat, procState, runThroughSupervisor } from './helpers.js';
 import { watFunction } from '../helpers/objects.js';
 import { stdoutLines } from '../helpers/wat.js';
 
 async function templatePool(t: ExecutionContext, fn: RunnerFunction, size = 2) {
   const socketPath = join(mkdtempSync(join(tmpdir(), 'embly-template-')), 'embly.sock');
-  const log = memoryLog();
+  const log = memoryLogger();
   const templates: number[] = [];
   const master = new Master({
-    socketPath, log: (m) => log.lines.push(m),
+    socketPath, log,
     functions: new Map([[fn.name, { maxInstances: 100, isolation: 'process' }]]),
     authorize: (socket, hello) => hello.template && templates.includes(hello.pid) && socketPeer(socket)?.pid === hello.pid,
   });
@@ -101,7 +102,7 @@ for (const call of ['unix-socket', 'socket'] as const) {
     await waitFor(() => exits.length > 0, { what: 'the exit report' });
     t.is(exits[0]!.signal, 'SIGSYS');
     t.true(exits[0]!.sandboxViolation);
-    t.true(log.lines.some((l) => /^SANDBOX VIOLATION: runner \d+ \(runner forbidden\) made a system call outside its seccomp allowlist/.test(l)), log.lines.join('\n'));
+    t.true(log.lines.some((l) => /^error SANDBOX VIOLATION: runner \d+ \(runner forbidden\) made a system call outside its seccomp allowlist/.test(l)), log.lines.join('\n'));
   });
 }
 

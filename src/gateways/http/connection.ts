@@ -151,7 +151,7 @@ export class ClientConnection implements ExchangeOwner {
   private refuse(status: number, why: string): void {
     const answered = this.exchange?.abandon() ?? false;
     this.exchange = null;
-    this.gw.log?.(`refused a request (${status}): ${why}`);
+    this.gw.log.info(`refused a request (${status}): ${why}`);
     if (answered) return void this.socket.destroy(); // too late for a status
     this.send(errorResponse(status, why, 'Connection: close\r\n'));
     this.socket.end();

@@ -4,6 +4,7 @@
 // function's timeout a 504, max_instances a 503 with Retry-After
 // (error-response.ts). Flow control is the endpoint's (master/endpoint.ts).
 
+import type { Logger } from '../../log.js';
 import { ExitReason } from '../../master/frames.js';
 import type { Endpoint, EndpointHandler, Master, SpawnError } from '../../master/master.js';
 import { HttpSyntaxError, keepsAlive, parseResponseHead, type Framing, type RequestHead, type ResponseHead } from './head.js';
@@ -17,7 +18,8 @@ export interface GatewayContext {
   master: Master;
   function: string;
   timeoutMs: number;
-  log?: (message: string) => void;
+  /** the detail of each failed request (warn) and refused one (info) */
+  log: Logger;
   /** told about every answered request, for metrics */
   onResponse?: (status: number, seconds: number) => void;
 }
@@ -193,7 +195,7 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
    * `detail` is for the log only. */
   private fail(failure: GatewayFailure, detail: string): void {
     if (this.finished) return;
-    this.gw.log?.(`${this.request.method} ${this.request.target} -> ${failure.status}: ${detail}`);
+    this.gw.log.warn(`${this.request.method} ${this.request.target} -> ${failure.status}: ${detail}`);
     this.status = failure.status;
     this.outgoing = []; // what was gathered of a response that turned out invalid stays here
     if (this.answered) return this.complete('cut');
