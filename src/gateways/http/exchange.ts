@@ -18,8 +18,6 @@ export interface GatewayContext {
   function: string;
   timeoutMs: number;
   log?: (message: string) => void;
-  /** told about every answered request, for metrics */
-  onResponse?: (status: number, seconds: number) => void;
 }
 
 /** What an exchange needs from the client connection it serves. */
@@ -44,7 +42,6 @@ const parseAnswer = (text: string) => parseResponseHead(text, 'GET');
  * request, on the path every request takes. */
 export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
   private readonly endpoint: Endpoint;
-  private readonly started = process.hrtime.bigint();
   private readonly response: MessageReader<ResponseHead>;
   private timer?: NodeJS.Timeout;
   /** the request is held until the function reads more of it */
@@ -52,6 +49,7 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
   private requestComplete = false;
   private answered = false;     // some response bytes went to the client
   private closeAfter = false;   // the response says this connection ends with it
+  /** the final response's status; 0 until its head is read */
   private status = 0;
   private finished = false;
   /** response bytes gathered while one DATA frame is read: one write each */
@@ -194,7 +192,6 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
   private fail(failure: GatewayFailure, detail: string): void {
     if (this.finished) return;
     this.gw.log?.(`${this.request.method} ${this.request.target} -> ${failure.status}: ${detail}`);
-    this.status = failure.status;
     this.outgoing = []; // what was gathered of a response that turned out invalid stays here
     if (this.answered) return this.complete('cut');
     const reusable = this.requestComplete && keepsAlive(this.request);
@@ -205,7 +202,6 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
   private complete(next: 'keep' | 'close' | 'cut'): void {
     this.flush();
     this.finished = true;
-    this.gw.onResponse?.(this.status, Number(process.hrtime.bigint() - this.started) / 1e9);
     this.cleanup();
     this.owner.done(next);
   }
