@@ -6,6 +6,7 @@
 // (endpoint.ts) with an address of its own. docs/protocol.md has the frames.
 
 import { FrameError } from '../errors.js';
+import { formatAddress } from '../instance-address.js';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { Admission, type RunnerAuthorizer } from './admission.js';
@@ -149,7 +150,7 @@ export class Master extends EventEmitter<MasterEvents> {
 
   /** Runs `act` only if the runner hosts `address`: no runner speaks for another's instances. */
   private fromHost(runner: RunnerConnection, address: bigint, act: () => void): void {
-    if (!runner.instances.has(address)) throw new FrameError(`frame about address ${address.toString(16)}, which this runner does not host`);
+    if (!runner.instances.has(address)) throw new FrameError(`frame about address ${formatAddress(address)}, which this runner does not host`);
     act();
   }
 

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFrame, FrameDecoder, FrameKind, MAX_UNCREDITED_BYTES, type Frame } from '../../src/master/frames.js';
 import { Master } from '../../src/master/master.js';
+import { formatAddress } from '../../src/instance-address.js';
 import { spawnFrom } from '../helpers/endpoints.js';
 
 interface FakeRunner { socket: Socket; frames: Frame[]; closed: Promise<void>; send(frame: Frame): void; }
@@ -104,7 +105,7 @@ test('a runner whose instance sends its gateway parent past the flow-control win
   runner.send(frames.at(-1)!);
   await runner.closed;
   t.is(delivered, MAX_UNCREDITED_BYTES, 'the byte past the window was not delivered');
-  t.regex(logs.join('\n'), new RegExp(`dropping runner .*${i1.toString(16)} sent ${e1.toString(16)} more than its flow-control window`));
+  t.regex(logs.join('\n'), new RegExp(`dropping runner \\d+ \\(fn\\): ${formatAddress(i1)} sent ${formatAddress(e1)} more than its flow-control window`));
 });
 
 test('a runner whose instance sends its child on a runner past the flow-control window is dropped', async (t) => {
@@ -117,5 +118,5 @@ test('a runner whose instance sends its child on a runner past the flow-control 
   if (result.kind !== FrameKind.SpawnResult) throw new Error('unreachable');
   for (const frame of pastTheWindow(parent, result.child)) runner.send(frame);
   await runner.closed;
-  t.regex(logs.join('\n'), new RegExp(`dropping runner .*${parent.toString(16)} sent ${result.child.toString(16)} more than its flow-control window`));
+  t.regex(logs.join('\n'), new RegExp(`dropping runner \\d+ \\(fn\\): ${formatAddress(parent)} sent ${formatAddress(result.child)} more than its flow-control window`));
 });
