@@ -9,7 +9,7 @@ import type { Endpoint, EndpointHandler, Master, SpawnError } from '../../master
 import { HttpSyntaxError, keepsAlive, parseResponseHead, type Framing, type RequestHead, type ResponseHead } from './head.js';
 import { MessageReader, type MessageEvents } from './reader.js';
 import { httpDate } from './date.js';
-import { errorResponse, FUNCTION_FAILURES, SPAWN_FAILURES, type GatewayFailure } from './error-response.js';
+import { errorResponse, FUNCTION_FAILURES, spawnFailure, type GatewayFailure } from './error-response.js';
 
 export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
 
@@ -96,7 +96,7 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
   // ---- the function, as the endpoint's handler
 
   onSpawnError(e: SpawnError): void {
-    this.fail(SPAWN_FAILURES[e.reason], `cannot start ${this.gw.function}: ${e.message}`);
+    this.fail(spawnFailure(e), `cannot start ${this.gw.function}: ${e.message}`);
   }
 
   /** Its bytes count as taken once the client's socket has room for more. */
