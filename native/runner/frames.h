@@ -19,7 +19,7 @@ enum frame_kind {
   FRAME_DATA = 4,
   FRAME_CLOSE = 5,
   FRAME_EXIT = 6,
-  FRAME_ERROR = 7,
+  /* 7 is not used (an ERROR neither side sent) */
   FRAME_SPAWN_REQUEST = 8,
   FRAME_SPAWN_RESULT = 9,
   FRAME_LOG = 10,

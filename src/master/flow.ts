@@ -3,6 +3,7 @@
 // not had credited. The master enforces the bound an honest writer keeps; a
 // gateway connection's endpoint (endpoint.ts) keeps the window itself.
 import { FrameError } from '../errors.js';
+import { formatAddress } from '../instance-address.js';
 import { MAX_UNCREDITED_BYTES, WINDOW_BYTES } from './frames.js';
 import type { Instance } from './instances.js';
 
@@ -17,7 +18,7 @@ export function hasRoom(child: Instance): boolean {
 export function countData(writer: Instance, reader: Instance, bytes: number): void {
   const held = reader.parent === writer.address ? (reader.unacked += bytes) : (writer.sentUp += bytes);
   if (writer.runner && held > MAX_UNCREDITED_BYTES)
-    throw new FrameError(`${writer.address.toString(16)} sent ${reader.address.toString(16)} more than its flow-control window`);
+    throw new FrameError(`${formatAddress(writer.address)} sent ${formatAddress(reader.address)} more than its flow-control window`);
 }
 
 /** `reader` credited `bytes` of what `writer` sent it. */

@@ -14,8 +14,10 @@ export const CREDIT_AFTER_BYTES = WINDOW_BYTES / 2;
  * the window once the writer ends. More breaks the protocol. */
 export const MAX_UNCREDITED_BYTES = 2 * WINDOW_BYTES;
 
+/** Kind 7 is not used (it was an ERROR neither side sent): the numbers on
+ * the wire stay as they are. */
 export enum FrameKind {
-  Hello = 1, Spawn = 2, Started = 3, Data = 4, Close = 5, Exit = 6, Error = 7,
+  Hello = 1, Spawn = 2, Started = 3, Data = 4, Close = 5, Exit = 6,
   SpawnRequest = 8, SpawnResult = 9, Log = 10, Kill = 11, PeerExit = 12,
   TemplateHello = 13, Fork = 14, Forked = 15, ChildExit = 16, Credit = 17,
 }
@@ -29,7 +31,6 @@ export type Frame =
   | { kind: FrameKind.Data; from: bigint; to: bigint; bytes: Uint8Array }
   | { kind: FrameKind.Close; from: bigint; to: bigint }
   | { kind: FrameKind.Exit; address: bigint; reason: ExitReason; code: number }
-  | { kind: FrameKind.Error; code: number; message: string }
   | { kind: FrameKind.SpawnRequest; requester: bigint; request: number; function: string }
   | { kind: FrameKind.SpawnResult; requester: bigint; request: number; errno: number; child: bigint }
   | { kind: FrameKind.Log; address: bigint; fd: number; line: Uint8Array }
@@ -61,7 +62,6 @@ const FIXED: Record<FrameKind, [bytes: number, rest: boolean]> = {
   [FrameKind.Data]: [16, true],
   [FrameKind.Close]: [16, false],
   [FrameKind.Exit]: [13, false],
-  [FrameKind.Error]: [4, true],
   [FrameKind.SpawnRequest]: [12, true],
   [FrameKind.SpawnResult]: [24, false],
   [FrameKind.Log]: [9, true],
@@ -80,7 +80,6 @@ const text = (value: string) => Buffer.from(value, 'utf8');
 function restOf(frame: Frame): Uint8Array | undefined {
   switch (frame.kind) {
     case FrameKind.Hello: case FrameKind.TemplateHello: case FrameKind.Spawn: case FrameKind.SpawnRequest: return text(frame.function);
-    case FrameKind.Error: return text(frame.message);
     case FrameKind.Data: return frame.bytes;
     case FrameKind.Log: return frame.line;
     default: return undefined;
@@ -96,7 +95,6 @@ function writeFields(out: Buffer, view: DataView, frame: Frame): void {
     case FrameKind.Data: case FrameKind.Close: view.setBigUint64(5, frame.from, true); view.setBigUint64(13, frame.to, true); return;
     case FrameKind.Credit: view.setBigUint64(5, frame.from, true); view.setBigUint64(13, frame.to, true); out.writeUInt32LE(frame.bytes, 21); return;
     case FrameKind.Exit: view.setBigUint64(5, frame.address, true); out.writeUInt8(frame.reason, 13); out.writeInt32LE(frame.code, 14); return;
-    case FrameKind.Error: out.writeUInt32LE(frame.code, 5); return;
     case FrameKind.SpawnRequest: view.setBigUint64(5, frame.requester, true); out.writeUInt32LE(frame.request, 13); return;
     case FrameKind.SpawnResult:
       view.setBigUint64(5, frame.requester, true); out.writeUInt32LE(frame.request, 13);
@@ -144,7 +142,6 @@ function decodeFrame(kind: number, b: Buffer, view: DataView, at: number, end: n
     case FrameKind.Data: return { kind: FrameKind.Data, from: view.getBigUint64(at, true), to: view.getBigUint64(at + 8, true), bytes: b.subarray(at + fixed, end) };
     case FrameKind.Close: return { kind: FrameKind.Close, from: view.getBigUint64(at, true), to: view.getBigUint64(at + 8, true) };
     case FrameKind.Exit: return { kind: FrameKind.Exit, address: view.getBigUint64(at, true), reason: b[at + 8]!, code: b.readInt32LE(at + 9) };
-    case FrameKind.Error: return { kind: FrameKind.Error, code: b.readUInt32LE(at), message: b.toString('utf8', at + fixed, end) };
     case FrameKind.SpawnRequest: return { kind: FrameKind.SpawnRequest, requester: view.getBigUint64(at, true), request: b.readUInt32LE(at + 8), function: b.toString('utf8', at + fixed, end) };
     case FrameKind.SpawnResult:
       return { kind: FrameKind.SpawnResult, requester: view.getBigUint64(at, true), request: b.readUInt32LE(at + 8), errno: b.readUInt32LE(at + 12), child: view.getBigUint64(at + 16, true) };

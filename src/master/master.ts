@@ -7,6 +7,7 @@
 
 import { FrameError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
+import { formatAddress } from '../instance-address.js';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { Admission, type RunnerAuthorizer } from './admission.js';
@@ -151,7 +152,7 @@ export class Master extends EventEmitter<MasterEvents> {
 
   /** Runs `act` only if the runner hosts `address`: no runner speaks for another's instances. */
   private fromHost(runner: RunnerConnection, address: bigint, act: () => void): void {
-    if (!runner.instances.has(address)) throw new FrameError(`frame about address ${address.toString(16)}, which this runner does not host`);
+    if (!runner.instances.has(address)) throw new FrameError(`frame about address ${formatAddress(address)}, which this runner does not host`);
     act();
   }
 

@@ -1,6 +1,7 @@
 // Routing: DATA, CLOSE and CREDIT go from an address to its parent or a
 // child only, whatever a runner claims: to a runner as they are, to an
 // endpoint as calls on it. Ends are told to each peer (PEER_EXIT).
+import { formatAddress } from '../instance-address.js';
 import type { EventEmitter } from 'node:events';
 import type { MasterEvents } from './events.js';
 import { ExitReason, FrameKind, type Frame } from './frames.js';
@@ -22,7 +23,7 @@ export class Router {
   route(frame: RoutedFrame, from = this.table.get(frame.from), to = this.table.get(frame.to)): void {
     if (!from) return;
     if (!mayTalk(from, frame.to)) {
-      return this.log.warn(`dropped a ${FrameKind[frame.kind]} from ${frame.from.toString(16)} to ${frame.to.toString(16)}: not its parent or child`);
+      return this.log.warn(`dropped a ${FrameKind[frame.kind]} from ${formatAddress(frame.from)} to ${formatAddress(frame.to)}: not its parent or child`);
     }
     if (!to) return;
     const full = !hasRoom(from); // for a CREDIT: the window of its parent's bytes

@@ -3,6 +3,7 @@
 // within the start timeout, for the runner's STARTED. Instances ask for
 // children (SPAWN_REQUEST) the same way a gateway's endpoint does.
 import { FrameError } from '../errors.js';
+import { formatAddress } from '../instance-address.js';
 import type { EventEmitter } from 'node:events';
 import type { RunnerConnection } from './connection.js';
 import type { MasterEvents } from './events.js';
@@ -54,7 +55,7 @@ export class Spawner {
   /** STARTED from `runner`. Throws (dropping the runner) if it is not its instance's first. */
   started(runner: RunnerConnection, address: bigint): void {
     const instance = this.table.get(address);
-    if (!instance || instance.runner !== runner || instance.started) throw new FrameError(`unexpected STARTED for ${address.toString(16)}`);
+    if (!instance || instance.runner !== runner || instance.started) throw new FrameError(`unexpected STARTED for ${formatAddress(address)}`);
     instance.started = true;
     const hooks = this.settle(instance);
     if (this.events.listenerCount('started') > 0) {
@@ -67,7 +68,7 @@ export class Spawner {
   /** It ended; before STARTED, its spawn failed. */
   ended(instance: Instance, reason: ExitReason): void {
     const why = reason === ExitReason.Error ? 'failed to start' : `ended (${ExitReason[reason]}) before starting`;
-    this.settle(instance)?.failed(new SpawnError('start-failed', `instance ${instance.address.toString(16)} ${why}`));
+    this.settle(instance)?.failed(new SpawnError('start-failed', `instance ${formatAddress(instance.address)} ${why}`));
   }
 
   /** An instance asks for a child: answered as STARTED is read, so that a
@@ -102,7 +103,7 @@ export class Spawner {
   private timedOut(instance: Instance): void {
     const hooks = this.settle(instance);
     this.kill(instance.address, ExitReason.Killed);
-    hooks?.failed(new SpawnError('start-timeout', `instance ${instance.address.toString(16)} did not start in time`));
+    hooks?.failed(new SpawnError('start-timeout', `instance ${formatAddress(instance.address)} did not start in time`));
   }
 
   /** The instance's start is decided: its hooks, once. */

@@ -4,8 +4,11 @@ import { connect } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { HttpGateway, type HttpGatewayOptions } from '../../src/gateways/http/index.js';
 import { memoryLogger } from '../../src/log.js';
+import { ExitReason } from '../../src/master/frames.js';
+import type { InstanceExit } from '../../src/master/master.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { watFunction, type TestFunction } from '../helpers/objects.js';
+import { waitFor } from '../helpers/wait.js';
 import { BIG, ECHO, GARBAGE, HELLO, SPIN, TRAP } from './functions.js';
 
 interface Served { h: Harness; port: number; gateway: HttpGateway; }
@@ -123,7 +126,7 @@ test('at max_instances the gateway answers 503 with Retry-After, saying only tha
   const log = memoryLogger();
   const { h, port } = await serve(t, await watFunction('spin', SPIN, { maxInstances: 1, timeoutMs: 2000 }), 2000, { log });
   const first = fetch(`http://127.0.0.1:${port}/`);
-  while (h.master.liveInstances('spin') === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  await waitFor(() => h.master.liveInstances('spin') === 1, { timeoutMs: 5000, what: 'the first request\'s instance' });
   const second = await fetch(`http://127.0.0.1:${port}/`);
   t.is(second.status, 503);
   t.is(second.headers.get('retry-after'), '1');
@@ -143,16 +146,13 @@ test('a malformed request is a 400 and an oversized head a 431', async (t) => {
 test('a runner killed mid-request gives that request a 502 and the next one succeeds', async (t) => {
   const fn = await watFunction('hello', HELLO);
   const { h, port } = await serve(t, fn);
-  const started = new Promise<void>((resolve) => {
-    const check = setInterval(() => { if (h.master.liveInstances('hello') > 0) { clearInterval(check); resolve(); } }, 5);
-  });
   // The request body never ends, so the function is still reading when its runner dies.
   const pending = new Promise<number>((resolve, reject) => {
     const req = httpRequest({ port, host: '127.0.0.1', method: 'POST', path: '/', headers: { 'Transfer-Encoding': 'chunked' } }, (res) => { res.resume(); resolve(res.statusCode!); });
     req.on('error', reject);
     req.write('partial');
   });
-  await started;
+  await waitFor(() => h.master.liveInstances('hello') === 1, { timeoutMs: 5000, what: 'the request\'s instance' });
   h.runners.get('hello')!.kill('SIGKILL');
   t.is(await pending, 502);
   await h.startRunner(fn);
@@ -166,11 +166,8 @@ function client(port: number) {
   socket.on('data', (d) => { state.text += d.toString('latin1'); });
   socket.on('close', () => { state.closed = true; });
   socket.on('error', () => {});
-  const until = async (ok: () => boolean, what: string) => {
-    for (const started = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 5))) {
-      if (Date.now() - started > 5000) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(state.text)}`);
-    }
-  };
+  const until = (ok: () => boolean, what: string) =>
+    waitFor(ok, { timeoutMs: 5000, what: () => `${what}; got ${JSON.stringify(state.text)}` });
   return { socket, state, until };
 }
 
@@ -253,8 +250,11 @@ test('an idle keep-alive connection is closed, and a head that takes too long ge
 
 test('a malformed chunked body after the head is a 400, and the instance is ended', async (t) => {
   const { h, port } = await serve(t, await watFunction('hello', HELLO));
+  const exits: InstanceExit[] = [];
+  h.master.on('exit', (e) => exits.push(e));
   const answer = await raw(port, 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n');
   t.regex(answer, /^HTTP\/1\.1 400 Bad Request\r\n[^]*malformed chunk size/);
-  for (const started = Date.now(); h.master.liveInstances('hello') > 0 && Date.now() - started < 5000;) await new Promise((r) => setTimeout(r, 10));
+  await waitFor(() => exits.length > 0, { timeoutMs: 5000, what: 'the instance to end' });
+  t.is(exits[0]!.reason, ExitReason.Killed, 'the gateway ended it; it did not answer and exit');
   t.is(h.master.liveInstances('hello'), 0);
 });

@@ -8,7 +8,6 @@ const FRAMES: Frame[] = [
   { kind: FrameKind.Data, from: 1n, to: 2n, bytes: Uint8Array.from([0, 1, 2, 255]) },
   { kind: FrameKind.Close, from: 2n, to: 1n },
   { kind: FrameKind.Exit, address: 9n, reason: ExitReason.Trap, code: 1 },
-  { kind: FrameKind.Error, code: 28, message: 'bad request' },
   { kind: FrameKind.SpawnRequest, requester: 3n, request: 17, function: 'child' },
   { kind: FrameKind.SpawnResult, requester: 3n, request: 17, errno: 0, child: 0xffffffffffffffffn },
   { kind: FrameKind.Log, address: 3n, fd: 2, line: Uint8Array.from(Buffer.from('oops')) },
@@ -58,6 +57,7 @@ test('refuses an oversized length before buffering it', (t) => {
 test('refuses a zero length, an unknown kind and truncated fields', (t) => {
   t.throws(() => new FrameDecoder().push(Buffer.from([0, 0, 0, 0])), { instanceOf: FrameError });
   t.throws(() => new FrameDecoder().push(Buffer.from([1, 0, 0, 0, 99])), { message: 'unknown frame kind 99' });
+  t.throws(() => new FrameDecoder().push(Buffer.from([5, 0, 0, 0, 7, 0, 0, 0, 0])), { message: 'unknown frame kind 7' }, 'kind 7 is not used');
   t.throws(() => new FrameDecoder().push(Buffer.from([3, 0, 0, 0, 3, 1, 2])), { message: /has 2 bytes of fields, expected 8/ });
   t.throws(() => new FrameDecoder().push(Buffer.from([10, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9])), { message: /expected 8/ });
 });

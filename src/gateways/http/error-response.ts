@@ -1,7 +1,7 @@
 // The HTTP gateway's own answers. The client is told the status and the
 // reason only; what went wrong in detail (the function's name, its limits,
 // how its response broke HTTP) goes to the gateway's log.
-import type { SpawnFailure } from '../../master/master.js';
+import type { SpawnError, SpawnFailure } from '../../master/master.js';
 import { httpDate } from './date.js';
 
 export interface GatewayFailure {
@@ -12,16 +12,22 @@ export interface GatewayFailure {
   headers?: string;
 }
 
-const NOT_STARTED: GatewayFailure = { status: 502, reason: 'the function could not be started' };
+const NOT_STARTED = { reason: 'the function could not be started' };
 
 /** Why no instance ran (master/spawn-error.ts) -> what the client is told. */
-export const SPAWN_FAILURES: Record<SpawnFailure, GatewayFailure> = {
-  'at-capacity': { status: 503, reason: 'the function is at capacity', headers: 'Retry-After: 1\r\n' },
+const SPAWN_FAILURES: Record<SpawnFailure, Omit<GatewayFailure, 'status'>> = {
+  'at-capacity': { reason: 'the function is at capacity', headers: 'Retry-After: 1\r\n' },
   'unknown-function': NOT_STARTED,
   'no-runner': NOT_STARTED,
   'start-timeout': NOT_STARTED,
   'start-failed': NOT_STARTED,
 };
+
+/** The answer to a spawn that found no instance: its status is the
+ * catalogue's (SpawnError in src/errors.ts: 503 at capacity, else 502). */
+export function spawnFailure(error: SpawnError): GatewayFailure {
+  return { status: error.httpStatus!, ...SPAWN_FAILURES[error.reason] };
+}
 
 /** The function's own failures. */
 export const FUNCTION_FAILURES = {

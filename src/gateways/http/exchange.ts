@@ -10,7 +10,7 @@ import type { Endpoint, EndpointHandler, Master, SpawnError } from '../../master
 import { HttpSyntaxError, keepsAlive, parseResponseHead, type Framing, type RequestHead, type ResponseHead } from './head.js';
 import { MessageReader, type MessageEvents } from './reader.js';
 import { httpDate } from './date.js';
-import { errorResponse, FUNCTION_FAILURES, SPAWN_FAILURES, type GatewayFailure } from './error-response.js';
+import { errorResponse, FUNCTION_FAILURES, spawnFailure, type GatewayFailure } from './error-response.js';
 
 export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
 
@@ -20,8 +20,6 @@ export interface GatewayContext {
   timeoutMs: number;
   /** the detail of each failed request (warn) and refused one (info) */
   log: Logger;
-  /** told about every answered request, for metrics */
-  onResponse?: (status: number, seconds: number) => void;
 }
 
 /** What an exchange needs from the client connection it serves. */
@@ -46,7 +44,6 @@ const parseAnswer = (text: string) => parseResponseHead(text, 'GET');
  * request, on the path every request takes. */
 export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
   private readonly endpoint: Endpoint;
-  private readonly started = process.hrtime.bigint();
   private readonly response: MessageReader<ResponseHead>;
   private timer?: NodeJS.Timeout;
   /** the request is held until the function reads more of it */
@@ -54,6 +51,7 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
   private requestComplete = false;
   private answered = false;     // some response bytes went to the client
   private closeAfter = false;   // the response says this connection ends with it
+  /** the final response's status; 0 until its head is read */
   private status = 0;
   private finished = false;
   /** response bytes gathered while one DATA frame is read: one write each */
@@ -100,7 +98,7 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
   // ---- the function, as the endpoint's handler
 
   onSpawnError(e: SpawnError): void {
-    this.fail(SPAWN_FAILURES[e.reason], `cannot start ${this.gw.function}: ${e.message}`);
+    this.fail(spawnFailure(e), `cannot start ${this.gw.function}: ${e.message}`);
   }
 
   /** Its bytes count as taken once the client's socket has room for more. */
@@ -196,7 +194,6 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
   private fail(failure: GatewayFailure, detail: string): void {
     if (this.finished) return;
     this.gw.log.warn(`${this.request.method} ${this.request.target} -> ${failure.status}: ${detail}`);
-    this.status = failure.status;
     this.outgoing = []; // what was gathered of a response that turned out invalid stays here
     if (this.answered) return this.complete('cut');
     const reusable = this.requestComplete && keepsAlive(this.request);
@@ -207,7 +204,6 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
   private complete(next: 'keep' | 'close' | 'cut'): void {
     this.flush();
     this.finished = true;
-    this.gw.onResponse?.(this.status, Number(process.hrtime.bigint() - this.started) / 1e9);
     this.cleanup();
     this.owner.done(next);
   }
