@@ -18,7 +18,7 @@ if [[ "$(cat /etc/debian_version 2>/dev/null)" != 12.* ]]; then
   packages+=(rust-llvm)
 fi
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(wabt)                            # wast2json for the spec suite
+  packages+=(wabt prometheus)                 # wast2json for the spec suite; promtool and the server for metrics tests
 fi
 
 as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }

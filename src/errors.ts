@@ -180,6 +180,9 @@ export class RunnerStartError extends defineError({ code: 'EMBLY_RUNNER_START', 
 /** A gateway cannot listen on its port (in use, or not allowed). */
 export class GatewayListenError extends defineError({ code: 'EMBLY_GATEWAY_LISTEN', kind: 'user', exitCode: EXIT.cantCreate }) {}
 
+/** The metrics endpoint cannot listen on its address (in use, or not allowed). */
+export class MetricsListenError extends defineError({ code: 'EMBLY_METRICS_LISTEN', kind: 'user', exitCode: EXIT.cantCreate }) {}
+
 /** Runners were started but did not say HELLO in time (their logs say why). */
 export class RunnersNotReadyError extends defineError({ code: 'EMBLY_RUNNERS_NOT_READY', kind: 'user', exitCode: EXIT.unavailable }) {}
 

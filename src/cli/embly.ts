@@ -5,7 +5,7 @@ import { addBuildCommand } from './build.js';
 import { addExecCommand } from './exec.js';
 import { createProgram, runProgram } from './program.js';
 import { addRunCommand } from './run.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../version.js';
 
 const program = createProgram({ name: 'embly', description: 'a safe, fast, serverless WebAssembly runtime', version: packageVersion() });
 addBuildCommand(program);

@@ -10,10 +10,11 @@ import { Daemon, DEFAULT_SOCKET, type ListeningGateway } from '../daemon/daemon.
 import { createLogger, type LogLevel } from '../log.js';
 import { loadProject } from '../project/index.js';
 import { signalStatus } from '../supervisor/index.js';
-import { logLevelOption, path, positiveInteger } from './flags.js';
+import { DEFAULT_METRICS_ADDRESS, type MetricsAddress } from '../metrics/index.js';
+import { logLevelOption, metricsAddress, path, positiveInteger } from './flags.js';
 import { withExitStatus } from './program.js';
 
-interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; }
+interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; metrics: MetricsAddress | null; }
 
 export function addRunCommand(program: Command): void {
   program.command('run')
@@ -23,6 +24,7 @@ export function addRunCommand(program: Command): void {
     .option('--host <address>', 'where gateways listen', '0.0.0.0')
     .option('--runners <n>', 'runner processes per function (default: the cores)', positiveInteger)
     .addOption(logLevelOption())
+    .option('--metrics <host:port>', 'where /metrics is served for Prometheus, or off (docs/metrics.md)', metricsAddress, DEFAULT_METRICS_ADDRESS)
     .action(withExitStatus(run));
 }
 
@@ -36,7 +38,7 @@ async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
   const project = await loadProject(dir ?? process.cwd());
   const built = await buildProject(project, { progress: progressReporter(process.stderr, project.functions.map((f) => f.name)) });
   const log = createLogger({ level: flags.logLevel });
-  const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners, log });
+  const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners, log, metrics: flags.metrics ?? undefined });
   const gateways = await daemon.start().catch(async (e: Error) => {
     await daemon.stop(); // no runner outlives a failed start
     throw e;
@@ -47,6 +49,7 @@ async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
   });
   console.log(`embly: serving ${project.file} (master on ${daemon.master.socketPath})`);
   for (const g of gateways) console.log(describe(g, flags.host));
+  if (daemon.metricsPort !== undefined) console.log(`  metrics: curl http://${flags.metrics!.host}:${daemon.metricsPort}/metrics`);
   const signal = await stopSignal;
   log.child('embly').info('stopping');
   await daemon.stop();

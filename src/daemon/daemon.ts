@@ -13,7 +13,9 @@ import { formatAddress } from '../instance-address.js';
 import type { Project } from '../project/index.js';
 import { isSupervisedRunner, RunnerPool, RunnerProcess, runnerFunction, serveArguments } from '../supervisor/index.js';
 import { TemplatePool } from './template-pool.js';
-import { GatewayListenError, RunnersNotReadyError } from '../errors.js';
+import { GatewayListenError, MetricsListenError, RunnersNotReadyError } from '../errors.js';
+import { daemonMetrics, serveMetrics, type MetricsAddress, type MetricsServer } from '../metrics/index.js';
+import { packageVersion } from '../version.js';
 import { LogLimiter } from './log-limiter.js';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
 
@@ -32,6 +34,8 @@ export interface DaemonOptions {
   /** The daemon's log; its parts log through children: `master`, `supervisor/<function>`, `gateway/<name>` (default: stderr). */
   log?: Logger;
   startTimeoutMs?: number;
+  /** Where /metrics is served (docs/metrics.md); absent: not served. */
+  metrics?: MetricsAddress;
 }
 
 export interface ListeningGateway { name: string; type: 'http' | 'tcp'; function: string; port: number; }
@@ -51,6 +55,9 @@ export class Daemon {
   private readonly gateways: (HttpGateway | TcpGateway)[] = [];
   private readonly log: Logger;
   private readonly functionLogs: LogLimiter;
+  private metricsServer: MetricsServer | undefined;
+  /** The port /metrics is served on, once started (with `metrics`). */
+  metricsPort: number | undefined;
 
   constructor(private readonly options: DaemonOptions) {
     this.log = options.log ?? createLogger();
@@ -92,10 +99,21 @@ export class Daemon {
   private readonly runnerPids: Map<number, { function: string; template: boolean }>;
 
   async start(): Promise<ListeningGateway[]> {
+    // Observed from the first instance on: the registry listens to the master.
+    const registry = this.options.metrics && daemonMetrics(this.master, this.options.project.functions, packageVersion());
     await this.master.listen();
     const ready = this.startRunners();
     await ready;
-    return this.startGateways();
+    const gateways = await this.startGateways();
+    if (registry) await this.startMetrics(registry, this.options.metrics!);
+    return gateways;
+  }
+
+  private async startMetrics(registry: Parameters<typeof serveMetrics>[0], address: MetricsAddress): Promise<void> {
+    this.metricsServer = await serveMetrics(registry, address).catch((e: NodeJS.ErrnoException) => {
+      throw new MetricsListenError(`metrics cannot listen on ${address.host}:${address.port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : e.message}`);
+    });
+    this.metricsPort = this.metricsServer.port;
   }
 
   private startRunners(): Promise<void> {
@@ -160,6 +178,7 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    await this.metricsServer?.close();
     await Promise.all(this.gateways.map((g) => g.close()));
     await Promise.all(this.supervisors.map((s) => s.stop()));
     await this.master.close();

@@ -64,7 +64,7 @@ test("embly exec exits with the instance's own code, and with the runner's trap 
 
 test('embly run stopped by SIGTERM stops cleanly and exits 143 (128 + SIGTERM)', async (t) => {
   const dir = await projectDir(WAT_PROJECT);
-  const run = startEmbly(['run', dir, '--runners', '1', '--socket', join(dir, 'embly.sock')], 'embly: serving', 60_000);
+  const run = startEmbly(['run', dir, '--runners', '1', '--socket', join(dir, 'embly.sock'), '--metrics', 'off'], 'embly: serving', 60_000);
   await run.started;
   run.child.kill('SIGTERM');
   const { code, stderr } = await run.exited;

@@ -9,6 +9,7 @@ const BAD_VALUES: [string[], RegExp][] = [
   [['run', '--runners', 'x'], /^embly: option '--runners <n>' argument 'x' is invalid\. It must be a whole number from 1 up\.$/],
   [['run', '--socket', ''], /^embly: option '--socket <path>' argument '' is invalid\. It must not be empty\.$/],
   [['run', '--log-level', 'loud'], /^embly: option '--log-level <level>' argument 'loud' is invalid\. Allowed choices are error, warn, info, debug\.$/],
+  [['run', '--metrics', 'nowhere'], /^embly: option '--metrics <host:port>' argument 'nowhere' is invalid\. It must be HOST:PORT \(127\.0\.0\.1:9465, say\) or off\.$/],
   [['exec', 'hello', '--project', ''], /^embly: option '-p, --project <dir>' argument '' is invalid/],
 ];
 

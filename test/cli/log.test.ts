@@ -11,7 +11,7 @@ const PROJECT = {
 
 async function runAndStop(flags: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   const dir = await projectDir(PROJECT);
-  const run = startEmbly(['run', dir, '--runners', '1', '--socket', join(dir, 'embly.sock'), ...flags], 'embly: serving', 60_000, env);
+  const run = startEmbly(['run', dir, '--runners', '1', '--socket', join(dir, 'embly.sock'), '--metrics', 'off', ...flags], 'embly: serving', 60_000, env);
   await run.started;
   run.child.kill('SIGTERM');
   const { code, stderr } = await run.exited;
