@@ -6,7 +6,7 @@
 //       benchmark's function (bench/functions/stamp.wat), and a plain TCP echo
 //       server (for bench/stream.ts), on 127.0.0.1:0
 //
-//   node dist/bench/http-server.js embly [--runners N]
+//   node dist/bench/http-server.js embly [--runners N] [--metrics]
 //       Embly's daemon (src/daemon/daemon.ts, as `embly run` starts it) serving
 //       bench/functions/, every gateway on 127.0.0.1:0, its master on a socket
 //       in a temporary directory
@@ -192,12 +192,13 @@ function childPids(parent: number): number[] {
   return pids;
 }
 
-async function serveEmbly(runners: number | undefined): Promise<() => Promise<void>> {
+async function serveEmbly(runners: number | undefined, metrics: boolean): Promise<() => Promise<void>> {
   const project = await loadProject(BENCH_PROJECT);
   const built = await buildProject(project);
   const socketDir = mkdtempSync(join(tmpdir(), 'embly-bench-http-socket-'));
   const daemon = new Daemon({
     project, built, host: '127.0.0.1', runnersPerFunction: runners,
+    metrics: metrics ? { host: '127.0.0.1', port: 0 } : undefined, // recorded, never scraped: what recording costs
     socketPath: join(socketDir, 'embly.sock'),
     portOverrides: new Map(project.gateways.map((g) => [g.name, 0])),
     // Default logging, as `embly run` does it (the driver sends our stderr to a file).
@@ -220,10 +221,10 @@ async function serveEmbly(runners: number | undefined): Promise<() => Promise<vo
 
 async function main(): Promise<void> {
   if (!process.send) throw new Error('bench/http-server.js is started by bench/http.js (it needs an IPC channel)');
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { runners: { type: 'string' } } });
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { runners: { type: 'string' }, metrics: { type: 'boolean', default: false } } });
   const mode = positionals[0];
   if (mode !== 'plain' && mode !== 'embly') throw new Error(`mode must be plain or embly, not ${mode}`);
-  const stop = mode === 'plain' ? await servePlain() : await serveEmbly(values.runners ? Number(values.runners) : undefined);
+  const stop = mode === 'plain' ? await servePlain() : await serveEmbly(values.runners ? Number(values.runners) : undefined, values.metrics);
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;

@@ -46,6 +46,7 @@ const USAGE = `usage: node dist/bench/http.js [options]
                     can keep up with (default 200; 0 to skip), R × 3 s of requests per round
   --runners N       runner processes per function (default: the daemon's, one per core)
   --no-process      skip the isolation: process function
+  --metrics         the daemon records its Prometheus metrics (never scraped): compare runs with and without
   --perf            after measuring, profile under wrk load with perf: the daemon and its
                     runners on the instance function, the whole machine on the process one
                     (the daemon runs with --perf-basic-prof for JS symbols)
@@ -58,7 +59,7 @@ exit status: 0 done, 1 a server or a request failed, 2 bad usage or a missing to
 
 interface Options {
   duration: number; rounds: number; connections: number; rate: number; requests: number; processRate: number;
-  runners?: number; process: boolean; perf: boolean; json: string | null; checkGoal: boolean;
+  runners?: number; process: boolean; metrics: boolean; perf: boolean; json: string | null; checkGoal: boolean;
 }
 
 
@@ -76,6 +77,7 @@ function parseOptions(argv: string[]): Options | null {
         'process-rate': { type: 'string', default: '200' },
         runners: { type: 'string' },
         'no-process': { type: 'boolean', default: false },
+        metrics: { type: 'boolean', default: false },
         perf: { type: 'boolean', default: false },
         json: { type: 'string' },
         'check-goal': { type: 'boolean', default: false },
@@ -100,6 +102,7 @@ function parseOptions(argv: string[]): Options | null {
     processRate: values['process-rate'] === '0' ? 0 : positive('process-rate', values['process-rate']),
     runners: values.runners === undefined ? undefined : positive('runners', values.runners),
     process: !values['no-process'],
+    metrics: values.metrics,
     perf: values.perf,
     json: values.json ?? null,
     checkGoal: values['check-goal'],
@@ -303,7 +306,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const plain = await ServerProcess.start('plain', ['plain'], work, []);
     servers.push(plain);
-    const emblyArgs = ['embly', ...(options.runners ? ['--runners', String(options.runners)] : [])];
+    const emblyArgs = ['embly', ...(options.runners ? ['--runners', String(options.runners)] : []), ...(options.metrics ? ['--metrics'] : [])];
     const embly = await ServerProcess.start('embly', emblyArgs, work, options.perf ? ['--perf-basic-prof'] : []);
     servers.push(embly);
     const all: Target[] = [

@@ -14,7 +14,7 @@ import type { Project } from '../project/index.js';
 import { isSupervisedRunner, RunnerPool, RunnerProcess, runnerFunction, serveArguments } from '../supervisor/index.js';
 import { TemplatePool } from './template-pool.js';
 import { GatewayListenError, MetricsListenError, RunnersNotReadyError } from '../errors.js';
-import { daemonMetrics, serveMetrics, type MetricsAddress, type MetricsServer } from '../metrics/index.js';
+import { daemonMetrics, serveMetrics, type DaemonMetrics, type MetricsAddress, type MetricsServer } from '../metrics/index.js';
 import { packageVersion } from '../version.js';
 import { LogLimiter } from './log-limiter.js';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
@@ -100,12 +100,12 @@ export class Daemon {
 
   async start(): Promise<ListeningGateway[]> {
     // Observed from the first instance on: the registry listens to the master.
-    const registry = this.options.metrics && daemonMetrics(this.master, this.options.project.functions, packageVersion());
+    const metrics = this.options.metrics && daemonMetrics(this.master, this.options.project.functions, packageVersion());
     await this.master.listen();
     const ready = this.startRunners();
     await ready;
-    const gateways = await this.startGateways();
-    if (registry) await this.startMetrics(registry, this.options.metrics!);
+    const gateways = await this.startGateways(metrics || undefined);
+    if (metrics) await this.startMetrics(metrics.registry, this.options.metrics!);
     return gateways;
   }
 
@@ -161,14 +161,17 @@ export class Daemon {
     return this.log.child(`supervisor/${fn}`);
   }
 
-  private async startGateways(): Promise<ListeningGateway[]> {
+  private async startGateways(metrics?: DaemonMetrics): Promise<ListeningGateway[]> {
     const listening: ListeningGateway[] = [];
     for (const spec of this.options.project.gateways) {
       const fn = this.options.project.functions.find((f) => f.name === spec.function)!;
       const port = this.options.portOverrides?.get(spec.name) ?? spec.port;
       const common = { master: this.master, function: spec.function, port, host: this.options.host, log: this.log.child(`gateway/${spec.name}`) };
-      const gateway = spec.type === 'http' ? new HttpGateway({ ...common, timeoutMs: fn.limits.timeoutMs }) : new TcpGateway(common);
+      const gateway = spec.type === 'http'
+        ? new HttpGateway({ ...common, timeoutMs: fn.limits.timeoutMs, observer: metrics?.gateways.observer(spec.name) })
+        : new TcpGateway(common);
       this.gateways.push(gateway);
+      metrics?.gateways.watch({ name: spec.name, type: spec.type, get connectionCount() { return gateway.connectionCount; } });
       const bound = await gateway.listen().catch((e: NodeJS.ErrnoException) => {
         throw new GatewayListenError(`gateway "${spec.name}" cannot listen on ${this.options.host ?? '0.0.0.0'}:${port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : e.message}`);
       });

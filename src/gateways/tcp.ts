@@ -46,11 +46,21 @@ function serveConnection(options: TcpGatewayOptions, socket: Socket): void {
 
 export class TcpGateway {
   private server?: Server;
+  private open = 0;
 
   constructor(private readonly options: TcpGatewayOptions) {}
 
+  /** Client connections open now. */
+  get connectionCount(): number {
+    return this.open;
+  }
+
   async listen(): Promise<number> {
-    const server = createServer({ allowHalfOpen: true }, (socket) => serveConnection(this.options, socket));
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      this.open++;
+      socket.once('close', () => this.open--);
+      serveConnection(this.options, socket);
+    });
     this.server = server;
     return listenOn(server, this.options.port, this.options.host);
   }

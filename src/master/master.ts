@@ -17,7 +17,7 @@ import type { MasterEvents } from './events.js';
 import { ExitReason, FrameKind, type Frame } from './frames.js';
 import { InstanceTable } from './instances.js';
 import { MasterSocket } from './listen.js';
-import { Router } from './routing.js';
+import { Router, type RoutedCounts } from './routing.js';
 import { RunnerChoice } from './runner-choice.js';
 import { Spawner, type FunctionLimits } from './spawning.js';
 import { Templates } from './templates.js';
@@ -103,6 +103,11 @@ export class Master extends EventEmitter<MasterEvents> {
   }
 
   /** Instances on runners, of fn or of all functions. */
+  /** Frames and bytes routed so far (a copy). */
+  routedCounts(): RoutedCounts {
+    return { ...this.router.counts };
+  }
+
   liveInstances(fn?: string): number {
     return this.table.liveCount(fn);
   }

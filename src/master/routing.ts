@@ -13,7 +13,12 @@ export type RoutedFrame = Extract<Frame, { kind: FrameKind.Data | FrameKind.Clos
 
 const KIND = { [FrameKind.Data]: 'data', [FrameKind.Close]: 'close', [FrameKind.Credit]: 'credit' } as const;
 
+/** What has been routed since the master started: plain counts, read at scrape time (src/metrics/routing.ts). */
+export interface RoutedCounts { data: number; close: number; credit: number; dataBytes: number; }
+
 export class Router {
+  readonly counts: RoutedCounts = { data: 0, close: 0, credit: 0, dataBytes: 0 };
+
   constructor(
     private readonly table: InstanceTable,
     private readonly events: EventEmitter<MasterEvents>,
@@ -27,8 +32,11 @@ export class Router {
     }
     if (!to) return;
     const full = !hasRoom(from); // for a CREDIT: the window of its parent's bytes
-    if (frame.kind === FrameKind.Data) countData(from, to, frame.bytes.length);
-    else if (frame.kind === FrameKind.Credit) countCredit(from, to, frame.bytes);
+    this.counts[KIND[frame.kind]]++;
+    if (frame.kind === FrameKind.Data) {
+      countData(from, to, frame.bytes.length);
+      this.counts.dataBytes += frame.bytes.length;
+    } else if (frame.kind === FrameKind.Credit) countCredit(from, to, frame.bytes);
     if (this.events.listenerCount('routed') > 0) this.observe(frame, from, to);
     const endpoint = to.endpoint;
     if (!endpoint) return to.runner?.send(frame);

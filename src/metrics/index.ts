@@ -4,12 +4,16 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Master } from '../master/master.js';
 import type { FunctionSpec } from '../project/index.js';
+import { gatewayMetrics, type GatewayMetrics } from './gateways.js';
 import { instanceMetrics } from './instances.js';
+import { routingMetrics } from './routing.js';
 import { runnerMetrics } from './runners.js';
 
 const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
-export function daemonMetrics(master: Master, functions: readonly FunctionSpec[], version: string): Registry {
+export interface DaemonMetrics { registry: Registry; gateways: GatewayMetrics; }
+
+export function daemonMetrics(master: Master, functions: readonly FunctionSpec[], version: string): DaemonMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // Gauges that prom-client names like counters (promtool refuses them).
@@ -18,7 +22,8 @@ export function daemonMetrics(master: Master, functions: readonly FunctionSpec[]
     .set({ version }, 1);
   instanceMetrics(registry, master, functions);
   runnerMetrics(registry, master, functions);
-  return registry;
+  routingMetrics(registry, master);
+  return { registry, gateways: gatewayMetrics(registry) };
 }
 
 export { serveMetrics, DEFAULT_METRICS_ADDRESS, type MetricsAddress, type MetricsServer } from './server.js';

@@ -1,11 +1,12 @@
-// Instances: spawn latency, lifetime, ends by reason, how many run. Label
-// sets are made once per function, up front (each series exists at 0 from
-// the start), so recording a spawn on the request path allocates nothing (prom-client's labels() would look the set
-// up by a key string each time).
+// Instances: spawn latency, lifetime, ends by reason, how many run. What the
+// master's events bring is recorded without allocating (recorder.ts) and
+// passed to prom-client at scrape time. Every series of a function exists
+// from the start, at 0, so rates and ratios over it are defined.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ExitReason } from '../master/frames.js';
 import type { Master } from '../master/master.js';
 import type { FunctionSpec } from '../project/index.js';
+import { CountRecorder, HistogramRecorder } from './recorder.js';
 
 /** 10 µs to 1 s: Embly's spawns take tens of microseconds (docs/metrics.md). */
 export const SPAWN_BUCKETS = [10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1];
@@ -16,44 +17,46 @@ const REASONS: Record<ExitReason, string> = {
   [ExitReason.Timeout]: 'timeout', [ExitReason.Killed]: 'killed',
 };
 
-interface PerFunction {
-  spawn: ReturnType<Histogram['labels']>;
-  duration: ReturnType<Histogram['labels']>;
-  exits: Record<ExitReason, ReturnType<Counter['labels']>>;
-}
+interface PerFunction { spawn: HistogramRecorder; duration: HistogramRecorder; exits: CountRecorder[]; }
 
 export function instanceMetrics(registry: Registry, master: Master, functions: readonly FunctionSpec[]): void {
+  const byName = new Map<string, PerFunction>();
+  const flush = () => { for (const f of byName.values()) { f.spawn.flush(); f.duration.flush(); f.exits.forEach((e) => e.flush()); } };
   const spawn = new Histogram({
     name: 'embly_spawn_duration_seconds', registers: [registry], buckets: SPAWN_BUCKETS, labelNames: ['function', 'isolation'],
     help: 'From the spawn request (a gateway\'s request, a guest\'s spawn call) to the runner\'s STARTED for the new instance',
+    collect: flush,
   });
   const duration = new Histogram({
     name: 'embly_instance_duration_seconds', registers: [registry], buckets: DURATION_BUCKETS, labelNames: ['function'],
-    help: 'From the spawn request to the instance\'s end',
+    help: 'From the spawn request to the instance\'s end', collect: flush,
   });
   const exits = new Counter({
     name: 'embly_instance_exits_total', registers: [registry], labelNames: ['function', 'reason'],
-    help: 'Instances that ended, by how: ok, error (proc_exit with a code, a limit), trap, timeout, killed',
+    help: 'Instances that ended, by how: ok, error (proc_exit with a code, a limit), trap, timeout, killed', collect: flush,
   });
   new Gauge({
     name: 'embly_instances', registers: [registry], labelNames: ['function'], help: 'Instances running now',
     collect() { for (const f of functions) this.set({ function: f.name }, master.liveInstances(f.name)); },
   });
-  // Every series exists from the start, at 0, so rates and ratios over it are defined.
   for (const f of functions) {
     spawn.zero({ function: f.name, isolation: f.isolation });
     duration.zero({ function: f.name });
-    for (const reason of Object.values(REASONS)) exits.inc({ function: f.name, reason }, 0);
+    const exitRecorders: CountRecorder[] = [];
+    for (const [reason, name] of Object.entries(REASONS)) {
+      exits.inc({ function: f.name, reason: name }, 0);
+      exitRecorders[Number(reason)] = new CountRecorder(exits, { function: f.name, reason: name });
+    }
+    byName.set(f.name, {
+      spawn: new HistogramRecorder(spawn, { function: f.name, isolation: f.isolation }),
+      duration: new HistogramRecorder(duration, { function: f.name }),
+      exits: exitRecorders,
+    });
   }
-  const byName = new Map<string, PerFunction>(functions.map((f) => [f.name, {
-    spawn: spawn.labels(f.name, f.isolation),
-    duration: duration.labels(f.name),
-    exits: Object.fromEntries(Object.entries(REASONS).map(([reason, name]) => [reason, exits.labels(f.name, name)])) as PerFunction['exits'],
-  }]));
-  master.on('started', (s) => byName.get(s.function)?.spawn.observe(s.spawnMs / 1000));
+  master.on('started', (s) => byName.get(s.function)?.spawn.record(s.spawnMs / 1000));
   master.on('exit', (e) => {
     const metrics = byName.get(e.function);
-    metrics?.duration.observe(e.durationMs / 1000);
-    metrics?.exits[e.reason].inc();
+    metrics?.duration.record(e.durationMs / 1000);
+    metrics?.exits[e.reason]?.add();
   });
 }

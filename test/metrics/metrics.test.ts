@@ -20,7 +20,7 @@ function sample(text: string, name: string, labels: string): number {
   return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
-test('the spawn histogram and the exits count exactly the requests served; promtool accepts the page', async (t) => {
+test('the spawn histogram, the exits and the gateway requests count exactly the requests served; promtool accepts the page', async (t) => {
   const dir = await watProject(t, [{ name: 'hello', wat: HELLO }, { name: 'trap', wat: TRAP }]);
   const { daemon, url } = await startDaemon(t, dir, { metrics: { host: '127.0.0.1', port: 0 } });
   const port = daemon.metricsPort!;
@@ -33,7 +33,14 @@ test('the spawn histogram and the exits count exactly the requests served; promt
   t.is(sample(after, 'embly_instance_exits_total', 'function="hello",reason="ok"'), 7);
   t.is(sample(after, 'embly_instance_exits_total', 'function="trap",reason="trap"'), 3);
   t.is(sample(after, 'embly_instance_duration_seconds_count', 'function="trap"'), 3);
+  t.is(sample(after, 'embly_gateway_requests_total', 'gateway="hello",code="200"'), 7);
+  t.is(sample(after, 'embly_gateway_requests_total', 'gateway="trap",code="502"'), 3);
+  t.is(sample(after, 'embly_gateway_request_duration_seconds_count', 'gateway="hello"'), 7);
+  t.false(Number.isNaN(sample(after, 'embly_gateway_connections', 'gateway="hello",type="http"')));
   t.is(sample(after, 'embly_runners', 'function="hello"'), 1);
+  // Each hello answered more than 44 bytes, and its request went the other way.
+  t.true(sample(after, 'embly_routed_messages_total', 'kind="data"') >= 14);
+  t.true(Number(/^embly_routed_bytes_total (\d+)$/m.exec(after)?.[1]) >= 7 * 44);
   t.is(sample(after, 'embly_instances', 'function="hello"'), 0);
   t.regex(after, /^embly_build_info\{version="[^"]+"\} 1$/m);
   t.regex(after, /^process_cpu_seconds_total /m, 'the default process metrics');

@@ -152,6 +152,7 @@ export class ClientConnection implements ExchangeOwner {
     const answered = this.exchange?.abandon() ?? false;
     this.exchange = null;
     this.gw.log.info(`refused a request (${status}): ${why}`);
+    this.gw.observer?.answered(status, null);
     if (answered) return void this.socket.destroy(); // too late for a status
     this.send(errorResponse(status, why, 'Connection: close\r\n'));
     this.socket.end();

@@ -20,6 +20,13 @@ export interface GatewayContext {
   timeoutMs: number;
   /** the detail of each failed request (warn) and refused one (info) */
   log: Logger;
+  /** told about every request answered (metrics, src/metrics/gateways.ts) */
+  observer?: GatewayObserver;
+}
+
+export interface GatewayObserver {
+  /** a request got `status`, `seconds` after its head was read (null: refused unread, no instance) */
+  answered(status: number, seconds: number | null): void;
 }
 
 /** What an exchange needs from the client connection it serves. */
@@ -54,6 +61,7 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
   /** the final response's status; 0 until its head is read */
   private status = 0;
   private finished = false;
+  private readonly startedAt = performance.now();
   /** response bytes gathered while one DATA frame is read: one write each */
   private outgoing: Buffer[] = [];
 
@@ -198,12 +206,14 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
     if (this.answered) return this.complete('cut');
     const reusable = this.requestComplete && keepsAlive(this.request);
     this.owner.send(errorResponse(failure.status, failure.reason, (failure.headers ?? '') + (reusable ? '' : 'Connection: close\r\n')));
+    this.status = failure.status;
     this.complete(reusable ? 'keep' : 'close');
   }
 
   private complete(next: 'keep' | 'close' | 'cut'): void {
     this.flush();
     this.finished = true;
+    this.gw.observer?.answered(this.status, (performance.now() - this.startedAt) / 1000);
     this.cleanup();
     this.owner.done(next);
   }

@@ -31,6 +31,11 @@ export class HttpGateway {
 
   constructor(private readonly options: HttpGatewayOptions) {}
 
+  /** Client connections open now. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
   /** Starts listening; resolves with the port (useful when asked for 0). */
   async listen(): Promise<number> {
     const forget = (c: ClientConnection) => this.connections.delete(c);
