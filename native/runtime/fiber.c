@@ -331,9 +331,9 @@ bool embly_safepoint_due(void) {
   return fiber && (fiber->preempt_pending || (fiber->interrupt && *fiber->interrupt));
 }
 
-/* Called by generated code at a loop header or function entry whose flag is
- * set: no host code is on the stack, so the instance may stop or give up the
- * thread here. */
+/* Reached from the injected trampoline (preempt.c), from polling code at a
+ * loop header or function entry, or from host code on its way back to wasm:
+ * no host work is half done, so the instance may stop or give up the thread. */
 void embly_safepoint(void) {
   embly_fiber* fiber = g_current;
   if (!fiber || !fiber->stop_target)
