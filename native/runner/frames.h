@@ -31,6 +31,9 @@ enum frame_kind {
   FRAME_FORKED = 15,
   FRAME_CHILD_EXIT = 16,
   FRAME_CREDIT = 17,
+  /* `emblyctl ps`: the size of an instance's linear memory */
+  FRAME_MEMORY_QUERY = 18,
+  FRAME_MEMORY_SIZE = 19,
 };
 
 /* Flow control: at most this many bytes a reader has not credited are in

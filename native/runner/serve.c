@@ -373,6 +373,21 @@ static bool on_kill(frame_fields* f) {
   return true;
 }
 
+/* The master asks how much linear memory an instance has now (for `emblyctl
+ * ps`); an address this runner no longer hosts (it ended meanwhile) answers
+ * UINT64_MAX. */
+static bool on_memory_query(frame_fields* f) {
+  uint64_t address = frame_u64(f);
+  if (!f->ok || f->left != 0)
+    return false;
+  guest* g = addresses_get(address);
+  frame_header h = {0};
+  frame_put_u64(&h, address);
+  frame_put_u64(&h, !g ? UINT64_MAX : g->memory ? g->memory->size : 0);
+  send_frame(FRAME_MEMORY_SIZE, &h, NULL, 0);
+  return true;
+}
+
 static bool handle_frame(uint8_t kind, frame_fields* f) {
   switch (kind) {
     case FRAME_SPAWN: return on_spawn(f);
@@ -382,6 +397,7 @@ static bool handle_frame(uint8_t kind, frame_fields* f) {
     case FRAME_SPAWN_RESULT: return on_spawn_result(f);
     case FRAME_KILL: return on_kill(f);
     case FRAME_CREDIT: return on_credit(f);
+    case FRAME_MEMORY_QUERY: return on_memory_query(f);
   }
   return false;
 }

@@ -20,7 +20,11 @@ export enum FrameKind {
   Hello = 1, Spawn = 2, Started = 3, Data = 4, Close = 5, Exit = 6,
   SpawnRequest = 8, SpawnResult = 9, Log = 10, Kill = 11, PeerExit = 12,
   TemplateHello = 13, Fork = 14, Forked = 15, ChildExit = 16, Credit = 17,
+  MemoryQuery = 18, MemorySize = 19,
 }
+
+/** MEMORY_SIZE's bytes for an address its runner does not host (it ended meanwhile). */
+export const NO_SUCH_INSTANCE = 0xffff_ffff_ffff_ffffn;
 
 export enum ExitReason { Ok = 0, Error = 1, Trap = 2, Timeout = 3, Killed = 4 }
 
@@ -40,7 +44,9 @@ export type Frame =
   | { kind: FrameKind.Fork; request: number }
   | { kind: FrameKind.Forked; request: number; pid: number; errno: number }
   | ChildExitFrame
-  | { kind: FrameKind.Credit; from: bigint; to: bigint; bytes: number };
+  | { kind: FrameKind.Credit; from: bigint; to: bigint; bytes: number }
+  | { kind: FrameKind.MemoryQuery; address: bigint }
+  | { kind: FrameKind.MemorySize; address: bigint; bytes: bigint };
 
 /** A template's report of a child it reaped: `code` is -1 when a signal ended it. */
 export interface ChildExitFrame {
@@ -72,6 +78,8 @@ const FIXED: Record<FrameKind, [bytes: number, rest: boolean]> = {
   [FrameKind.Forked]: [12, false],
   [FrameKind.ChildExit]: [34, false],
   [FrameKind.Credit]: [20, false],
+  [FrameKind.MemoryQuery]: [8, false],
+  [FrameKind.MemorySize]: [16, false],
 };
 
 const EMPTY = Buffer.alloc(0);
@@ -91,7 +99,8 @@ function writeFields(out: Buffer, view: DataView, frame: Frame): void {
   switch (frame.kind) {
     case FrameKind.Hello: case FrameKind.TemplateHello: out.writeUInt16LE(frame.version, 5); out.writeUInt32LE(frame.pid, 7); return;
     case FrameKind.Spawn: view.setBigUint64(5, frame.address, true); view.setBigUint64(13, frame.parent, true); return;
-    case FrameKind.Started: view.setBigUint64(5, frame.address, true); return;
+    case FrameKind.Started: case FrameKind.MemoryQuery: view.setBigUint64(5, frame.address, true); return;
+    case FrameKind.MemorySize: view.setBigUint64(5, frame.address, true); view.setBigUint64(13, frame.bytes, true); return;
     case FrameKind.Data: case FrameKind.Close: view.setBigUint64(5, frame.from, true); view.setBigUint64(13, frame.to, true); return;
     case FrameKind.Credit: view.setBigUint64(5, frame.from, true); view.setBigUint64(13, frame.to, true); out.writeUInt32LE(frame.bytes, 21); return;
     case FrameKind.Exit: view.setBigUint64(5, frame.address, true); out.writeUInt8(frame.reason, 13); out.writeInt32LE(frame.code, 14); return;
@@ -152,6 +161,8 @@ function decodeFrame(kind: number, b: Buffer, view: DataView, at: number, end: n
     case FrameKind.Fork: return { kind: FrameKind.Fork, request: b.readUInt32LE(at) };
     case FrameKind.Forked: return { kind: FrameKind.Forked, request: b.readUInt32LE(at), pid: b.readUInt32LE(at + 4), errno: b.readUInt32LE(at + 8) };
     case FrameKind.Credit: return { kind: FrameKind.Credit, from: view.getBigUint64(at, true), to: view.getBigUint64(at + 8, true), bytes: b.readUInt32LE(at + 16) };
+    case FrameKind.MemoryQuery: return { kind: FrameKind.MemoryQuery, address: view.getBigUint64(at, true) };
+    case FrameKind.MemorySize: return { kind: FrameKind.MemorySize, address: view.getBigUint64(at, true), bytes: view.getBigUint64(at + 8, true) };
     case FrameKind.ChildExit:
       return {
         kind: FrameKind.ChildExit, pid: b.readUInt32LE(at), code: b.readInt32LE(at + 4), signal: b[at + 8]!, coreDumped: b[at + 9] !== 0,

@@ -40,6 +40,21 @@ export interface Instance {
   sentUp: number;
 }
 
+/** What `emblyctl ps` shows of a live instance (master.instances()). */
+export interface InstanceInfo {
+  address: bigint;
+  function: string;
+  parent: bigint;
+  /** the parent's function: '' for a gateway connection, undefined once the parent has ended */
+  parentFunction: string | undefined;
+  /** its runner's pid */
+  runner: number | undefined;
+  /** performance.now() of its spawn request */
+  requestedAt: number;
+  /** its runner has said STARTED */
+  started: boolean;
+}
+
 export class InstanceTable {
   private readonly byAddress = new Map<bigint, Instance>();
   /** instances on runners, by function (max_instances) */
@@ -53,6 +68,11 @@ export class InstanceTable {
 
   has(address: bigint): boolean {
     return this.byAddress.has(address);
+  }
+
+  /** Every live address: instances and gateway connections' endpoints. */
+  all(): IterableIterator<Instance> {
+    return this.byAddress.values();
   }
 
   liveCount(fn?: string): number {

@@ -15,7 +15,8 @@ import type { RunnerConnection } from './connection.js';
 import { Endpoint, type EndpointHandler, type EndpointLink } from './endpoint.js';
 import type { MasterEvents } from './events.js';
 import { ExitReason, FrameKind, type Frame } from './frames.js';
-import { InstanceTable } from './instances.js';
+import { InstanceTable, type InstanceInfo } from './instances.js';
+import { MemoryQueries } from './memory-queries.js';
 import { MasterSocket } from './listen.js';
 import { Router, type RoutedCounts } from './routing.js';
 import { RunnerChoice } from './runner-choice.js';
@@ -25,6 +26,7 @@ import { Templates } from './templates.js';
 export type { RunnerAuthorizer } from './admission.js';
 export type { Endpoint, EndpointHandler } from './endpoint.js';
 export type * from './events.js';
+export type { InstanceInfo } from './instances.js';
 export { ERRNO, SpawnError, type SpawnFailure } from './spawn-error.js';
 
 export interface MasterOptions {
@@ -52,6 +54,7 @@ export class Master extends EventEmitter<MasterEvents> {
   private readonly router: Router;
   private readonly spawner: Spawner;
   private readonly link: EndpointLink;
+  private readonly memory = new MemoryQueries();
 
   constructor(options: MasterOptions) {
     super();
@@ -112,6 +115,35 @@ export class Master extends EventEmitter<MasterEvents> {
     return this.table.liveCount(fn);
   }
 
+  /** The live instances (gateway connections' endpoints are not instances), for `emblyctl ps`. */
+  instances(): InstanceInfo[] {
+    const found: InstanceInfo[] = [];
+    for (const i of this.table.all()) {
+      if (!i.runner) continue;
+      found.push({
+        address: i.address, function: i.function, parent: i.parent, parentFunction: this.table.get(i.parent)?.function,
+        runner: i.runner.pid, requestedAt: i.requestedAt, started: i.started,
+      });
+    }
+    return found;
+  }
+
+  /** The size of each instance's linear memory now, in bytes, asked of its
+   * runner; missing for one that ended, or whose runner did not answer within `timeoutMs`. */
+  async instanceMemory(addresses: readonly bigint[], timeoutMs = 1000): Promise<Map<bigint, number>> {
+    const sizes = new Map<bigint, number>();
+    const asks = addresses.map(async (address) => {
+      const instance = this.table.get(address);
+      const bytes = instance && await this.memory.ask(instance);
+      if (bytes !== undefined) sizes.set(address, bytes);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); });
+    await Promise.race([Promise.all(asks), late]);
+    clearTimeout(timer);
+    return new Map(sizes);
+  }
+
   /** A gateway connection's end: an address of its own, to spawn one child
    * from and exchange bytes with it. */
   openEndpoint(handler: EndpointHandler): Endpoint {
@@ -148,6 +180,8 @@ export class Master extends EventEmitter<MasterEvents> {
       case FrameKind.Credit: return this.fromHost(connection, frame.from, () => this.router.route(frame));
       case FrameKind.Exit: return this.fromHost(connection, frame.address, () => this.onExit(frame.address, frame.reason, frame.code));
       case FrameKind.SpawnRequest: return this.fromHost(connection, frame.requester, () => this.spawner.spawnRequest(connection, frame));
+      // Not through fromHost: the instance may have ended since it was asked about.
+      case FrameKind.MemorySize: return this.memory.answered(connection, frame.address, frame.bytes);
       case FrameKind.Log: return this.fromHost(connection, frame.address, () => this.emit('log', {
         address: frame.address, function: connection.function!, fd: frame.fd, line: Buffer.from(frame.line).toString('utf8'),
       }));
@@ -186,6 +220,7 @@ export class Master extends EventEmitter<MasterEvents> {
   private forget(connection: RunnerConnection): void {
     if (connection.template) return this.templates.remove(connection.pid!);
     if (!connection.admitted) return;
+    this.memory.forget(connection);
     this.choice.remove(connection);
     for (const address of [...connection.instances]) this.onExit(address, ExitReason.Killed, 0);
     this.emit('runnerLost', { function: connection.function!, pid: connection.pid! });

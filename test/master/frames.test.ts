@@ -18,6 +18,8 @@ const FRAMES: Frame[] = [
   { kind: FrameKind.Forked, request: 5, pid: 4243, errno: 0 },
   { kind: FrameKind.ChildExit, pid: 4243, code: -1, signal: 31, coreDumped: false, userCpuMicros: 120n, systemCpuMicros: 340n, maxRssKiB: 2048n },
   { kind: FrameKind.Credit, from: 2n, to: 1n, bytes: 131072 },
+  { kind: FrameKind.MemoryQuery, address: 0xfeedfacecafebeefn },
+  { kind: FrameKind.MemorySize, address: 0xfeedfacecafebeefn, bytes: 3n << 16n },
 ];
 
 /** Byte strings decode as Buffer views (no copy): compare them as plain bytes. */
@@ -46,6 +48,11 @@ test('a CHILD_EXIT is pid, code, signal, core, then three u64s', (t) => {
   const bytes = encodeFrame({ kind: FrameKind.ChildExit, pid: 2, code: 0, signal: 9, coreDumped: true, userCpuMicros: 3n, systemCpuMicros: 4n, maxRssKiB: 5n });
   t.deepEqual([...bytes.subarray(0, 15)], [35, 0, 0, 0, 16, 2, 0, 0, 0, 0, 0, 0, 0, 9, 1]);
   t.deepEqual([bytes[15], bytes[23], bytes[31], bytes.length], [3, 4, 5, 39]);
+});
+
+test('a MEMORY_SIZE is the address, then the u64 bytes of its linear memory', (t) => {
+  const bytes = encodeFrame({ kind: FrameKind.MemorySize, address: 1n, bytes: 0x30000n });
+  t.deepEqual([...bytes], [17, 0, 0, 0, 19, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0]);
 });
 
 test('refuses an oversized length before buffering it', (t) => {
