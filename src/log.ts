@@ -21,7 +21,19 @@ export interface Logger {
   child(component: string): Logger;
 }
 
-export type LogSink = (line: string) => void;
+/** One line's parts, for sinks that keep lines rather than print them
+ * (the control socket's log ring, src/control/log-ring.ts). */
+export interface LogEvent {
+  /** Date.now() when it was logged */
+  time: number;
+  level: LogLevel;
+  /** the component path ("supervisor/hello"); undefined for the daemon's own lines */
+  component: string | undefined;
+  message: string;
+}
+
+/** Where lines go: `line` as written, `event` its parts. */
+export type LogSink = (line: string, event: LogEvent) => void;
 
 export interface LoggerOptions {
   /** Where lines go (default: stderr). */
@@ -33,7 +45,12 @@ export interface LoggerOptions {
   component?: string;
 }
 
-const stderrSink: LogSink = (line) => { process.stderr.write(`${line}\n`); };
+export const stderrSink: LogSink = (line) => { process.stderr.write(`${line}\n`); };
+
+/** Every line to each sink, in order: stderr and the log ring, say. */
+export function teeSink(...sinks: LogSink[]): LogSink {
+  return (line, event) => { for (const sink of sinks) sink(line, event); };
+}
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const sink = options.sink ?? stderrSink;
@@ -43,7 +60,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     const write = (level: LogLevel) => (message: string) => {
       if (SEVERITY[level] > threshold) return;
       const where = component ? `${component}: ` : '';
-      sink(journal ? `<${JOURNAL_PRIORITY[level]}>${where}${message}` : `${level} ${where}${message}`);
+      const line = journal ? `<${JOURNAL_PRIORITY[level]}>${where}${message}` : `${level} ${where}${message}`;
+      sink(line, { time: Date.now(), level, component, message });
     };
     return {
       error: write('error'), warn: write('warn'), info: write('info'), debug: write('debug'),
