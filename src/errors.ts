@@ -29,12 +29,14 @@ export interface EmblyErrorOptions {
 /** Exit statuses `embly` uses, from sysexits(3) (docs/errors.md, "Exit statuses"). */
 export const EXIT = {
   ok: 0,
+  notRunning: 3, // `emblyctl`: no daemon answers (as `systemctl status` for a stopped unit, LSB "program is not running")
   usage: 64, // EX_USAGE: a bad command line
   dataError: 65, // EX_DATAERR: a function's source or module is wrong
   unavailable: 69, // EX_UNAVAILABLE: a program or service it needs is missing
   software: 70, // EX_SOFTWARE: a bug in Embly
   osFile: 72, // EX_OSFILE: Embly's own files are missing
   cantCreate: 73, // EX_CANTCREAT: cannot take a port or socket
+  noPermission: 77, // EX_NOPERM: the control socket refused this user
   config: 78, // EX_CONFIG: the project file is wrong
 } as const;
 
@@ -58,6 +60,7 @@ export abstract class EmblyError extends Error {
 
 /** The base of one catalogue entry: `class X extends defineError({...}) {}`. */
 export function defineError<const Code extends string>(spec: ErrorSpec<Code>) {
+  specsByCode.set(spec.code, spec);
   return class extends EmblyError {
     static override readonly spec = spec;
     declare readonly code: Code;
@@ -72,6 +75,15 @@ export function isUserError(error: unknown): boolean {
 /** The status `embly` exits with for an error that reached it. */
 export function exitCodeOf(error: unknown): number {
   return error instanceof EmblyError ? error.exitCode : EXIT.software;
+}
+
+/** Every spec by its code: an error the daemon answers over the control
+ * socket arrives as its code, and `emblyctl` exits with that code's status. */
+const specsByCode = new Map<string, ErrorSpec>();
+
+/** The catalogue's spec for a code, if it has one. */
+export function specOf(code: string): ErrorSpec | undefined {
+  return specsByCode.get(code);
 }
 
 /** What a wrapper takes from the error it wraps. */
@@ -212,5 +224,33 @@ export class HttpSyntaxError extends defineError({ code: 'EMBLY_HTTP_SYNTAX', ki
 
   get status(): number {
     return this.httpStatus!;
+  }
+}
+
+// ---- the control socket (src/control) and emblyctl
+
+/** The daemon cannot take its control socket: in use by another daemon, not
+ * a socket, or in a directory others could write to. */
+export class ControlSocketError extends defineError({ code: 'EMBLY_CONTROL_SOCKET', kind: 'user', exitCode: EXIT.cantCreate }) {}
+
+/** A control request the daemon cannot serve: not JSON, an unknown method, bad params, too long. */
+export class ControlRequestError extends defineError({ code: 'EMBLY_CONTROL_REQUEST', kind: 'user', exitCode: EXIT.dataError }) {}
+
+/** The control socket refused this user (the daemon serves only its own uid and root). */
+export class ControlAccessError extends defineError({ code: 'EMBLY_CONTROL_DENIED', kind: 'user', exitCode: EXIT.noPermission }) {}
+
+/** No daemon answers at the control socket: `emblyctl` exits 3, like `systemctl status`. */
+export class DaemonNotRunningError extends defineError({ code: 'EMBLY_NOT_RUNNING', kind: 'user', exitCode: EXIT.notRunning }) {}
+
+/** The daemon went away mid-request, answered what is not the protocol, or not in time. */
+export class ControlConnectionError extends defineError({ code: 'EMBLY_CONTROL_CONNECTION', kind: 'user', exitCode: EXIT.unavailable }) {}
+
+/** An error the daemon answered (a reload's build failure, say): its
+ * message, shown as one line (a stack would be emblyctl's, not the
+ * daemon's, which logs its own), and the exit status of its code in this
+ * catalogue (70 for a code it lacks: a bug in the daemon). */
+export class DaemonAnsweredError extends defineError({ code: 'EMBLY_DAEMON_ERROR', kind: 'user', exitCode: EXIT.software }) {
+  constructor(readonly remoteCode: string, message: string) {
+    super(message, { exitCode: specOf(remoteCode)?.exitCode ?? EXIT.software });
   }
 }

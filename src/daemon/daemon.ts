@@ -55,7 +55,10 @@ export class Daemon {
   private readonly gateways: (HttpGateway | TcpGateway)[] = [];
   private readonly log: Logger;
   private readonly functionLogs: LogLimiter;
+  /** The registry, whether or not /metrics is served: `emblyctl status` reads the same figures. */
+  readonly metrics: DaemonMetrics;
   private metricsServer: MetricsServer | undefined;
+  private readonly listening: ListeningGateway[] = [];
   /** The port /metrics is served on, once started (with `metrics`). */
   metricsPort: number | undefined;
 
@@ -77,6 +80,8 @@ export class Daemon {
       log: this.log.child('master'),
     });
     this.runnerPids = pids;
+    // Observed from the first instance on: the registry listens to the master.
+    this.metrics = daemonMetrics(this.master, options.project.functions, packageVersion());
     // A runner that said HELLO has shown that its function starts: if it
     // dies, however soon, its pool replaces it at once, with no back-off.
     // (A template pool hears its own children's HELLOs.)
@@ -99,13 +104,11 @@ export class Daemon {
   private readonly runnerPids: Map<number, { function: string; template: boolean }>;
 
   async start(): Promise<ListeningGateway[]> {
-    // Observed from the first instance on: the registry listens to the master.
-    const metrics = this.options.metrics && daemonMetrics(this.master, this.options.project.functions, packageVersion());
     await this.master.listen();
     const ready = this.startRunners();
     await ready;
-    const gateways = await this.startGateways(metrics || undefined);
-    if (metrics) await this.startMetrics(metrics.registry, this.options.metrics!);
+    const gateways = await this.startGateways(this.metrics);
+    if (this.options.metrics) await this.startMetrics(this.metrics.registry, this.options.metrics);
     return gateways;
   }
 
@@ -177,7 +180,29 @@ export class Daemon {
       });
       listening.push({ name: spec.name, type: spec.type, function: spec.function, port: bound });
     }
+    this.listening.push(...listening);
     return listening;
+  }
+
+  // ---- what `emblyctl status` shows (src/control/status.ts)
+
+  get project(): Project {
+    return this.options.project;
+  }
+
+  /** Where gateways listen. */
+  get host(): string {
+    return this.options.host ?? '0.0.0.0';
+  }
+
+  /** The gateways listening, once started. */
+  get listeningGateways(): readonly ListeningGateway[] {
+    return this.listening;
+  }
+
+  /** Where /metrics is served, once started; undefined when it is not. */
+  get metricsAddress(): MetricsAddress | undefined {
+    return this.metricsPort === undefined ? undefined : { host: this.options.metrics!.host, port: this.metricsPort };
   }
 
   async stop(): Promise<void> {

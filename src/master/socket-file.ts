@@ -29,7 +29,7 @@ export function inUse(path: string, holder?: number | 'unknown'): MasterSocketIn
 /** Who listens on the socket at `path`: its pid (SO_PEERCRED of our end
  * names whoever called listen), 'unknown', or 'nobody' (connection refused:
  * the file is stale). */
-function listenerOf(path: string): Promise<number | 'unknown' | 'nobody'> {
+export function listenerOf(path: string): Promise<number | 'unknown' | 'nobody'> {
   return new Promise((resolve) => {
     const socket = connect(path);
     socket.once('connect', () => {
