@@ -1,20 +1,22 @@
 // `embly run`: build what changed, then serve: master, runners, gateways.
 // Stopped by SIGINT or SIGTERM, it exits 128 + the signal's number, as a
-// process ended by it would. What it serves and how to reach it is its output
+// process ended by it would; stopped by `emblyctl stop`, 0. It serves
+// emblyctl on its control socket (src/control). What it serves and how to reach it is its output
 // (stdout); everything that happens meanwhile is the log (stderr, one line per
 // event, level first; the journal's priorities under systemd).
 import type { Command } from 'commander';
 import { buildProject } from '../compile/project-build.js';
 import { progressReporter } from '../compile/progress.js';
 import { Daemon, DEFAULT_SOCKET, type ListeningGateway } from '../daemon/daemon.js';
-import { createLogger, type LogLevel } from '../log.js';
+import { ControlServer, controlSocketPath, LogRing } from '../control/index.js';
+import { createLogger, stderrSink, teeSink, type Logger, type LogLevel } from '../log.js';
 import { loadProject } from '../project/index.js';
 import { signalStatus } from '../supervisor/index.js';
 import { DEFAULT_METRICS_ADDRESS, type MetricsAddress } from '../metrics/index.js';
 import { logLevelOption, metricsAddress, path, positiveInteger } from './flags.js';
 import { withExitStatus } from './program.js';
 
-interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; metrics: MetricsAddress | null; }
+interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; metrics: MetricsAddress | null; control?: string; }
 
 export function addRunCommand(program: Command): void {
   program.command('run')
@@ -25,6 +27,7 @@ export function addRunCommand(program: Command): void {
     .option('--runners <n>', 'runner processes per function (default: the cores)', positiveInteger)
     .addOption(logLevelOption())
     .option('--metrics <host:port>', 'where /metrics is served for Prometheus, or off (docs/metrics.md)', metricsAddress, DEFAULT_METRICS_ADDRESS)
+    .option('--control <path>', "the control socket emblyctl talks to (default: $EMBLY_CONTROL, else docs/service.md)", path)
     .action(withExitStatus(run));
 }
 
@@ -37,21 +40,46 @@ function describe(g: ListeningGateway, host: string): string {
 async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
   const project = await loadProject(dir ?? process.cwd());
   const built = await buildProject(project, { progress: progressReporter(process.stderr, project.functions.map((f) => f.name)) });
-  const log = createLogger({ level: flags.logLevel });
+  const logs = new LogRing(); // what `emblyctl logs` shows, beside stderr
+  const log = createLogger({ level: flags.logLevel, sink: teeSink(stderrSink, logs.sink) });
   const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners, log, metrics: flags.metrics ?? undefined });
-  const gateways = await daemon.start().catch(async (e: Error) => {
-    await daemon.stop(); // no runner outlives a failed start
-    throw e;
-  });
-  const stopSignal = new Promise<NodeJS.Signals>((resolve) => { // listening before it says it serves
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const stopped = stopRequests(); // listening before it says it serves
+  const { gateways, control } = await startServing(daemon, { path: controlSocketPath({ flag: flags.control }), logs, log, stop: () => stopped.request('control') });
   console.log(`embly: serving ${project.file} (master on ${daemon.master.socketPath})`);
   for (const g of gateways) console.log(describe(g, flags.host));
   if (daemon.metricsPort !== undefined) console.log(`  metrics: curl http://${flags.metrics!.host}:${daemon.metricsPort}/metrics`);
-  const signal = await stopSignal;
+  console.log(`  control: emblyctl status (socket ${control.path})`);
+  const why = await stopped.requested;
   log.child('embly').info('stopping');
   await daemon.stop();
-  return signalStatus(signal);
+  await control.close(); // last: `emblyctl stop` returns when it closes
+  return why === 'control' ? 0 : signalStatus(why);
+}
+
+/** The daemon, then its control socket; no runner outlives a failed start. */
+async function startServing(daemon: Daemon, control: { path: string; logs: LogRing; log: Logger; stop: () => void }) {
+  try {
+    const gateways = await daemon.start();
+    const server = await ControlServer.listen({ ...control, daemon, log: control.log.child('control'), reload: reloadOf(daemon) });
+    return { gateways, control: server };
+  } catch (e) {
+    await daemon.stop();
+    throw e;
+  }
+}
+
+/** SIGINT, SIGTERM, or `emblyctl stop`, whichever comes first. */
+function stopRequests() {
+  let request!: (why: NodeJS.Signals | 'control') => void;
+  const requested = new Promise<NodeJS.Signals | 'control'>((resolve) => { request = resolve; });
+  process.once('SIGINT', request);
+  process.once('SIGTERM', request);
+  return { requested, request };
+}
+
+/** The daemon's reload, where it has one (issue 11's reload is another
+ * branch's): without it, `emblyctl reload` answers that this daemon cannot. */
+function reloadOf(daemon: Daemon): (() => Promise<unknown>) | undefined {
+  const reload = (daemon as { reload?: () => Promise<unknown> }).reload;
+  return reload && (() => reload.call(daemon));
 }

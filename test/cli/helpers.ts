@@ -1,5 +1,6 @@
 // `embly` as a user runs it: `node bin/embly.js ...` in a child process.
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,10 +29,13 @@ export async function projectDir(files: Record<string, string>): Promise<string>
   return dir;
 }
 
-/** Our environment, less what says that stderr is the journal (the tests read level words). */
+/** Our environment, less what says that stderr is the journal (the tests read level words),
+ * with a control socket of its own (unless `more` names one): daemons of tests that run at
+ * once would otherwise all take the default one, and all but the first be refused. */
 function environment(more: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const { JOURNAL_STREAM: _journal, ...env } = process.env;
-  return { ...env, ...more };
+  const control = join(mkdtempSync(join(tmpdir(), 'embly-control-')), 'control.sock');
+  return { ...env, EMBLY_CONTROL: control, ...more };
 }
 
 /** Starts `embly ...` (with `env` added to the environment) and resolves once `ready` appears on its stdout, or rejects after `timeoutMs`. */

@@ -94,7 +94,7 @@ export const HOSTILE_WAT = `(module
     (drop (call $write (i32.const 1) (i32.const 1024) (i32.const ${HELLO_BYTES}) (i32.const 12)))))`;
 
 /** Waits for its parent to close handle 1, then ends. */
-const SLEEPER_WAT = `(module
+export const SLEEPER_WAT = `(module
   (import "embly" "read" (func $read (param i32 i32 i32 i32) (result i32)))
   (import "embly" "events" (func $events (param i64 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)

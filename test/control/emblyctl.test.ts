@@ -1,0 +1,160 @@
+// emblyctl against a real daemon: status (its JSON against what was served
+// and what /metrics says), ps while requests are in flight, logs -f seeing a
+// function's line as it is written, reload's answer and failure.
+import test from 'ava';
+import { availableParallelism } from 'node:os';
+import type { InstanceStatus } from '../../src/control/instances.js';
+import type { LogLine } from '../../src/control/methods.js';
+import type { DaemonStatus } from '../../src/control/status.js';
+import { BuildFailedError, CompileError, EXIT, FunctionBuildError } from '../../src/errors.js';
+import { packageVersion } from '../../src/version.js';
+import { HELLO, TRAP } from '../gateways/functions.js';
+import { runnerPids, watProject } from '../daemon/helpers.js';
+import { stdoutLines } from '../helpers/wat.js';
+import { waitFor } from '../helpers/wait.js';
+import { PARENT_WAT, SLEEPER_WAT } from './functions.js';
+import { emblyctl, emblyctlJson, slowRequest, startControlled, startEmblyctl } from './helpers.js';
+
+/** The value of one sample of a /metrics page, its labels written as in the exposition. */
+function sample(text: string, name: string, labels: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
+  return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+test('status --json counts exactly what was served, as /metrics does', async (t) => {
+  const dir = await watProject(t, [{ name: 'hello', wat: HELLO }, { name: 'trap', wat: TRAP }]);
+  const { daemon, path, url } = await startControlled(t, dir, { metrics: { host: '127.0.0.1', port: 0 } });
+  for (let i = 0; i < 7; i++) t.is((await fetch(url('hello'))).status, 200);
+  for (let i = 0; i < 3; i++) t.is((await fetch(url('trap'))).status, 502);
+  const status = await emblyctlJson<DaemonStatus>(t, ['status', '--control', path]);
+  t.like(status, {
+    version: packageVersion(), pid: process.pid, project: daemon.project.file, masterSocket: daemon.master.socketPath,
+    controlSocket: path, metrics: `127.0.0.1:${daemon.metricsPort}`,
+  });
+  const [hello, trap] = status.functions;
+  t.like(hello, { name: 'hello', isolation: 'instance', runners: 1, instances: 0, spawns: 7, exits: { ok: 7, error: 0, trap: 0, timeout: 0, killed: 0 } });
+  t.like(trap, { name: 'trap', runners: 1, instances: 0, spawns: 3, exits: { ok: 0, error: 0, trap: 3, timeout: 0, killed: 0 } });
+  t.true(hello!.spawnSeconds.p50! > 0 && hello!.spawnSeconds.p50! <= hello!.spawnSeconds.p99! && hello!.spawnSeconds.p99! <= 1, JSON.stringify(hello));
+  t.deepEqual(status.gateways.map((g) => [g.name, g.type, g.function, g.address, g.requests, g.errors5xx]), [
+    ['hello', 'http', 'hello', `127.0.0.1:${daemon.listeningGateways[0]!.port}`, 7, 0],
+    ['trap', 'http', 'trap', `127.0.0.1:${daemon.listeningGateways[1]!.port}`, 3, 3],
+  ]);
+  t.true(status.gateways.every((g) => Number.isInteger(g.connections) && g.connections <= 2), 'fetch keeps a connection or two alive');
+  t.is(status.host.cpus, availableParallelism());
+  t.true(status.host.cpuPercent >= 0 && status.host.cpuPercent <= 100);
+  t.true(status.host.memoryAvailableBytes > 0 && status.host.memoryAvailableBytes <= status.host.memoryTotalBytes);
+  t.true(status.process.residentBytes > 10 << 20, 'a Node process is more than 10 MiB resident');
+  // The same figures a scrape shows.
+  const page = await (await fetch(`http://127.0.0.1:${daemon.metricsPort}/metrics`)).text();
+  t.is(sample(page, 'embly_spawn_duration_seconds_count', 'function="hello",isolation="instance"'), hello!.spawns);
+  t.is(sample(page, 'embly_instance_exits_total', 'function="trap",reason="trap"'), trap!.exits.trap);
+  t.is(sample(page, 'embly_gateway_requests_total', 'gateway="trap",code="502"'), status.gateways[1]!.errors5xx!);
+});
+
+test('status without --metrics: the figures are still counted, /metrics is off', async (t) => {
+  const { path, url } = await startControlled(t, await watProject(t, [{ name: 'hello', wat: HELLO }]));
+  for (let i = 0; i < 2; i++) t.is((await fetch(url('hello'))).status, 200);
+  const status = await emblyctlJson<DaemonStatus>(t, ['status', '--control', path]);
+  t.is(status.metrics, null);
+  t.is(status.functions[0]!.spawns, 2);
+  t.is(status.gateways[0]!.requests, 2);
+});
+
+test('status for people: the daemon, then aligned tables of functions and gateways, no colour off a terminal', async (t) => {
+  const { daemon, path, url } = await startControlled(t, await watProject(t, [{ name: 'hello', wat: HELLO }, { name: 'trap', wat: TRAP }]));
+  for (let i = 0; i < 4; i++) t.is((await fetch(url('hello'))).status, 200);
+  t.is((await fetch(url('trap'))).status, 502);
+  const result = await emblyctl(['status', '--control', path]);
+  t.is(result.code, 0, result.stderr);
+  const out = result.stdout;
+  t.regex(out, new RegExp(`^embly ${packageVersion().replace(/\./g, '\\.')}, pid ${process.pid}, up \\d+\\.\\ds \\(since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\)$`, 'm'));
+  t.true(out.includes(`\n  project  ${daemon.project.file}\n`));
+  t.true(out.includes(`\n  metrics  off\n`));
+  t.regex(out, /^FUNCTION {2}ISOLATION {2}RUNNERS {2}INSTANCES {2}SPAWNS {2}SPAWN P50 {2}SPAWN P99 {2}OK {2}ERROR {2}TRAP {2}TIMEOUT {2}KILLED$/m);
+  t.regex(out, /^hello +instance +1 +0 +4 +[\d.]+ (µs|ms|s) +[\d.]+ (µs|ms|s) +4 +0 +0 +0 +0$/m);
+  t.regex(out, /^trap +instance +1 +0 +1 +[\d.]+ (µs|ms|s) +[\d.]+ (µs|ms|s) +0 +0 +1 +0 +0$/m);
+  t.regex(out, new RegExp(`^trap +http +trap +127\\.0\\.0\\.1:${daemon.listeningGateways[1]!.port} +1 +1 +\\d$`, 'm'));
+  t.false(out.includes('\x1b['), 'no escape codes');
+  // Every row of a table is as wide as its header (aligned columns).
+  const table = out.split('\n\n')[1]!.split('\n');
+  t.true(table.every((row) => row.length === table[0]!.length), table.join('\n'));
+});
+
+test('ps lists the instances in flight: a gateway\'s and its child, with runner, age and linear memory', async (t) => {
+  const dir = await watProject(t, [{ name: 'parent', wat: PARENT_WAT }, { name: 'sleeper', wat: SLEEPER_WAT }]);
+  const { daemon, path, url } = await startControlled(t, dir);
+  t.is((await emblyctl(['ps', '--control', path])).stdout, 'no instances running\n');
+  const slow = slowRequest(url('parent'));
+  await waitFor(() => daemon.master.instances().filter((i) => i.started).length === 2, { what: 'the parent and its sleeper started' });
+  const { instances } = await emblyctlJson<{ instances: InstanceStatus[] }>(t, ['ps', '--control', path]);
+  t.is(instances.length, 2);
+  const [parent, child] = instances;
+  t.like(parent, { function: 'parent', parent: { kind: 'gateway' }, runner: runnerPids('parent')[0], started: true, memoryBytes: 3 * 65536 });
+  t.like(child, { function: 'sleeper', parent: { kind: 'instance', function: 'parent', address: parent!.address }, runner: runnerPids('sleeper')[0], memoryBytes: 65536 });
+  t.regex(parent!.address, /^[0-9a-f]{16}$/);
+  t.true(parent!.ageSeconds >= child!.ageSeconds, 'oldest first');
+  t.true(Math.abs(Date.parse(parent!.since) - (Date.now() - parent!.ageSeconds * 1000)) < 60_000);
+  const human = await emblyctl(['ps', '--control', path]);
+  const rows = human.stdout.trimEnd().split('\n');
+  t.regex(rows[0]!, /^ADDRESS +FUNCTION +PARENT +RUNNER +AGE +MEMORY$/);
+  t.regex(rows[1]!, new RegExp(`^${parent!.address}  parent    gateway ${parent!.parent.address}  +${parent!.runner} +[\\d.]+s +192 KiB$`));
+  t.regex(rows[2]!, new RegExp(`^${child!.address}  sleeper   parent ${parent!.address}  +${child!.runner} +[\\d.]+s +64 KiB$`));
+  slow.end();
+  t.is(await slow.status, 200);
+  await waitFor(() => daemon.master.instances().length === 0, { what: 'both ended' });
+  t.deepEqual((await emblyctlJson<{ instances: InstanceStatus[] }>(t, ['ps', '--control', path])).instances, []);
+});
+
+test('logs -f prints a function\'s line as it writes it; logs FUNCTION only that function\'s', async (t) => {
+  const dir = await watProject(t, [{ name: 'chatty', wat: stdoutLines('hi there', 1) }, { name: 'hello', wat: HELLO }]);
+  const { path, url, lines } = await startControlled(t, dir);
+  t.is((await fetch(url('chatty'))).status, 502); // it logs, and answers nothing
+  t.is((await fetch(url('hello'))).status, 200);
+  await waitFor(() => lines.filter((l) => / ended: ok$/.test(l)).length === 2, { what: 'both ends logged' });
+  const follow = startEmblyctl(['logs', '-f', 'chatty', '--json', '--control', path]);
+  t.teardown(() => follow.child.kill());
+  const printed = () => follow.output().split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine);
+  // The kept lines first: once they are out, the follower is listening.
+  await waitFor(() => printed().length === 2, { what: () => `the kept chatty lines, printed: ${follow.output()}` });
+  t.deepEqual(printed().map((l) => [l.function, l.level, l.message.replace(/[0-9a-f]{16}/, 'ADDRESS')]),
+    [['chatty', 'info', '[chatty ADDRESS] hi there'], ['chatty', 'info', '[chatty ADDRESS] ended: ok']]);
+  const before = printed()[0]!.message.slice(8, 24);
+  t.is((await fetch(url('chatty'))).status, 502);
+  await waitFor(() => printed().length === 4, { what: () => `the new chatty lines, printed: ${follow.output()}` });
+  const fresh = printed()[2]!;
+  t.regex(fresh.message, /^\[chatty [0-9a-f]{16}\] hi there$/);
+  t.not(fresh.message.slice(8, 24), before, 'a new instance\'s line');
+  t.true(printed().every((l) => l.function === 'chatty'), 'no line of hello');
+  // Without -f: what is kept, for people, and exit 0.
+  const all = await emblyctl(['logs', '--control', path]);
+  t.is(all.code, 0, all.stderr);
+  t.regex(all.stdout, /^\d\d:\d\d:\d\d\.\d{3} info \[hello [0-9a-f]{16}\] ended: ok$/m);
+  const last = await emblyctl(['logs', 'chatty', '-n', '1', '--control', path]);
+  t.regex(last.stdout, /^\d\d:\d\d:\d\d\.\d{3} info \[chatty [0-9a-f]{16}\] ended: ok\n$/);
+  const unknown = await emblyctl(['logs', 'nope', '--control', path]);
+  t.is(unknown.code, EXIT.usage);
+  t.is(unknown.stderr, `emblyctl: no function "nope" in ${dir}/embly-project.yml; it has: chatty, hello\n`);
+});
+
+test('reload answers what the daemon\'s reload resolves with; its failure is the error\'s message and exit status', async (t) => {
+  // The daemon's reload is issue 11's other branch (service-reload): the
+  // control server runs whatever reload run.ts hands it; these stand in for it.
+  let outcome: () => Promise<unknown> = async () => ({ changed: ['hello'], added: [], removed: [] });
+  const { path } = await startControlled(t, await watProject(t, [{ name: 'hello', wat: HELLO }]), { reload: () => outcome() });
+  const done = await emblyctl(['reload', '--control', path]);
+  t.is(done.code, 0, done.stderr);
+  t.is(done.stdout, 'reloaded; changed: hello\n');
+  t.deepEqual(await emblyctlJson(t, ['reload', '--control', path]), { changed: ['hello'], added: [], removed: [] });
+  outcome = async () => { throw new BuildFailedError([new FunctionBuildError('hello', new CompileError('hello', 'wat', 'hello.wat:1:2: error: unexpected token'))]); };
+  const failed = await emblyctl(['reload', '--control', path]);
+  t.is(failed.code, EXIT.dataError, failed.stderr);
+  t.is(failed.stderr, 'emblyctl: reload failed: function "hello": function "hello" failed to compile (wat):\nhello.wat:1:2: error: unexpected token\n');
+  t.is(failed.stdout, '');
+});
+
+test('reload where the daemon cannot: an error, not a silent success', async (t) => {
+  const { path } = await startControlled(t, await watProject(t, [{ name: 'hello', wat: HELLO }]));
+  const result = await emblyctl(['reload', '--control', path]);
+  t.is(result.code, EXIT.dataError);
+  t.is(result.stderr, 'emblyctl: reload failed: this daemon cannot reload\n');
+});

@@ -1,0 +1,49 @@
+// `embly run` serves its control socket: emblyctl finds it (--control, or
+// $EMBLY_CONTROL), `emblyctl stop` stops the daemon (exit 0, the socket
+// removed) and returns once it has, ending a follower of the logs with it.
+import test from 'ava';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { DaemonStatus } from '../../src/control/status.js';
+import { HELLO } from '../gateways/functions.js';
+import { startEmbly } from '../cli/helpers.js';
+import { tempDir, watProject } from '../daemon/helpers.js';
+import { waitFor } from '../helpers/wait.js';
+import { emblyctl, emblyctlJson, startEmblyctl } from './helpers.js';
+
+/** A port nothing listens on now (a project file cannot say 0). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('embly run answers emblyctl; emblyctl stop stops it (exit 0) and returns once it has', async (t) => {
+  const dir = await watProject(t, [{ name: 'hello', wat: HELLO }]);
+  const project = join(dir, 'embly-project.yml');
+  await writeFile(project, (await readFile(project, 'utf8')).replace('port: 8080', `port: ${await freePort()}`));
+  const path = join(await tempDir(t, 'embly-control-'), 'control.sock');
+  const run = startEmbly(['run', dir, '--runners', '1', '--socket', join(dir, 'embly.sock'), '--metrics', 'off', '--host', '127.0.0.1'], 'control:', 60_000, { EMBLY_CONTROL: path });
+  t.teardown(() => run.child.kill('SIGKILL'));
+  await run.started;
+  const status = await emblyctlJson<DaemonStatus>(t, ['status', '--control', path]);
+  t.like(status, { pid: run.child.pid, controlSocket: path, project: join(dir, 'embly-project.yml') });
+  t.is((await fetch(`http://${status.gateways[0]!.address}/`)).status, 200);
+  const follow = startEmblyctl(['logs', '-f', '--control', path]);
+  await waitFor(() => follow.output().includes('ended: ok'), { what: () => `the request's end in the follower: ${follow.output()}` });
+  const stop = await emblyctl(['stop'], { env: { EMBLY_CONTROL: path } });
+  t.is(stop.code, 0, stop.stderr);
+  t.is(stop.stdout, 'embly stopped\n');
+  t.false(existsSync(path), 'the control socket is gone once stop has returned');
+  const ended = await run.exited;
+  t.is(ended.code, 0, ended.stderr);
+  t.regex(ended.stderr, /^info embly: stopping$/m);
+  const followed = await follow.done;
+  t.is(followed.code, 0, followed.stderr);
+  t.regex(followed.stdout, /info embly: stopping$/m);
+  t.is((await emblyctl(['status', '--control', path])).code, 3);
+});
