@@ -247,10 +247,10 @@ export class ControlConnectionError extends defineError({ code: 'EMBLY_CONTROL_C
 
 /** An error the daemon answered (a reload's build failure, say): its
  * message, shown as one line (a stack would be emblyctl's, not the
- * daemon's, which logs its own), and the exit status of its code in this
- * catalogue (70 for a code it lacks: a bug in the daemon). */
+ * daemon's, which logs its own), and the exit status it carried, else that
+ * of its code in this catalogue (70 for a code it lacks: a bug in the daemon). */
 export class DaemonAnsweredError extends defineError({ code: 'EMBLY_DAEMON_ERROR', kind: 'user', exitCode: EXIT.software }) {
-  constructor(readonly remoteCode: string, message: string) {
-    super(message, { exitCode: specOf(remoteCode)?.exitCode ?? EXIT.software });
+  constructor(readonly remoteCode: string, message: string, exitCode?: number) {
+    super(message, { exitCode: exitCode ?? specOf(remoteCode)?.exitCode ?? EXIT.software });
   }
 }

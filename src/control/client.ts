@@ -100,7 +100,8 @@ export class ControlClient {
 
 function answerError(error: ControlErrorBody): Error {
   if (error.code === 'EMBLY_CONTROL_DENIED') return new ControlAccessError(`the daemon refused this user: ${error.message}`);
-  return new DaemonAnsweredError(error.code, error.message);
+  const exitCode = Number.isInteger(error.exitCode) && error.exitCode! > 0 && error.exitCode! < 256 ? error.exitCode : undefined;
+  return new DaemonAnsweredError(error.code, error.message, exitCode);
 }
 
 function connectError(path: string, e: NodeJS.ErrnoException): Error {

@@ -11,7 +11,9 @@ export type RequestId = string | number;
 
 export interface ControlRequest { id: RequestId; method: string; params?: Record<string, unknown>; }
 
-export interface ControlErrorBody { code: string; message: string; }
+/** `code` is the error catalogue's (docs/errors.md); `exitCode` the status the
+ * error carries, which a wrapper takes from its cause, for a client that exits with it. */
+export interface ControlErrorBody { code: string; message: string; exitCode?: number; }
 
 export type ControlResponse =
   | { id: RequestId | null; result: unknown }

@@ -4,7 +4,7 @@
 // or root). Requests are JSON lines (protocol.ts) handled by methods.ts.
 import { lstat, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { ControlRequestError, ControlSocketError } from '../errors.js';
+import { ControlAccessError, ControlRequestError, ControlSocketError, EmblyError, EXIT } from '../errors.js';
 import type { Logger } from '../log.js';
 import { socketPeer } from '../master/peer.js';
 import { listenerOf, removeOwnSocket, socketIdentity } from '../master/socket-file.js';
@@ -73,7 +73,7 @@ export class ControlServer {
     const uid = process.getuid!();
     if (!peer || (peer.uid !== uid && peer.uid !== 0)) {
       this.log.warn(`refused a connection from ${peer ? `uid ${peer.uid} (pid ${peer.pid})` : 'an unknown peer'}: only uid ${uid} and root may control this daemon`);
-      return closeWith(socket, { code: 'EMBLY_CONTROL_DENIED', message: `this daemon is controlled only by uid ${uid} and root` });
+      return closeWith(socket, bodyOf(new ControlAccessError(`this daemon is controlled only by uid ${uid} and root`)));
     }
     const lines = new LineSplitter(MAX_REQUEST_BYTES);
     socket.on('data', (chunk: Buffer) => {
@@ -82,7 +82,7 @@ export class ControlServer {
         received = lines.push(chunk);
       } catch (e) {
         // No honest client sends such a line; what follows it cannot be framed.
-        return closeWith(socket, { code: 'EMBLY_CONTROL_REQUEST', message: `${(e as Error).message}: closing the connection` });
+        return closeWith(socket, bodyOf(new ControlRequestError(`${(e as Error).message}: closing the connection`)));
       }
       for (const line of received) if (line.trim() !== '') this.request(line, socket, context, closing);
     });
@@ -95,7 +95,7 @@ export class ControlServer {
     };
     const reply: Reply = {
       result: (result, then) => send({ id, result }, then),
-      error: (error) => send({ id, error: { code: error.code, message: error.message } }),
+      error: (error) => send({ id, error }),
       event: (event) => send({ id: id!, event }),
       get backlog() { return socket.writableLength; },
       onClose: (stop) => { closing.push(stop); },
@@ -104,15 +104,19 @@ export class ControlServer {
     try {
       request = parseRequest(line);
     } catch (e) {
-      reply.error(e as ControlRequestError);
+      reply.error(bodyOf(e as ControlRequestError));
       return;
     }
     handleRequest(request, reply, context).catch((e: unknown) => {
-      const known = typeof (e as { code?: unknown }).code === 'string' && (e as { code: string }).code.startsWith('EMBLY_');
-      if (!known) this.log.error(`${request.method} failed: ${e instanceof Error ? e.stack : String(e)}`);
-      reply.error(known ? (e as { code: string; message: string }) : { code: 'EMBLY_INTERNAL', message: e instanceof Error ? e.message : String(e) });
+      if (e instanceof EmblyError) return reply.error(bodyOf(e));
+      this.log.error(`${request.method} failed: ${e instanceof Error ? e.stack : String(e)}`); // a bug: its stack is here
+      reply.error({ code: 'EMBLY_INTERNAL', message: e instanceof Error ? e.message : String(e), exitCode: EXIT.software });
     });
   }
+}
+
+function bodyOf(error: EmblyError): ControlErrorBody {
+  return { code: error.code, message: error.message, exitCode: error.exitCode };
 }
 
 /** A peer that closes within this of our last word is let go; one that does not is cut off. */

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { InstanceStatus } from '../../src/control/instances.js';
 import type { LogLine } from '../../src/control/methods.js';
 import type { DaemonStatus } from '../../src/control/status.js';
-import { BuildFailedError, CompileError, EXIT, FunctionBuildError } from '../../src/errors.js';
+import { BuildFailedError, CompileError, EXIT, FunctionBuildError, ToolchainMissingError } from '../../src/errors.js';
 import { packageVersion } from '../../src/version.js';
 import { HELLO, TRAP } from '../gateways/functions.js';
 import { runnerPids, watProject } from '../daemon/helpers.js';
@@ -139,22 +139,27 @@ test('logs -f prints a function\'s line as it writes it; logs FUNCTION only that
 test('reload answers what the daemon\'s reload resolves with; its failure is the error\'s message and exit status', async (t) => {
   // The daemon's reload is issue 11's other branch (service-reload): the
   // control server runs whatever reload run.ts hands it; these stand in for it.
-  let outcome: () => Promise<unknown> = async () => ({ changed: ['hello'], added: [], removed: [] });
+  const summary = { functions: { added: [], changed: ['hello'], removed: [] }, gateways: { added: [], moved: [{ name: 'hello', port: 8081 }], removed: [] } };
+  let outcome: () => Promise<unknown> = async () => summary;
   const { path } = await startControlled(t, await watProject(t, [{ name: 'hello', wat: HELLO }]), { reload: () => outcome() });
   const done = await emblyctl(['reload', '--control', path]);
   t.is(done.code, 0, done.stderr);
-  t.is(done.stdout, 'reloaded; changed: hello\n');
-  t.deepEqual(await emblyctlJson(t, ['reload', '--control', path]), { changed: ['hello'], added: [], removed: [] });
+  t.is(done.stdout, 'reloaded: functions changed: hello; gateways moved: hello\n');
+  t.deepEqual(await emblyctlJson(t, ['reload', '--control', path]), summary);
   outcome = async () => { throw new BuildFailedError([new FunctionBuildError('hello', new CompileError('hello', 'wat', 'hello.wat:1:2: error: unexpected token'))]); };
   const failed = await emblyctl(['reload', '--control', path]);
   t.is(failed.code, EXIT.dataError, failed.stderr);
-  t.is(failed.stderr, 'emblyctl: reload failed: function "hello": function "hello" failed to compile (wat):\nhello.wat:1:2: error: unexpected token\n');
+  t.is(failed.stderr, 'emblyctl: function "hello": function "hello" failed to compile (wat):\nhello.wat:1:2: error: unexpected token\n');
   t.is(failed.stdout, '');
+  // A wrapper's exit status is its cause's, not its code's: the answer carries it.
+  outcome = async () => { throw new BuildFailedError([new FunctionBuildError('hello', new ToolchainMissingError('no clang', 'apt-get install clang'))]); };
+  const missing = await emblyctl(['reload', '--control', path]);
+  t.is(missing.code, EXIT.unavailable, missing.stderr);
 });
 
 test('reload where the daemon cannot: an error, not a silent success', async (t) => {
   const { path } = await startControlled(t, await watProject(t, [{ name: 'hello', wat: HELLO }]));
   const result = await emblyctl(['reload', '--control', path]);
   t.is(result.code, EXIT.dataError);
-  t.is(result.stderr, 'emblyctl: reload failed: this daemon cannot reload\n');
+  t.is(result.stderr, 'emblyctl: this daemon cannot reload\n');
 });

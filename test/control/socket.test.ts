@@ -101,20 +101,20 @@ test('malformed requests are answered with errors on a connection that stays; an
   const { path, url } = await startControlled(t, await watProject(t, [{ name: 'hello', wat: HELLO }]));
   const client = rawClient(path);
   client.socket.write('this is not json\n');
-  t.deepEqual(await client.answer(1), { id: null, error: { code: 'EMBLY_CONTROL_REQUEST', message: 'the request is not JSON' } });
+  t.deepEqual(await client.answer(1), { id: null, error: { code: 'EMBLY_CONTROL_REQUEST', message: 'the request is not JSON', exitCode: EXIT.dataError } });
   client.socket.write('[1,2]\n{"method":"status"}\n');
   t.like(await client.answer(2), { id: null, error: { code: 'EMBLY_CONTROL_REQUEST', message: 'the request is not a JSON object' } });
   t.like(await client.answer(3), { id: null, error: { message: 'the request has no "id" (a string or a number)' } });
   client.socket.write('{"id":1,"method":"restart"}\n{"id":"two","method":"logs","params":{"follow":"yes"}}\n');
-  t.deepEqual(await client.answer(4), { id: 1, error: { code: 'EMBLY_CONTROL_REQUEST', message: 'unknown method "restart"; the methods are status, instances, logs, reload, stop' } });
-  t.deepEqual(await client.answer(5), { id: 'two', error: { code: 'EMBLY_CONTROL_REQUEST', message: 'logs: "follow" must be true or false' } });
+  t.like(await client.answer(4), { id: 1, error: { code: 'EMBLY_CONTROL_REQUEST', message: 'unknown method "restart"; the methods are status, instances, logs, reload, stop' } });
+  t.like(await client.answer(5), { id: 'two', error: { code: 'EMBLY_CONTROL_REQUEST', message: 'logs: "follow" must be true or false' } });
   client.socket.write('{"id":3,"method":"logs","params":{"function":"nope"}}\n{"id":4,"method":"status"}\n');
   t.like(await client.answer(6), { id: 3, error: { code: 'EMBLY_UNKNOWN_FUNCTION' } });
   t.like(await client.answer(7), { id: 4, result: { pid: process.pid } });
   // A line that never ends: answered once, then the connection is closed.
   client.socket.write('{"id":5,"method":"status","params":{"pad":"');
   client.socket.write('x'.repeat(MAX_REQUEST_BYTES));
-  t.deepEqual(await client.answer(8), { id: null, error: { code: 'EMBLY_CONTROL_REQUEST', message: `a line longer than ${MAX_REQUEST_BYTES} bytes: closing the connection` } });
+  t.like(await client.answer(8), { id: null, error: { code: 'EMBLY_CONTROL_REQUEST', message: `a line longer than ${MAX_REQUEST_BYTES} bytes: closing the connection` } });
   await client.closed;
   const after = await emblyctl(['status', '--control', path]);
   t.is(after.code, 0, after.stderr);

@@ -2,7 +2,6 @@
 // changed; answers once the reload is done, and fails (its error, its exit
 // status) when it did not take, the old version still serving.
 import type { Command } from 'commander';
-import { DaemonAnsweredError } from '../../errors.js';
 import { withExitStatus } from '../program.js';
 import { print, printJson, withCommonOptions, withDaemon, type CommonFlags } from './common.js';
 
@@ -13,19 +12,23 @@ export function addReloadCommand(program: Command): void {
 }
 
 async function reload(flags: CommonFlags): Promise<number> {
-  const result = await withDaemon(flags, (c) => c.request('reload')).catch((e: unknown) => {
-    if (e instanceof DaemonAnsweredError) throw new DaemonAnsweredError(e.remoteCode, `reload failed: ${e.message}`);
-    throw e;
-  });
+  const result = await withDaemon(flags, (c) => c.request('reload'));
   if (flags.json) printJson(result);
   else print(describe(result));
   return 0;
 }
 
-/** "reloaded" and what the daemon says changed: each list it answers, by name. */
+/** "reloaded: " and what the daemon says changed: each list it answers that
+ * is not empty, named by its keys ("functions changed: hello"), its items by name. */
 export function describe(result: unknown): string {
-  const lists = typeof result === 'object' && result !== null
-    ? Object.entries(result).filter(([, v]) => Array.isArray(v) && v.length > 0).map(([k, v]) => `${k}: ${(v as unknown[]).map(String).join(', ')}`)
-    : [];
-  return lists.length === 0 ? 'reloaded: nothing changed' : `reloaded; ${lists.join('; ')}`;
+  const lists = changes(result, '');
+  return `reloaded: ${lists.length === 0 ? 'nothing changed' : lists.join('; ')}`;
 }
+
+function changes(value: unknown, path: string): string[] {
+  if (Array.isArray(value)) return value.length === 0 ? [] : [`${path}: ${value.map(nameOf).join(', ')}`];
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, v]) => changes(v, path ? `${path} ${key}` : key));
+}
+
+const nameOf = (item: unknown) => (typeof item === 'object' && item !== null && 'name' in item ? String(item.name) : String(item));
