@@ -14,10 +14,10 @@ export interface ControlContext {
   /** What `reload` runs and answers with (run.ts passes the daemon's reload);
    * absent: reload answers that this daemon cannot. */
   reload?: () => Promise<unknown>;
-  /** What `stop` runs once it has answered (run.ts: stop the daemon, then
-   * exit; default: daemon.stop()). The control socket closes last, so a
-   * client that waits for it to close knows the daemon has stopped. */
-  stop?: () => unknown;
+  /** What `stop` runs once it has answered: stop the daemon, then close the
+   * control socket (run.ts: and exit), so that a client that waits for the
+   * connection to close knows the daemon has stopped. */
+  stop: () => unknown;
   controlSocket: string;
   /** Date.now() when the daemon started serving */
   startedAt: number;
@@ -51,7 +51,7 @@ export async function handleRequest(request: ControlRequest, reply: Reply, conte
       if (!context.reload) throw new ControlRequestError('this daemon cannot reload');
       return reply.result((await context.reload()) ?? {});
     case 'stop':
-      return reply.result({ stopping: true }, () => void (context.stop ?? (() => context.daemon.stop()))());
+      return reply.result({ stopping: true }, () => void context.stop());
   }
 }
 

@@ -12,11 +12,13 @@ import { handleRequest, type ControlContext, type Reply } from './methods.js';
 import { prepareSocketDirectory } from './path.js';
 import { encodeLine, idOf, LineSplitter, MAX_REQUEST_BYTES, parseRequest, type ControlErrorBody, type ControlResponse } from './protocol.js';
 
-export type ControlServerOptions = Omit<ControlContext, 'controlSocket' | 'startedAt'> & {
+export type ControlServerOptions = Omit<ControlContext, 'controlSocket' | 'startedAt' | 'stop'> & {
   path: string;
   log: Logger;
   /** when the daemon started serving (default: now) */
   startedAt?: number;
+  /** what `stop` runs (default: stop the daemon, then close this socket) */
+  stop?: () => unknown;
 };
 
 export class ControlServer {
@@ -30,9 +32,12 @@ export class ControlServer {
     const { path, log } = options;
     await prepareSocketDirectory(path);
     await clearStale(path);
-    const context: ControlContext = { ...options, controlSocket: path, startedAt: options.startedAt ?? Date.now() };
     const server = createServer();
     const control = new ControlServer(server, path, log);
+    const context: ControlContext = {
+      ...options, controlSocket: path, startedAt: options.startedAt ?? Date.now(),
+      stop: options.stop ?? (async () => { await options.daemon.stop(); await control.close(); }),
+    };
     server.on('connection', (socket) => control.accept(socket, context));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) => reject(new ControlSocketError(`cannot listen on the control socket ${path}: ${e.code ?? e.message}`)));
