@@ -26,12 +26,18 @@ export function total(all: Sample[]): number {
   return all.reduce((sum, s) => sum + s.value, 0);
 }
 
-/** The q-quantile of one histogram series from its cumulative buckets, as
- * Prometheus's histogram_quantile() estimates it: linear within the bucket
- * the rank falls in (from 0 for the first), the highest finite bound if it
- * falls in +Inf. Null with no observation. */
+/** The q-quantile of a histogram from its cumulative buckets, as
+ * Prometheus's histogram_quantile(q, sum by (le) (...)) estimates it: the
+ * series given (a function's, whatever its other labels) added up bound by
+ * bound, then linear within the bucket the rank falls in (from 0 for the
+ * first), the highest finite bound if it falls in +Inf. Null with no observation. */
 export function quantile(q: number, buckets: Sample[]): number | null {
-  const sorted = buckets.map((b) => ({ le: b.labels.le === '+Inf' ? Infinity : Number(b.labels.le), count: b.value })).sort((a, b) => a.le - b.le);
+  const byBound = new Map<number, number>();
+  for (const b of buckets) {
+    const le = b.labels.le === '+Inf' ? Infinity : Number(b.labels.le);
+    byBound.set(le, (byBound.get(le) ?? 0) + b.value);
+  }
+  const sorted = [...byBound].map(([le, count]) => ({ le, count })).sort((a, b) => a.le - b.le);
   const count = sorted.at(-1)?.count ?? 0;
   if (count === 0) return null;
   const rank = q * count;

@@ -47,6 +47,9 @@ test('quantiles from a histogram\'s buckets, as histogram_quantile estimates the
   t.is(quantile(0.75, await buckets()), 0.001 + (0.01 - 0.001) * 0.5);
   h.observe({ f: 'a' }, 5);
   t.is(quantile(1, await buckets()), 0.1, 'in +Inf: the highest finite bound');
+  // Series of other labels add up, bound by bound (a function's cold and warm spawns, say).
+  for (let i = 0; i < 101; i++) h.observe({ f: 'b' }, 0.05);
+  t.is(quantile(0.5, await buckets()), 0.01 + (0.1 - 0.01) * ((101 - 100) / 101));
   t.deepEqual(await samples(registry, 'no_such_metric'), []);
 });
 
