@@ -47,3 +47,22 @@ test('embly run answers emblyctl; emblyctl stop stops it (exit 0) and returns on
   t.regex(followed.stdout, /info embly: stopping$/m);
   t.is((await emblyctl(['status', '--control', path])).code, 3);
 });
+
+test('a second embly run on a control socket in use is refused in one line (exit 73), and the first serves on', async (t) => {
+  const dir = await watProject(t, [{ name: 'hello', wat: HELLO }]);
+  const project = join(dir, 'embly-project.yml');
+  await writeFile(project, (await readFile(project, 'utf8')).replace('port: 8080', `port: ${await freePort()}`));
+  const path = join(await tempDir(t, 'embly-control-'), 'control.sock');
+  const args = (socket: string) => ['run', dir, '--runners', '1', '--socket', join(dir, socket), '--metrics', 'off', '--host', '127.0.0.1', '--control', path];
+  const first = startEmbly(args('first.sock'), 'control:', 60_000);
+  t.teardown(() => first.child.kill('SIGKILL'));
+  await first.started;
+  // Its own master socket and gateway port: only the control socket is the first one's.
+  await writeFile(project, (await readFile(project, 'utf8')).replace(/port: \d+/, `port: ${await freePort()}`));
+  const second = startEmbly(args('second.sock'), 'control:', 60_000);
+  await t.throwsAsync(second.started, { message: /exited before/ });
+  const { code, stderr } = await second.exited;
+  t.is(code, 73, stderr);
+  t.is(stderr.trimEnd().split('\n').at(-1), `embly: control socket ${path} is in use by pid ${first.child.pid!} (another embly run?); stop it, or choose another with --control`);
+  t.is((await emblyctlJson<DaemonStatus>(t, ['status', '--control', path])).pid, first.child.pid!);
+});
