@@ -115,12 +115,12 @@ test('logs -f prints a function\'s line as it writes it; logs FUNCTION only that
   t.teardown(() => follow.child.kill());
   const printed = () => follow.output().split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine);
   // The kept lines first: once they are out, the follower is listening.
-  await waitFor(() => printed().length === 2, { what: () => `the kept chatty lines, printed: ${follow.output()}` });
+  await waitFor(() => printed().length === 2, { timeoutMs: 30_000, what: () => `the kept chatty lines, printed: ${follow.output()}` });
   t.deepEqual(printed().map((l) => [l.function, l.level, l.message.replace(/[0-9a-f]{16}/, 'ADDRESS')]),
     [['chatty', 'info', '[chatty ADDRESS] hi there'], ['chatty', 'info', '[chatty ADDRESS] ended: ok']]);
   const before = printed()[0]!.message.slice(8, 24);
   t.is((await fetch(url('chatty'))).status, 502);
-  await waitFor(() => printed().length === 4, { what: () => `the new chatty lines, printed: ${follow.output()}` });
+  await waitFor(() => printed().length === 4, { timeoutMs: 30_000, what: () => `the new chatty lines, printed: ${follow.output()}` });
   const fresh = printed()[2]!;
   t.regex(fresh.message, /^\[chatty [0-9a-f]{16}\] hi there$/);
   t.not(fresh.message.slice(8, 24), before, 'a new instance\'s line');

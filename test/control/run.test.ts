@@ -34,7 +34,7 @@ test('embly run answers emblyctl; emblyctl stop stops it (exit 0) and returns on
   t.like(status, { pid: run.child.pid, controlSocket: path, project: join(dir, 'embly-project.yml') });
   t.is((await fetch(`http://${status.gateways[0]!.address}/`)).status, 200);
   const follow = startEmblyctl(['logs', '-f', '--control', path]);
-  await waitFor(() => follow.output().includes('ended: ok'), { what: () => `the request's end in the follower: ${follow.output()}` });
+  await waitFor(() => follow.output().includes('ended: ok'), { timeoutMs: 30_000, what: () => `the request's end in the follower: ${follow.output()}` });
   const stop = await emblyctl(['stop'], { env: { EMBLY_CONTROL: path } });
   t.is(stop.code, 0, stop.stderr);
   t.is(stop.stdout, 'embly stopped\n');
