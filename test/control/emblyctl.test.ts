@@ -165,12 +165,14 @@ test('reload where the daemon cannot: an error, not a silent success', async (t)
 });
 
 test('stop stops the daemon, closes the control socket last, and returns once both are done', async (t) => {
-  const { path, url } = await startControlled(t, await watProject(t, [{ name: 'hello', wat: HELLO }]));
-  t.is((await fetch(url('hello'))).status, 200);
+  // A name of its own: runnerPids() sees the runners of every test in this process.
+  const { path, url } = await startControlled(t, await watProject(t, [{ name: 'stopped', wat: HELLO }]));
+  t.is((await fetch(url('stopped'))).status, 200);
+  t.is(runnerPids('stopped').length, 1);
   const stop = await emblyctl(['stop', '--json', '--control', path]);
   t.is(stop.code, 0, stop.stderr);
   t.deepEqual(JSON.parse(stop.stdout), { stopped: true });
-  t.deepEqual(runnerPids('hello'), [], 'its runners are gone');
-  await t.throwsAsync(fetch(url('hello')), undefined, 'its gateway is closed');
+  t.deepEqual(runnerPids('stopped'), [], 'its runners are gone');
+  await t.throwsAsync(fetch(url('stopped')), undefined, 'its gateway is closed');
   t.is((await emblyctl(['status', '--control', path])).code, 3);
 });
