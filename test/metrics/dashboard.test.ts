@@ -17,6 +17,8 @@ test('every panel queries the $datasource variable\'s Prometheus, and the panels
   t.true(dashboard.schemaVersion >= 39);
   const ids = dashboard.panels.map((p) => p.id);
   t.is(new Set(ids).size, ids.length, 'panel ids are unique');
+  const titles = dashboard.panels.filter((p) => p.type !== 'row').map((p) => p.title);
+  t.is(new Set(titles).size, titles.length, 'panel titles are unique');
   const datasource = dashboard.templating.list.find((v) => v.name === 'datasource');
   t.like(datasource, { type: 'datasource', query: 'prometheus' });
   for (const panel of dashboard.panels) {

@@ -33,7 +33,7 @@ export function readDashboard(): Dashboard {
 /** Every panel query of the dashboard, named by its panel's title and its refId. */
 export function dashboardExpressions(dashboard: Dashboard): Shipped[] {
   return dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({
-    source: `dashboard panel "${panel.title}" ${target.refId}`, expr: target.expr,
+    source: `dashboard panel ${panel.id} "${panel.title}" ${target.refId}`, expr: target.expr,
   })));
 }
 
