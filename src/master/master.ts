@@ -73,7 +73,7 @@ export class Master extends EventEmitter<MasterEvents> {
       refuse: (connection, why) => this.drop(connection, why),
     });
     this.link = {
-      spawn: (fn, parent, hooks) => this.spawner.start(fn, parent, hooks),
+      spawn: (fn, parent, hooks, requestedAt) => this.spawner.start(fn, parent, hooks, requestedAt),
       send: (from, to, bytes) => this.router.send(from, to, bytes),
       closeTowards: (from, to) => this.router.route({ kind: FrameKind.Close, from, to }),
       credit: (from, to, bytes) => this.router.credit(from, to, bytes),
@@ -142,7 +142,7 @@ export class Master extends EventEmitter<MasterEvents> {
     if (!connection.admitted) return this.admission.hello(connection, frame);
     if (connection.template) return this.templates.frame(connection.pid!, frame);
     switch (frame.kind) {
-      case FrameKind.Started: return this.spawner.started(connection, frame.address);
+      case FrameKind.Started: return this.spawner.started(connection, frame);
       case FrameKind.Data:
       case FrameKind.Close:
       case FrameKind.Credit: return this.fromHost(connection, frame.from, () => this.router.route(frame));

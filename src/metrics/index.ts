@@ -1,7 +1,8 @@
 // The daemon's Prometheus metrics (docs/metrics.md): one prom-client
 // registry, one file per area, values read at scrape time where they can
 // be; served over HTTP by server.ts.
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
+import { newRegistry } from './exposition.js';
 import type { Master } from '../master/master.js';
 import type { FunctionSpec } from '../project/index.js';
 import { gatewayMetrics, type GatewayMetrics } from './gateways.js';
@@ -14,7 +15,7 @@ const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_request
 export interface DaemonMetrics { registry: Registry; gateways: GatewayMetrics; }
 
 export function daemonMetrics(master: Master, functions: readonly FunctionSpec[], version: string): DaemonMetrics {
-  const registry = new Registry();
+  const registry = newRegistry();
   collectDefaultMetrics({ register: registry });
   // Gauges that prom-client names like counters (promtool refuses them).
   for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);

@@ -1,7 +1,9 @@
-// /metrics over HTTP, on loopback unless told otherwise (ARCHITECTURE.md §7).
+// /metrics over HTTP, on loopback unless told otherwise (ARCHITECTURE.md §7),
+// in the format the scraper's Accept header prefers (exposition.ts).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { negotiateFormat, renderMetrics } from './exposition.js';
 
 export interface MetricsAddress { host: string; port: number; }
 
@@ -15,8 +17,8 @@ export async function serveMetrics(registry: Registry, address: MetricsAddress):
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found: the metrics are at /metrics\n');
       return;
     }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
+    renderMetrics(registry, negotiateFormat(req.headers.accept)).then(
+      ({ contentType, text }) => res.writeHead(200, { 'Content-Type': contentType, Vary: 'Accept' }).end(text),
       (e: Error) => res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`${e.message}\n`),
     );
   });
