@@ -11,6 +11,7 @@ import { progressReporter } from '../compile/progress.js';
 import { Daemon, DEFAULT_SOCKET, type ListeningGateway } from '../daemon/daemon.js';
 import { createLogger, type LogLevel } from '../log.js';
 import { loadProject } from '../project/index.js';
+import { refuseIfHeld } from '../master/socket-file.js';
 import { signalStatus } from '../supervisor/index.js';
 import { DEFAULT_METRICS_ADDRESS, type MetricsAddress } from '../metrics/index.js';
 import { ServiceNotifier } from '../service/notify.js';
@@ -48,6 +49,7 @@ async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
   const log = createLogger({ level: flags.logLevel });
   const notifier = ServiceNotifier.fromEnvironment({ log: log.child('notify') }); // before any child process inherits NOTIFY_SOCKET
   const project = await loadProject(dir ?? process.cwd());
+  await refuseIfHeld(flags.socket); // one daemon per master socket: refused before a build, not after
   notifier.status(buildingStatus(project.functions.length));
   const built = await buildProject(project, { progress: progressReporter(process.stderr, project.functions.map((f) => f.name)) });
   const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners, log, metrics: flags.metrics ?? undefined });
