@@ -1,7 +1,8 @@
-// Instances: spawn latency, lifetime, ends by reason, how many run. What the
-// master's events bring is recorded without allocating (recorder.ts) and
-// passed to prom-client at scrape time. Every series of a function exists
-// from the start, at 0, so rates and ratios over it are defined.
+// Instances: spawn latency, lifetime, ends by reason, how many run and how
+// many may (max_instances). What the master's events bring is recorded
+// without allocating (recorder.ts) and passed to prom-client at scrape time.
+// Every series of a function exists from the start, at 0, so rates and
+// ratios over it are defined.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ExitReason } from '../master/frames.js';
 import type { Master } from '../master/master.js';
@@ -38,6 +39,11 @@ export function instanceMetrics(registry: Registry, master: Master, functions: r
   new Gauge({
     name: 'embly_instances', registers: [registry], labelNames: ['function'], help: 'Instances running now',
     collect() { for (const f of functions) this.set({ function: f.name }, master.liveInstances(f.name)); },
+  });
+  new Gauge({
+    name: 'embly_instances_max', registers: [registry], labelNames: ['function'],
+    help: 'The function\'s max_instances: beyond it, a spawn is refused (503 at a gateway)',
+    collect() { for (const f of functions) this.set({ function: f.name }, f.limits.maxInstances); },
   });
   for (const f of functions) {
     spawn.zero({ function: f.name, isolation: f.isolation });
