@@ -14,7 +14,8 @@ import { DEFAULT_METRICS_ADDRESS, type MetricsAddress } from '../metrics/index.j
 import { logLevelOption, metricsAddress, path, positiveInteger } from './flags.js';
 import { withExitStatus } from './program.js';
 
-interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; metrics: MetricsAddress | null; }
+/** metrics: undefined when --metrics is not given (the project file says, or the default). */
+interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; metrics?: MetricsAddress | null; }
 
 export function addRunCommand(program: Command): void {
   program.command('run')
@@ -24,8 +25,13 @@ export function addRunCommand(program: Command): void {
     .option('--host <address>', 'where gateways listen', '0.0.0.0')
     .option('--runners <n>', 'runner processes per function (default: the cores)', positiveInteger)
     .addOption(logLevelOption())
-    .option('--metrics <host:port>', 'where /metrics is served for Prometheus, or off (docs/metrics.md)', metricsAddress, DEFAULT_METRICS_ADDRESS)
+    .option('--metrics <host:port>', `where /metrics is served for Prometheus, or off (default: the project file's metrics:, else ${DEFAULT_METRICS_ADDRESS.host}:${DEFAULT_METRICS_ADDRESS.port}; docs/metrics.md)`, metricsAddress)
     .action(withExitStatus(run));
+}
+
+/** An IPv6 address goes in brackets in a URL. */
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function describe(g: ListeningGateway, host: string): string {
@@ -38,7 +44,8 @@ async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
   const project = await loadProject(dir ?? process.cwd());
   const built = await buildProject(project, { progress: progressReporter(process.stderr, project.functions.map((f) => f.name)) });
   const log = createLogger({ level: flags.logLevel });
-  const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners, log, metrics: flags.metrics ?? undefined });
+  const metrics = (flags.metrics === undefined ? project.metrics : flags.metrics) ?? undefined; // the flag wins
+  const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners, log, metrics });
   const gateways = await daemon.start().catch(async (e: Error) => {
     await daemon.stop(); // no runner outlives a failed start
     throw e;
@@ -49,7 +56,7 @@ async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
   });
   console.log(`embly: serving ${project.file} (master on ${daemon.master.socketPath})`);
   for (const g of gateways) console.log(describe(g, flags.host));
-  if (daemon.metricsPort !== undefined) console.log(`  metrics: curl http://${flags.metrics!.host}:${daemon.metricsPort}/metrics`);
+  if (metrics && daemon.metricsPort !== undefined) console.log(`  metrics: curl http://${urlHost(metrics.host)}:${daemon.metricsPort}/metrics`);
   const signal = await stopSignal;
   log.child('embly').info('stopping');
   await daemon.stop();
