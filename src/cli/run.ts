@@ -19,7 +19,8 @@ import { buildingStatus, servingStatus } from '../service/serving-status.js';
 import { logLevelOption, metricsAddress, path, positiveInteger } from './flags.js';
 import { withExitStatus } from './program.js';
 
-interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; metrics: MetricsAddress | null; }
+/** metrics: undefined when --metrics is not given (the project file says, or the default). */
+interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; metrics?: MetricsAddress | null; }
 
 export function addRunCommand(program: Command): void {
   program.command('run')
@@ -29,8 +30,13 @@ export function addRunCommand(program: Command): void {
     .option('--host <address>', 'where gateways listen', '0.0.0.0')
     .option('--runners <n>', 'runner processes per function (default: the cores)', positiveInteger)
     .addOption(logLevelOption())
-    .option('--metrics <host:port>', 'where /metrics is served for Prometheus, or off (docs/metrics.md)', metricsAddress, DEFAULT_METRICS_ADDRESS)
+    .option('--metrics <host:port>', `where /metrics is served for Prometheus, or off (default: the project file's metrics:, else ${DEFAULT_METRICS_ADDRESS.host}:${DEFAULT_METRICS_ADDRESS.port}; docs/metrics.md)`, metricsAddress)
     .action(withExitStatus(run));
+}
+
+/** An IPv6 address goes in brackets in a URL. */
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function describe(g: ListeningGateway, host: string): string {
@@ -40,9 +46,9 @@ function describe(g: ListeningGateway, host: string): string {
 }
 
 /** STATUS= once serving: what and where. */
-function statusLine(functions: number, daemon: Daemon, gateways: ListeningGateway[], flags: RunFlags): string {
-  const metrics = daemon.metricsPort === undefined ? undefined : { host: flags.metrics!.host, port: daemon.metricsPort };
-  return servingStatus({ functions, gateways, host: flags.host, metrics });
+function statusLine(functions: number, daemon: Daemon, gateways: ListeningGateway[], host: string, metrics: MetricsAddress | undefined): string {
+  const served = metrics && daemon.metricsPort !== undefined ? { host: metrics.host, port: daemon.metricsPort } : undefined;
+  return servingStatus({ functions, gateways, host, metrics: served });
 }
 
 async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
@@ -52,7 +58,8 @@ async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
   await refuseIfHeld(flags.socket); // one daemon per master socket: refused before a build, not after
   notifier.status(buildingStatus(project.functions.length));
   const built = await buildProject(project, { progress: progressReporter(process.stderr, project.functions.map((f) => f.name)) });
-  const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners, log, metrics: flags.metrics ?? undefined });
+  const metrics = (flags.metrics === undefined ? project.metrics : flags.metrics) ?? undefined; // the flag wins
+  const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners, log, metrics });
   const gateways = await daemon.start().catch(async (e: Error) => {
     await daemon.stop(); // no runner outlives a failed start
     throw e;
@@ -63,8 +70,8 @@ async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
   });
   console.log(`embly: serving ${project.file} (master on ${daemon.master.socketPath})`);
   for (const g of gateways) console.log(describe(g, flags.host));
-  if (daemon.metricsPort !== undefined) console.log(`  metrics: curl http://${flags.metrics!.host}:${daemon.metricsPort}/metrics`);
-  notifier.ready(statusLine(project.functions.length, daemon, gateways, flags)); // start() resolved: every gateway listens, every function has a runner
+  if (metrics && daemon.metricsPort !== undefined) console.log(`  metrics: curl http://${urlHost(metrics.host)}:${daemon.metricsPort}/metrics`);
+  notifier.ready(statusLine(project.functions.length, daemon, gateways, flags.host, metrics)); // start() resolved: every gateway listens, every function has a runner
   const signal = await stopSignal;
   notifier.stopping();
   log.child('embly').info('stopping');

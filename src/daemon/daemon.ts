@@ -55,6 +55,8 @@ export class Daemon {
   private readonly gateways: (HttpGateway | TcpGateway)[] = [];
   private readonly log: Logger;
   private readonly functionLogs: LogLimiter;
+  /** The registry, from start() on (with `metrics`). */
+  private metrics: DaemonMetrics | undefined;
   private metricsServer: MetricsServer | undefined;
   /** The port /metrics is served on, once started (with `metrics`). */
   metricsPort: number | undefined;
@@ -101,12 +103,13 @@ export class Daemon {
 
   async start(): Promise<ListeningGateway[]> {
     // Observed from the first instance on: the registry listens to the master.
-    const metrics = this.options.metrics && daemonMetrics(this.master, this.options.project.functions, packageVersion());
+    if (this.options.metrics) this.metrics = daemonMetrics(this.master, this.options.project.functions, packageVersion());
+    this.metrics?.builds.record(this.options.built);
     await this.master.listen();
     const ready = this.startRunners();
     await ready;
-    const gateways = await this.startGateways(metrics || undefined);
-    if (metrics) await this.startMetrics(metrics.registry, this.options.metrics!);
+    const gateways = await this.startGateways(this.metrics);
+    if (this.metrics) await this.startMetrics(this.metrics.registry, this.options.metrics!);
     return gateways;
   }
 
@@ -146,6 +149,7 @@ export class Daemon {
     const pool = new RunnerPool({ name: built.spec.name, size, log: this.supervisorLog(built.spec.name), start: () => this.startRunner(built, false) });
     this.pools.set(built.spec.name, pool);
     this.supervisors.push(pool);
+    this.metrics?.runners.watch(built.spec.name, pool);
     pool.start();
   }
 
@@ -155,6 +159,8 @@ export class Daemon {
       name: built.spec.name, size, master: this.master, log: this.supervisorLog(built.spec.name), startTemplate: () => this.startRunner(built, true),
     });
     this.supervisors.push(pool);
+    this.metrics?.runners.watch(built.spec.name, pool.template, { forks: true });
+    this.metrics?.runners.watch(built.spec.name, pool.children);
     pool.start();
   }
 

@@ -8,11 +8,19 @@ import type { FunctionSpec } from '../project/index.js';
 import { gatewayMetrics, type GatewayMetrics } from './gateways.js';
 import { instanceMetrics } from './instances.js';
 import { routingMetrics } from './routing.js';
-import { runnerMetrics } from './runners.js';
+import { buildMetrics, type BuildMetrics } from './builds.js';
+import { runnerMetrics, type RunnerMetrics } from './runners.js';
 
 const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
-export interface DaemonMetrics { registry: Registry; gateways: GatewayMetrics; }
+export interface DaemonMetrics {
+  registry: Registry;
+  gateways: GatewayMetrics;
+  /** the daemon hands it each pool of runner processes it starts */
+  runners: RunnerMetrics;
+  /** the daemon hands it each build (embly run's, a reload's) */
+  builds: BuildMetrics;
+}
 
 export function daemonMetrics(master: Master, functions: readonly FunctionSpec[], version: string): DaemonMetrics {
   const registry = newRegistry();
@@ -22,9 +30,9 @@ export function daemonMetrics(master: Master, functions: readonly FunctionSpec[]
   new Gauge({ name: 'embly_build_info', help: 'Always 1: the Embly version serving', labelNames: ['version'], registers: [registry] })
     .set({ version }, 1);
   instanceMetrics(registry, master, functions);
-  runnerMetrics(registry, master, functions);
+  const runners = runnerMetrics(registry, master, functions);
   routingMetrics(registry, master);
-  return { registry, gateways: gatewayMetrics(registry) };
+  return { registry, gateways: gatewayMetrics(registry), runners, builds: buildMetrics(registry, functions) };
 }
 
 export { serveMetrics, DEFAULT_METRICS_ADDRESS, type MetricsAddress, type MetricsServer } from './server.js';

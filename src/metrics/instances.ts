@@ -1,8 +1,9 @@
 // Instances: spawn latency (cold and warm starts apart, with the slowest
 // spawns' addresses as OpenMetrics exemplars), lifetime, ends by reason, how
-// many run. What the master's events bring is recorded without allocating
-// (recorder.ts) and passed to prom-client at scrape time. Every series of a
-// function exists from the start, at 0, so rates and ratios over it are defined.
+// many run and how many may (max_instances). What the master's events bring
+// is recorded without allocating (recorder.ts) and passed to prom-client at
+// scrape time. Every series of a function exists from the start, at 0, so
+// rates and ratios over it are defined.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { formatAddress } from '../instance-address.js';
 import { ExitReason } from '../master/frames.js';
@@ -42,6 +43,11 @@ export function instanceMetrics(registry: Registry, master: Master, functions: r
   new Gauge({
     name: 'embly_instances', registers: [registry], labelNames: ['function'], help: 'Instances running now',
     collect() { for (const f of functions) this.set({ function: f.name }, master.liveInstances(f.name)); },
+  });
+  new Gauge({
+    name: 'embly_instances_max', registers: [registry], labelNames: ['function'],
+    help: 'The function\'s max_instances: beyond it, a spawn is refused (503 at a gateway)',
+    collect() { for (const f of functions) this.set({ function: f.name }, f.limits.maxInstances); },
   });
   for (const f of functions) {
     const spawnLabels = (start: 'cold' | 'warm') => ({ function: f.name, isolation: f.isolation, start });

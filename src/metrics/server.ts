@@ -4,10 +4,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { negotiateFormat, renderMetrics } from './exposition.js';
+import { DEFAULT_METRICS_LISTEN, type ListenAddress } from '../project/index.js';
 
-export interface MetricsAddress { host: string; port: number; }
+export type MetricsAddress = ListenAddress;
 
-export const DEFAULT_METRICS_ADDRESS: MetricsAddress = { host: '127.0.0.1', port: 9465 };
+/** The project file's default (src/project/schema.ts), which --metrics and `metrics:` override. */
+export const DEFAULT_METRICS_ADDRESS: Readonly<MetricsAddress> = DEFAULT_METRICS_LISTEN;
 
 export interface MetricsServer { port: number; close(): Promise<void>; }
 
