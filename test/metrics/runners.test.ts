@@ -106,6 +106,18 @@ test('a runner killed (SIGKILL) counts one restart as killed, one that crashed (
   t.deepEqual(restarts(await scrape(port), 'signals'), { ...noRestarts(), killed: 1, crash: 1 });
 });
 
+test('a SIGSEGV sent to a runner from outside is a crash, not a fault to trap: the runner dies of it and is replaced', async (t) => {
+  const dir = await watProject(t, [{ name: 'segv', wat: HELLO }]);
+  const { daemon, url } = await startDaemon(t, dir, METRICS);
+  const [runner] = runnerPids('segv');
+  process.kill(runner!, 'SIGSEGV');
+  // A runner that took it for a fault of its own would live on, its fault handler gone.
+  await waitFor(() => !runnerPids('segv').includes(runner!), { what: 'the runner to die of SIGSEGV' });
+  await waitFor(() => daemon.master.runnerCount('segv') === 1, { what: 'its replacement' });
+  t.is((await fetch(url('segv'))).status, 200);
+  t.deepEqual(restarts(await scrape(daemon.metricsPort!), 'segv'), { ...noRestarts(), crash: 1 });
+});
+
 test('a runner whose replacement cannot load its object: the replacement counts as load_failed', async (t) => {
   const dir = await watProject(t, [{ name: 'broken', wat: HELLO }]);
   const [built] = await buildProject(await loadProject(dir));
