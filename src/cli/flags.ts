@@ -4,6 +4,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { LOG_LEVELS } from '../log.js';
 import type { MetricsAddress } from '../metrics/index.js';
+import { splitHostPort } from '../project/index.js';
 
 /** A whole number from 1 up: worker and runner counts. */
 export function positiveInteger(text: string): number {
@@ -27,8 +28,7 @@ export function logLevelOption(): Option {
 /** --metrics: HOST:PORT where /metrics is served, or `off` (null). */
 export function metricsAddress(text: string): MetricsAddress | null {
   if (text === 'off') return null;
-  const match = /^(.+):(\d{1,5})$/.exec(text);
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || port > 65535) throw new InvalidArgumentError('It must be HOST:PORT (127.0.0.1:9465, say) or off.');
-  return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+  const address = splitHostPort(text);
+  if (!address || address.port > 65535) throw new InvalidArgumentError('It must be HOST:PORT (127.0.0.1:9465, say) or off.');
+  return address;
 }

@@ -144,7 +144,7 @@ async function clearStale(path: string): Promise<void> {
   if (!found.isSocket()) throw new ControlSocketError(`${path} exists and is not a socket; not replacing it (choose another with --control)`);
   const holder = await listenerOf(path);
   if (holder !== 'nobody') {
-    const who = typeof holder === 'number' ? `pid ${holder}` : 'another process';
+    const who = holder === 'unknown' ? 'another process' : `pid ${holder.pid}`;
     throw new ControlSocketError(`control socket ${path} is in use by ${who} (another embly run?); stop it, or choose another with --control`);
   }
   await unlink(path).catch(() => {});

@@ -78,6 +78,7 @@ export class Daemon {
           started?.function === hello.function && started.template === hello.template;
       },
       log: this.log.child('master'),
+      project: options.project.file,
     });
     this.runnerPids = pids;
     // Observed from the first instance on: the registry listens to the master.
@@ -104,6 +105,7 @@ export class Daemon {
   private readonly runnerPids: Map<number, { function: string; template: boolean }>;
 
   async start(): Promise<ListeningGateway[]> {
+    this.metrics.builds.record(this.options.built);
     await this.master.listen();
     const ready = this.startRunners();
     await ready;
@@ -148,6 +150,7 @@ export class Daemon {
     const pool = new RunnerPool({ name: built.spec.name, size, log: this.supervisorLog(built.spec.name), start: () => this.startRunner(built, false) });
     this.pools.set(built.spec.name, pool);
     this.supervisors.push(pool);
+    this.metrics.runners.watch(built.spec.name, pool);
     pool.start();
   }
 
@@ -157,6 +160,8 @@ export class Daemon {
       name: built.spec.name, size, master: this.master, log: this.supervisorLog(built.spec.name), startTemplate: () => this.startRunner(built, true),
     });
     this.supervisors.push(pool);
+    this.metrics.runners.watch(built.spec.name, pool.template, { forks: true });
+    this.metrics.runners.watch(built.spec.name, pool.children);
     pool.start();
   }
 

@@ -23,7 +23,8 @@ export interface TemplatePoolOptions {
 export class TemplatePool {
   /** The template's children: fresh runners, one instance each. */
   readonly children: RunnerPool<TemplateChild>;
-  private readonly template: RunnerPool<RunnerProcess>;
+  /** The template process (one); its exit's rusage includes the children it reaped. */
+  readonly template: RunnerPool<RunnerProcess>;
   private readonly name: string;
   private readonly master: Master;
   private readonly log: Logger;

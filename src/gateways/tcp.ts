@@ -19,6 +19,7 @@ export interface TcpGatewayOptions {
 }
 
 function serveConnection(options: TcpGatewayOptions, socket: Socket): void {
+  const acceptedAt = performance.now();
   let ended = false;
   const endpoint = options.master.openEndpoint({
     onData: (bytes) => socket.write(bytes),
@@ -41,7 +42,7 @@ function serveConnection(options: TcpGatewayOptions, socket: Socket): void {
     if (!ended) endpoint.kill(ExitReason.Killed);
     endpoint.close();
   });
-  endpoint.spawn(options.function);
+  endpoint.spawn(options.function, acceptedAt);
 }
 
 export class TcpGateway {

@@ -8,6 +8,8 @@ export class RunnerConnection {
   pid?: number;
   /** has been given an instance (a single-instance runner takes no other) */
   used = false;
+  /** has said STARTED: its next instances start warm (docs/metrics.md, `start`) */
+  ranAny = false;
   /** a template runner: it forks runners and hosts no instance */
   template = false;
   readonly instances = new Set<bigint>();

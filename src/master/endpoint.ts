@@ -27,7 +27,8 @@ export interface EndpointHandler {
 
 /** What the master does for its endpoints (master.ts). */
 export interface EndpointLink {
-  spawn(fn: string, parent: bigint, hooks: StartHooks): void;
+  /** `requestedAt` (performance.now()): when the gateway had the request */
+  spawn(fn: string, parent: bigint, hooks: StartHooks, requestedAt: number): void;
   /** false when the child's window is full */
   send(from: bigint, to: bigint, bytes: Uint8Array): boolean;
   closeTowards(from: bigint, to: bigint): void;
@@ -55,9 +56,11 @@ export class Endpoint implements StartHooks {
 
   constructor(readonly address: bigint, private readonly handler: EndpointHandler, private readonly link: EndpointLink) {}
 
-  /** Starts fn as this endpoint's child. Write at once: bytes wait for its address. */
-  spawn(fn: string): void {
-    this.link.spawn(fn, this.address, this);
+  /** Starts fn as this endpoint's child. Write at once: bytes wait for its
+   * address. `requestedAt` (performance.now(), default now): when the
+   * gateway had the request or the connection, where its spawn latency starts. */
+  spawn(fn: string, requestedAt = performance.now()): void {
+    this.link.spawn(fn, this.address, this, requestedAt);
   }
 
   /** Bytes for the child, in order. False: write nothing more until onDrain(). */

@@ -10,8 +10,12 @@ export interface InstanceStarted {
   function: string;
   /** who asked for it: a gateway connection's endpoint or another instance */
   parent: bigint;
-  /** from the spawn request to its runner's STARTED (waiting for a runner included) */
+  /** from the spawn request (the gateway had the request or the connection,
+   * or the runner had the guest's spawn call) to the runner's switch to the
+   * instance, right before its first instruction (waiting for a runner included) */
   spawnMs: number;
+  /** the first instance its runner process ran */
+  cold: boolean;
 }
 
 export interface InstanceExit {

@@ -42,6 +42,8 @@ export interface MasterOptions {
   log?: Logger;
   /** for a runner to become ready, and for an instance to start (default 5 s) */
   startTimeoutMs?: number;
+  /** The project file served, named beside the socket (`<socket>.json`) for a daemon it refuses. */
+  project?: string;
 }
 
 export class Master extends EventEmitter<MasterEvents> {
@@ -64,7 +66,8 @@ export class Master extends EventEmitter<MasterEvents> {
       frame: (connection, frame) => this.onFrame(connection, frame),
       closed: (connection) => this.forget(connection),
       drop: (connection, why) => this.drop(connection, why),
-    });
+      warn: (message) => this.log.warn(message),
+    }, { project: options.project });
     this.templates = new Templates(timeoutMs, this);
     this.choice = new RunnerChoice(this, timeoutMs);
     this.router = new Router(this.table, this, this.log);
@@ -76,7 +79,7 @@ export class Master extends EventEmitter<MasterEvents> {
       refuse: (connection, why) => this.drop(connection, why),
     });
     this.link = {
-      spawn: (fn, parent, hooks) => this.spawner.start(fn, parent, hooks),
+      spawn: (fn, parent, hooks, requestedAt) => this.spawner.start(fn, parent, hooks, requestedAt),
       send: (from, to, bytes) => this.router.send(from, to, bytes),
       closeTowards: (from, to) => this.router.route({ kind: FrameKind.Close, from, to }),
       credit: (from, to, bytes) => this.router.credit(from, to, bytes),
@@ -174,7 +177,7 @@ export class Master extends EventEmitter<MasterEvents> {
     if (!connection.admitted) return this.admission.hello(connection, frame);
     if (connection.template) return this.templates.frame(connection.pid!, frame);
     switch (frame.kind) {
-      case FrameKind.Started: return this.spawner.started(connection, frame.address);
+      case FrameKind.Started: return this.spawner.started(connection, frame);
       case FrameKind.Data:
       case FrameKind.Close:
       case FrameKind.Credit: return this.fromHost(connection, frame.from, () => this.router.route(frame));

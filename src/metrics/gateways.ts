@@ -2,6 +2,7 @@
 // (read at scrape time). Recorded without allocating, passed to prom-client
 // at scrape time (recorder.ts).
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { GATEWAY_STATUSES } from '../gateways/http/error-response.js';
 import type { GatewayObserver } from '../gateways/http/exchange.js';
 import { CountRecorder, HistogramRecorder } from './recorder.js';
 
@@ -37,11 +38,15 @@ export function gatewayMetrics(registry: Registry): GatewayMetrics {
       latency.zero({ gateway });
       const timed = new HistogramRecorder(latency, { gateway });
       const byCode = new Map<number, CountRecorder>();
+      // The codes a gateway is sure to answer exist from the start, at 0, so
+      // that rate() counts their first answers (a series' first sample is
+      // its start) and a 5xx ratio is 0, not absent, before the first 5xx.
+      for (const status of [200, ...GATEWAY_STATUSES]) byCode.set(status, zeroed(requests, gateway, status));
       recorders.push(timed, { flush: () => byCode.forEach((c) => c.flush()) });
       return {
         answered(status, seconds) {
           let count = byCode.get(status);
-          if (!count) byCode.set(status, (count = new CountRecorder(requests, { gateway, code: String(status) })));
+          if (!count) byCode.set(status, (count = zeroed(requests, gateway, status)));
           count.add();
           if (seconds !== null) timed.record(seconds);
         },
@@ -49,4 +54,10 @@ export function gatewayMetrics(registry: Registry): GatewayMetrics {
     },
     watch: (gateway) => { watched.push(gateway); },
   };
+}
+
+function zeroed(requests: Counter, gateway: string, status: number): CountRecorder {
+  const labels = { gateway, code: String(status) };
+  requests.inc(labels, 0);
+  return new CountRecorder(requests, labels);
 }

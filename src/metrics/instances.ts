@@ -1,12 +1,15 @@
-// Instances: spawn latency, lifetime, ends by reason, how many run. What the
-// master's events bring is recorded without allocating (recorder.ts) and
-// passed to prom-client at scrape time. Every series of a function exists
-// from the start, at 0, so rates and ratios over it are defined.
+// Instances: spawn latency (cold and warm starts apart, with the slowest
+// spawns' addresses as OpenMetrics exemplars), lifetime, ends by reason, how
+// many run and how many may (max_instances). What the master's events bring
+// is recorded without allocating (recorder.ts) and passed to prom-client at
+// scrape time. Every series of a function exists from the start, at 0, so
+// rates and ratios over it are defined.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { formatAddress } from '../instance-address.js';
 import { ExitReason } from '../master/frames.js';
 import type { Master } from '../master/master.js';
 import type { FunctionSpec } from '../project/index.js';
-import { CountRecorder, HistogramRecorder } from './recorder.js';
+import { CountRecorder, ExemplarHistogramRecorder, HistogramRecorder } from './recorder.js';
 
 /** 10 µs to 1 s: Embly's spawns take tens of microseconds (docs/metrics.md). */
 export const SPAWN_BUCKETS = [10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1];
@@ -17,15 +20,17 @@ const REASONS: Record<ExitReason, string> = {
   [ExitReason.Timeout]: 'timeout', [ExitReason.Killed]: 'killed',
 };
 
-interface PerFunction { spawn: HistogramRecorder; duration: HistogramRecorder; exits: CountRecorder[]; }
+interface PerFunction { warm: ExemplarHistogramRecorder; cold: ExemplarHistogramRecorder; duration: HistogramRecorder; exits: CountRecorder[]; }
+
+const exemplar = (address: bigint) => ({ address: formatAddress(address) });
 
 export function instanceMetrics(registry: Registry, master: Master, functions: readonly FunctionSpec[]): void {
   const byName = new Map<string, PerFunction>();
-  const flush = () => { for (const f of byName.values()) { f.spawn.flush(); f.duration.flush(); f.exits.forEach((e) => e.flush()); } };
+  const flush = () => { for (const f of byName.values()) { f.warm.flush(); f.cold.flush(); f.duration.flush(); f.exits.forEach((e) => e.flush()); } };
   const spawn = new Histogram({
-    name: 'embly_spawn_duration_seconds', registers: [registry], buckets: SPAWN_BUCKETS, labelNames: ['function', 'isolation'],
-    help: 'From the spawn request (a gateway\'s request, a guest\'s spawn call) to the runner\'s STARTED for the new instance',
-    collect: flush,
+    name: 'embly_spawn_duration_seconds', registers: [registry], buckets: SPAWN_BUCKETS, labelNames: ['function', 'isolation', 'start'],
+    help: 'From the spawn request (a gateway has the request, a runner a guest\'s spawn call) to the new instance\'s first instruction; start: cold for the first instance of its runner process',
+    enableExemplars: true, collect: flush,
   });
   const duration = new Histogram({
     name: 'embly_instance_duration_seconds', registers: [registry], buckets: DURATION_BUCKETS, labelNames: ['function'],
@@ -39,8 +44,15 @@ export function instanceMetrics(registry: Registry, master: Master, functions: r
     name: 'embly_instances', registers: [registry], labelNames: ['function'], help: 'Instances running now',
     collect() { for (const f of functions) this.set({ function: f.name }, master.liveInstances(f.name)); },
   });
+  new Gauge({
+    name: 'embly_instances_max', registers: [registry], labelNames: ['function'],
+    help: 'The function\'s max_instances: beyond it, a spawn is refused (503 at a gateway)',
+    collect() { for (const f of functions) this.set({ function: f.name }, f.limits.maxInstances); },
+  });
   for (const f of functions) {
-    spawn.zero({ function: f.name, isolation: f.isolation });
+    const spawnLabels = (start: 'cold' | 'warm') => ({ function: f.name, isolation: f.isolation, start });
+    spawn.zero(spawnLabels('cold'));
+    spawn.zero(spawnLabels('warm'));
     duration.zero({ function: f.name });
     const exitRecorders: CountRecorder[] = [];
     for (const [reason, name] of Object.entries(REASONS)) {
@@ -48,12 +60,16 @@ export function instanceMetrics(registry: Registry, master: Master, functions: r
       exitRecorders[Number(reason)] = new CountRecorder(exits, { function: f.name, reason: name });
     }
     byName.set(f.name, {
-      spawn: new HistogramRecorder(spawn, { function: f.name, isolation: f.isolation }),
+      warm: new ExemplarHistogramRecorder(spawn, spawnLabels('warm'), SPAWN_BUCKETS, exemplar),
+      cold: new ExemplarHistogramRecorder(spawn, spawnLabels('cold'), SPAWN_BUCKETS, exemplar),
       duration: new HistogramRecorder(duration, { function: f.name }),
       exits: exitRecorders,
     });
   }
-  master.on('started', (s) => byName.get(s.function)?.spawn.record(s.spawnMs / 1000));
+  master.on('started', (s) => {
+    const metrics = byName.get(s.function);
+    (s.cold ? metrics?.cold : metrics?.warm)?.record(s.spawnMs / 1000, s.address);
+  });
   master.on('exit', (e) => {
     const metrics = byName.get(e.function);
     metrics?.duration.record(e.durationMs / 1000);

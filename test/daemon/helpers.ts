@@ -12,7 +12,7 @@ import { Daemon, type DaemonOptions, type ListeningGateway } from '../../src/dae
 import { memoryLogger } from '../../src/log.js';
 import { loadProject } from '../../src/project/index.js';
 
-export interface WatSpec { name: string; wat: string; timeout?: string; memory?: string; maxInstances?: number; }
+export interface WatSpec { name: string; wat: string; timeout?: string; memory?: string; maxInstances?: number; isolation?: 'instance' | 'process'; }
 
 /** A fresh temporary directory, removed when the test ends. */
 export async function tempDir(t: ExecutionContext, prefix: string): Promise<string> {
@@ -25,7 +25,7 @@ export async function tempDir(t: ExecutionContext, prefix: string): Promise<stri
 export async function writeWatProject(dir: string, specs: WatSpec[]): Promise<void> {
   const optional = (key: string, value: string | number | undefined) => (value === undefined ? '' : `    ${key}: ${value}\n`);
   const functions = specs.map((s) => `  - name: ${s.name}\n    path: ./${s.name}.wat\n    language: wat\n` +
-    optional('timeout', s.timeout) + optional('memory', s.memory) + optional('max_instances', s.maxInstances));
+    optional('timeout', s.timeout) + optional('memory', s.memory) + optional('max_instances', s.maxInstances) + optional('isolation', s.isolation));
   const gateways = specs.map((s, i) => `  - name: ${s.name}\n    type: http\n    port: ${8080 + i}\n    function: ${s.name}\n`);
   await writeFile(join(dir, 'embly-project.yml'), `functions:\n${functions.join('')}\ngateways:\n${gateways.join('')}`);
   for (const s of specs) await writeFile(join(dir, `${s.name}.wat`), s.wat);

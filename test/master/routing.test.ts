@@ -5,7 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeFrame, FrameDecoder, FrameKind, MAX_UNCREDITED_BYTES, type Frame } from '../../src/master/frames.js';
+import { encodeFrame, FrameDecoder, FrameKind, MAX_UNCREDITED_BYTES, PROTOCOL_VERSION, type Frame } from '../../src/master/frames.js';
+import { toMonotonicNs } from '../../src/master/clock.js';
 import { Master } from '../../src/master/master.js';
 import { memoryLogger } from '../../src/log.js';
 import { formatAddress } from '../../src/instance-address.js';
@@ -22,13 +23,13 @@ async function fakeRunner(socketPath: string, master: Master): Promise<FakeRunne
     for (const frame of decoder.push(chunk)) {
       frames.push(frame);
       // Start every instance we are asked for.
-      if (frame.kind === FrameKind.Spawn) socket.write(encodeFrame({ kind: FrameKind.Started, address: frame.address }));
+      if (frame.kind === FrameKind.Spawn) socket.write(encodeFrame({ kind: FrameKind.Started, address: frame.address, ranAtNs: toMonotonicNs(performance.now()) }));
     }
   });
   let closed = false;
   socket.on('close', () => { closed = true; });
   const hello = new Promise((resolve) => master.once('runner', resolve));
-  socket.write(encodeFrame({ kind: FrameKind.Hello, version: 1, pid: process.pid, function: 'fn' }));
+  socket.write(encodeFrame({ kind: FrameKind.Hello, version: PROTOCOL_VERSION, pid: process.pid, function: 'fn' }));
   await hello;
   return {
     socket, frames, send: (frame) => socket.write(encodeFrame(frame)),
@@ -128,7 +129,7 @@ test('a runner whose instance sends its child on a runner past the flow-control 
   const { master, runner, logs, spawned } = await setup();
   t.teardown(() => master.close());
   const { child: parent } = await spawned();
-  runner.send({ kind: FrameKind.SpawnRequest, requester: parent, request: 1, function: 'fn' });
+  runner.send({ kind: FrameKind.SpawnRequest, requester: parent, request: 1, calledAtNs: toMonotonicNs(performance.now()), function: 'fn' });
   await waitFor(() => runner.frames.some((f) => f.kind === FrameKind.SpawnResult), { timeoutMs: 5000, what: 'the SPAWN_RESULT' });
   const result = runner.frames.find((f) => f.kind === FrameKind.SpawnResult)!;
   if (result.kind !== FrameKind.SpawnResult) throw new Error('unreachable');

@@ -83,6 +83,7 @@ test('the master\'s events: an instance started with its spawn latency, the byte
   t.is(started.length, 1);
   t.is(started[0]!.function, 'upper');
   t.true(started[0]!.spawnMs > 0 && started[0]!.spawnMs < 5000, `spawn latency ${started[0]!.spawnMs} ms`);
+  t.true(started[0]!.cold, 'the first instance its runner ran');
   t.like(exits, [{ address: started[0]!.address, function: 'upper', reason: ExitReason.Ok }]);
   t.true(exits[0]!.durationMs >= started[0]!.spawnMs, 'its life includes its start');
   const bytes = (from: string, to: string) => routed.filter((r) => r.kind === 'data' && r.from === from && r.to === to).reduce((n, r) => n + r.bytes, 0);

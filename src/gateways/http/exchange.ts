@@ -69,7 +69,7 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
     this.response = new MessageReader<ResponseHead>(request.method === 'HEAD' ? parseAnswerToHead : parseAnswer, RESPONSE_LIMITS, this);
     this.endpoint = gw.master.openEndpoint(this);
     this.timer = setTimeout(() => this.onTimeout(), gw.timeoutMs);
-    this.endpoint.spawn(gw.function);
+    this.endpoint.spawn(gw.function, this.startedAt); // its head was read just now
   }
 
   /** Raw request bytes, in order. */
