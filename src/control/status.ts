@@ -13,8 +13,16 @@ export interface FunctionStatus {
   name: string;
   isolation: string;
   runners: number;
+  /** runners replaced after an end outside the plan (a crash, a kill) */
+  restarts: number;
+  /** its runner processes' resident memory, summed */
+  runnerResidentBytes: number;
+  /** its runner processes' CPU time, ended runners' included */
+  runnerCpuSeconds: number;
   /** instances running now */
   instances: number;
+  /** its max_instances */
+  maxInstances: number;
   /** instances started since the daemon started */
   spawns: number;
   /** spawn latency quantiles in seconds, estimated from the histogram's buckets; null before any spawn */
@@ -59,8 +67,9 @@ const hostPort = (host: string, port: number) => `${host.includes(':') ? `[${hos
 
 export async function daemonStatus({ daemon, controlSocket, startedAt }: StatusSource): Promise<DaemonStatus> {
   const read = (metric: string) => samples(daemon.metrics.registry, metric);
-  const [host, spawns, exits, instances, runners, requests, connections, rss, cpu] = await Promise.all([
-    hostFigures(), read('embly_spawn_duration_seconds'), read('embly_instance_exits_total'), read('embly_instances'), read('embly_runners'),
+  const [host, spawns, exits, instances, maxInstances, runners, restarts, runnerRss, runnerCpu, requests, connections, rss, cpu] = await Promise.all([
+    hostFigures(), read('embly_spawn_duration_seconds'), read('embly_instance_exits_total'), read('embly_instances'), read('embly_instances_max'),
+    read('embly_runners'), read('embly_runner_restarts_total'), read('embly_runner_resident_memory_bytes'), read('embly_runner_cpu_seconds_total'),
     read('embly_gateway_requests_total'), read('embly_gateway_connections'), read('process_resident_memory_bytes'), read('process_cpu_seconds_total'),
   ]);
   const metrics = daemon.metricsAddress;
@@ -74,7 +83,9 @@ export async function daemonStatus({ daemon, controlSocket, startedAt }: StatusS
       const buckets = matching(spawns, fn, 'embly_spawn_duration_seconds_bucket');
       return {
         name: f.name, isolation: f.isolation,
-        runners: total(matching(runners, fn)), instances: total(matching(instances, fn)),
+        runners: total(matching(runners, fn)), restarts: total(matching(restarts, fn)),
+        runnerResidentBytes: total(matching(runnerRss, fn)), runnerCpuSeconds: total(matching(runnerCpu, fn)),
+        instances: total(matching(instances, fn)), maxInstances: total(matching(maxInstances, fn)),
         spawns: total(matching(spawns, fn, 'embly_spawn_duration_seconds_count')),
         spawnSeconds: { p50: quantile(0.5, buckets), p99: quantile(0.99, buckets) },
         exits: Object.fromEntries(EXIT_REASONS.map((reason) => [reason, total(matching(exits, { ...fn, reason }))])) as FunctionStatus['exits'],

@@ -32,8 +32,9 @@ test('status --json counts exactly what was served, as /metrics does', async (t)
     controlSocket: path, metrics: `127.0.0.1:${daemon.metricsPort}`,
   });
   const [hello, trap] = status.functions;
-  t.like(hello, { name: 'hello', isolation: 'instance', runners: 1, instances: 0, spawns: 7, exits: { ok: 7, error: 0, trap: 0, timeout: 0, killed: 0 } });
-  t.like(trap, { name: 'trap', runners: 1, instances: 0, spawns: 3, exits: { ok: 0, error: 0, trap: 3, timeout: 0, killed: 0 } });
+  t.like(hello, { name: 'hello', isolation: 'instance', runners: 1, restarts: 0, instances: 0, maxInstances: daemon.project.functions[0]!.limits.maxInstances, spawns: 7, exits: { ok: 7, error: 0, trap: 0, timeout: 0, killed: 0 } });
+  t.like(trap, { name: 'trap', runners: 1, restarts: 0, instances: 0, spawns: 3, exits: { ok: 0, error: 0, trap: 3, timeout: 0, killed: 0 } });
+  t.true(hello!.runnerResidentBytes > 1 << 20 && hello!.runnerCpuSeconds >= 0, 'a runner is more than 1 MiB resident');
   t.true(hello!.spawnSeconds.p50! > 0 && hello!.spawnSeconds.p50! <= hello!.spawnSeconds.p99! && hello!.spawnSeconds.p99! <= 1, JSON.stringify(hello));
   t.deepEqual(status.gateways.map((g) => [g.name, g.type, g.function, g.address, g.requests, g.errors5xx]), [
     ['hello', 'http', 'hello', `127.0.0.1:${daemon.listeningGateways[0]!.port}`, 7, 0],
@@ -70,9 +71,9 @@ test('status for people: the daemon, then aligned tables of functions and gatewa
   t.regex(out, new RegExp(`^embly ${packageVersion().replace(/\./g, '\\.')}, pid ${process.pid}, up \\d+\\.\\ds \\(since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\)$`, 'm'));
   t.true(out.includes(`\n  project  ${daemon.project.file}\n`));
   t.true(out.includes(`\n  metrics  off\n`));
-  t.regex(out, /^FUNCTION {2}ISOLATION {2}RUNNERS {2}INSTANCES {2}SPAWNS {2}SPAWN P50 {2}SPAWN P99 {2}OK {2}ERROR {2}TRAP {2}TIMEOUT {2}KILLED$/m);
-  t.regex(out, /^hello +instance +1 +0 +4 +[\d.]+ (µs|ms|s) +[\d.]+ (µs|ms|s) +4 +0 +0 +0 +0$/m);
-  t.regex(out, /^trap +instance +1 +0 +1 +[\d.]+ (µs|ms|s) +[\d.]+ (µs|ms|s) +0 +0 +1 +0 +0$/m);
+  t.regex(out, /^FUNCTION +ISOLATION +RUNNERS +RESTARTS +RUNNER RSS +INSTANCES +SPAWNS +SPAWN P50 +SPAWN P99 +OK +ERROR +TRAP +TIMEOUT +KILLED$/m);
+  t.regex(out, /^hello +instance +1 +0 +[\d.]+ MiB +0\/1000 +4 +[\d.]+ (µs|ms|s) +[\d.]+ (µs|ms|s) +4 +0 +0 +0 +0$/m);
+  t.regex(out, /^trap +instance +1 +0 +[\d.]+ MiB +0\/1000 +1 +[\d.]+ (µs|ms|s) +[\d.]+ (µs|ms|s) +0 +0 +1 +0 +0$/m);
   t.regex(out, new RegExp(`^trap +http +trap +127\\.0\\.0\\.1:${daemon.listeningGateways[1]!.port} +1 +1 +\\d$`, 'm'));
   t.false(out.includes('\x1b['), 'no escape codes');
   // Every row of a table is as wide as its header (aligned columns).

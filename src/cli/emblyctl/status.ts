@@ -30,12 +30,14 @@ export function describe(s: DaemonStatus): string {
     `  daemon   ${bytes(s.process.residentBytes)} resident, ${s.process.cpuSeconds.toFixed(1)} s of CPU`,
   ];
   const functions = table([
-    { title: 'FUNCTION' }, { title: 'ISOLATION' }, { title: 'RUNNERS', align: 'right' }, { title: 'INSTANCES', align: 'right' },
+    { title: 'FUNCTION' }, { title: 'ISOLATION' }, { title: 'RUNNERS', align: 'right' }, { title: 'RESTARTS', align: 'right' },
+    { title: 'RUNNER RSS', align: 'right' }, { title: 'INSTANCES', align: 'right' },
     { title: 'SPAWNS', align: 'right' }, { title: 'SPAWN P50', align: 'right' }, { title: 'SPAWN P99', align: 'right' },
     { title: 'OK', align: 'right' }, { title: 'ERROR', align: 'right' }, { title: 'TRAP', align: 'right' },
     { title: 'TIMEOUT', align: 'right' }, { title: 'KILLED', align: 'right' },
   ], s.functions.map((f) => [
-    f.name, f.isolation, f.runners === 0 ? { text: '0', style: 'red' } : String(f.runners), String(f.instances), String(f.spawns),
+    f.name, f.isolation, f.runners === 0 ? { text: '0', style: 'red' } : String(f.runners), count(f.restarts, 'yellow'), bytes(f.runnerResidentBytes),
+    f.instances >= f.maxInstances ? { text: `${f.instances}/${f.maxInstances}`, style: 'red' } : `${f.instances}/${f.maxInstances}`, String(f.spawns),
     latency(f.spawnSeconds.p50), latency(f.spawnSeconds.p99),
     String(f.exits.ok), count(f.exits.error, 'yellow'), count(f.exits.trap, 'yellow'), count(f.exits.timeout, 'yellow'), String(f.exits.killed),
   ]), paint);
