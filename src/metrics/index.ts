@@ -11,19 +11,31 @@ import { runnerMetrics } from './runners.js';
 
 const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
-export interface DaemonMetrics { registry: Registry; gateways: GatewayMetrics; }
+export interface DaemonMetrics {
+  registry: Registry;
+  gateways: GatewayMetrics;
+  /** The project's functions are now these (a reload): series for the added ones
+   * start at 0; the gauges leave out the removed ones; counts already made stay. */
+  setFunctions(functions: readonly FunctionSpec[]): void;
+}
 
-export function daemonMetrics(master: Master, functions: readonly FunctionSpec[], version: string): DaemonMetrics {
+export function daemonMetrics(master: Master, initial: readonly FunctionSpec[], version: string): DaemonMetrics {
+  /** read at scrape time by the per-function gauges */
+  const functions = [...initial];
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // Gauges that prom-client names like counters (promtool refuses them).
   for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
   new Gauge({ name: 'embly_build_info', help: 'Always 1: the Embly version serving', labelNames: ['version'], registers: [registry] })
     .set({ version }, 1);
-  instanceMetrics(registry, master, functions);
+  const addFunction = instanceMetrics(registry, master, functions);
   runnerMetrics(registry, master, functions);
   routingMetrics(registry, master);
-  return { registry, gateways: gatewayMetrics(registry) };
+  const setFunctions = (next: readonly FunctionSpec[]) => {
+    for (const f of next) addFunction(f);
+    functions.splice(0, functions.length, ...next);
+  };
+  return { registry, gateways: gatewayMetrics(registry), setFunctions };
 }
 
 export { serveMetrics, DEFAULT_METRICS_ADDRESS, type MetricsAddress, type MetricsServer } from './server.js';

@@ -19,7 +19,10 @@ const REASONS: Record<ExitReason, string> = {
 
 interface PerFunction { spawn: HistogramRecorder; duration: HistogramRecorder; exits: CountRecorder[]; }
 
-export function instanceMetrics(registry: Registry, master: Master, functions: readonly FunctionSpec[]): void {
+/** Makes the series of the functions given, and returns how to make those of
+ * another (a reload added it, or changed its isolation). `functions` is read
+ * at scrape time: the caller keeps it current. */
+export function instanceMetrics(registry: Registry, master: Master, functions: readonly FunctionSpec[]): (f: FunctionSpec) => void {
   const byName = new Map<string, PerFunction>();
   const flush = () => { for (const f of byName.values()) { f.spawn.flush(); f.duration.flush(); f.exits.forEach((e) => e.flush()); } };
   const spawn = new Histogram({
@@ -37,26 +40,40 @@ export function instanceMetrics(registry: Registry, master: Master, functions: r
   });
   new Gauge({
     name: 'embly_instances', registers: [registry], labelNames: ['function'], help: 'Instances running now',
-    collect() { for (const f of functions) this.set({ function: f.name }, master.liveInstances(f.name)); },
+    collect() {
+      this.reset(); // a function a reload removed leaves the gauge
+      for (const f of functions) this.set({ function: f.name }, master.liveInstances(f.name));
+    },
   });
-  for (const f of functions) {
-    spawn.zero({ function: f.name, isolation: f.isolation });
+  /** spawn series made so far ("function isolation"): zero() on one that exists would reset it */
+  const spawnSeries = new Set<string>();
+  const spawnRecorder = (f: FunctionSpec) => {
+    const labels = { function: f.name, isolation: f.isolation };
+    if (!spawnSeries.has(`${f.name} ${f.isolation}`)) spawn.zero(labels);
+    spawnSeries.add(`${f.name} ${f.isolation}`);
+    return new HistogramRecorder(spawn, labels);
+  };
+  const addFunction = (f: FunctionSpec) => {
+    const known = byName.get(f.name);
+    if (known) { // a reload changed it: only its isolation can be in a label
+      known.spawn.flush();
+      known.spawn = spawnRecorder(f);
+      return;
+    }
     duration.zero({ function: f.name });
     const exitRecorders: CountRecorder[] = [];
     for (const [reason, name] of Object.entries(REASONS)) {
       exits.inc({ function: f.name, reason: name }, 0);
       exitRecorders[Number(reason)] = new CountRecorder(exits, { function: f.name, reason: name });
     }
-    byName.set(f.name, {
-      spawn: new HistogramRecorder(spawn, { function: f.name, isolation: f.isolation }),
-      duration: new HistogramRecorder(duration, { function: f.name }),
-      exits: exitRecorders,
-    });
-  }
+    byName.set(f.name, { spawn: spawnRecorder(f), duration: new HistogramRecorder(duration, { function: f.name }), exits: exitRecorders });
+  };
+  for (const f of functions) addFunction(f);
   master.on('started', (s) => byName.get(s.function)?.spawn.record(s.spawnMs / 1000));
   master.on('exit', (e) => {
     const metrics = byName.get(e.function);
     metrics?.duration.record(e.durationMs / 1000);
     metrics?.exits[e.reason]?.add();
   });
+  return addFunction;
 }
