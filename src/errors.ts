@@ -34,7 +34,8 @@ export const EXIT = {
   unavailable: 69, // EX_UNAVAILABLE: a program or service it needs is missing
   software: 70, // EX_SOFTWARE: a bug in Embly
   osFile: 72, // EX_OSFILE: Embly's own files are missing
-  cantCreate: 73, // EX_CANTCREAT: cannot take a port or socket
+  cantCreate: 73, // EX_CANTCREAT: cannot take a port or socket, or write the build's files
+  noPermission: 77, // EX_NOPERM: the command needs privileges it was not run with
   config: 78, // EX_CONFIG: the project file is wrong
 } as const;
 
@@ -138,6 +139,9 @@ export class WasmFormatError extends defineError({ code: 'EMBLY_WASM_MALFORMED',
 
 /** The module imports something the runner does not provide, or with another signature. */
 export class ImportError extends defineError({ code: 'EMBLY_IMPORT_UNAVAILABLE', kind: 'user', exitCode: EXIT.dataError }) {}
+
+/** The build's state directory (.embly/ or --state-dir) cannot be created or written. */
+export class StateDirError extends defineError({ code: 'EMBLY_STATE_DIR', kind: 'user', exitCode: EXIT.cantCreate }) {}
 
 /** wasm2c or the C compiler failed on a valid module, or no C compiler is installed. */
 export class AotCompileError extends defineError({ code: 'EMBLY_AOT_FAILED', kind: 'user', exitCode: EXIT.unavailable }) {}

@@ -11,10 +11,10 @@ import { createLogger, type LogLevel } from '../log.js';
 import { loadProject } from '../project/index.js';
 import { signalStatus } from '../supervisor/index.js';
 import { DEFAULT_METRICS_ADDRESS, type MetricsAddress } from '../metrics/index.js';
-import { logLevelOption, metricsAddress, path, positiveInteger } from './flags.js';
+import { logLevelOption, metricsAddress, path, positiveInteger, stateDirOption } from './flags.js';
 import { withExitStatus } from './program.js';
 
-interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; metrics: MetricsAddress | null; }
+interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; metrics: MetricsAddress | null; stateDir?: string; }
 
 export function addRunCommand(program: Command): void {
   program.command('run')
@@ -24,6 +24,7 @@ export function addRunCommand(program: Command): void {
     .option('--host <address>', 'where gateways listen', '0.0.0.0')
     .option('--runners <n>', 'runner processes per function (default: the cores)', positiveInteger)
     .addOption(logLevelOption())
+    .addOption(stateDirOption())
     .option('--metrics <host:port>', 'where /metrics is served for Prometheus, or off (docs/metrics.md)', metricsAddress, DEFAULT_METRICS_ADDRESS)
     .action(withExitStatus(run));
 }
@@ -36,7 +37,7 @@ function describe(g: ListeningGateway, host: string): string {
 
 async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
   const project = await loadProject(dir ?? process.cwd());
-  const built = await buildProject(project, { progress: progressReporter(process.stderr, project.functions.map((f) => f.name)) });
+  const built = await buildProject(project, { progress: progressReporter(process.stderr, project.functions.map((f) => f.name)), stateDir: flags.stateDir });
   const log = createLogger({ level: flags.logLevel });
   const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners, log, metrics: flags.metrics ?? undefined });
   const gateways = await daemon.start().catch(async (e: Error) => {
