@@ -19,6 +19,7 @@ if [[ "$(cat /etc/debian_version 2>/dev/null)" != 12.* ]]; then
 fi
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(wabt prometheus)                 # wast2json for the spec suite; promtool and the server for metrics tests
+  packages+=(systemd libplist-utils)          # systemd-analyze verify of the unit; plistutil reads the launchd plist
 fi
 
 as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }

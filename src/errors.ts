@@ -190,6 +190,17 @@ export class MetricsListenError extends defineError({ code: 'EMBLY_METRICS_LISTE
 /** Runners were started but did not say HELLO in time (their logs say why). */
 export class RunnersNotReadyError extends defineError({ code: 'EMBLY_RUNNERS_NOT_READY', kind: 'user', exitCode: EXIT.unavailable }) {}
 
+// ---- embly service (src/service)
+
+/** This machine has no service manager `embly service` knows (systemd running as PID 1, launchd). */
+export class ServiceManagerError extends defineError({ code: 'EMBLY_SERVICE_MANAGER', kind: 'user', exitCode: EXIT.unavailable }) {}
+
+/** A system-wide install or uninstall was run without root. */
+export class ServicePermissionError extends defineError({ code: 'EMBLY_SERVICE_PERMISSION', kind: 'user', exitCode: EXIT.noPermission }) {}
+
+/** A command of an install or uninstall (useradd, systemctl, launchctl) failed; the message holds its output. */
+export class ServiceCommandError extends defineError({ code: 'EMBLY_SERVICE_COMMAND', kind: 'user', exitCode: EXIT.unavailable }) {}
+
 // ---- the master and the gateways
 
 /** The master's socket path is held by a live master, or is not a socket. */
