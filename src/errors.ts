@@ -190,7 +190,10 @@ export class MetricsListenError extends defineError({ code: 'EMBLY_METRICS_LISTE
 /** Runners were started but did not say HELLO in time (their logs say why). */
 export class RunnersNotReadyError extends defineError({ code: 'EMBLY_RUNNERS_NOT_READY', kind: 'user', exitCode: EXIT.unavailable }) {}
 
-// ---- embly service (src/service)
+// ---- the service manager and embly service (src/service)
+
+/** A notification to the service manager ($NOTIFY_SOCKET, sd_notify(3)) could not be sent. */
+export class NotifyError extends defineError({ code: 'EMBLY_NOTIFY_FAILED', kind: 'user', exitCode: EXIT.unavailable }) {}
 
 /** This machine has no service manager `embly service` knows (systemd running as PID 1, launchd). */
 export class ServiceManagerError extends defineError({ code: 'EMBLY_SERVICE_MANAGER', kind: 'user', exitCode: EXIT.unavailable }) {}

@@ -2,15 +2,20 @@
 // Stopped by SIGINT or SIGTERM, it exits 128 + the signal's number, as a
 // process ended by it would. What it serves and how to reach it is its output
 // (stdout); everything that happens meanwhile is the log (stderr, one line per
-// event, level first; the journal's priorities under systemd).
+// event, level first; the journal's priorities under systemd). Under a
+// service manager it also says when it is ready and when it stops
+// (src/service/notify.ts, docs/service.md).
 import type { Command } from 'commander';
 import { buildProject } from '../compile/project-build.js';
 import { progressReporter } from '../compile/progress.js';
 import { Daemon, DEFAULT_SOCKET, type ListeningGateway } from '../daemon/daemon.js';
 import { createLogger, type LogLevel } from '../log.js';
 import { loadProject } from '../project/index.js';
+import { refuseIfHeld } from '../master/socket-file.js';
 import { signalStatus } from '../supervisor/index.js';
 import { DEFAULT_METRICS_ADDRESS, type MetricsAddress } from '../metrics/index.js';
+import { ServiceNotifier } from '../service/notify.js';
+import { buildingStatus, servingStatus } from '../service/serving-status.js';
 import { logLevelOption, metricsAddress, path, positiveInteger, stateDirOption } from './flags.js';
 import { withExitStatus } from './program.js';
 
@@ -35,10 +40,19 @@ function describe(g: ListeningGateway, host: string): string {
   return `  ${g.type} ${g.name} -> ${g.function}: ${hint}`;
 }
 
+/** STATUS= once serving: what and where. */
+function statusLine(functions: number, daemon: Daemon, gateways: ListeningGateway[], flags: RunFlags): string {
+  const metrics = daemon.metricsPort === undefined ? undefined : { host: flags.metrics!.host, port: daemon.metricsPort };
+  return servingStatus({ functions, gateways, host: flags.host, metrics });
+}
+
 async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
-  const project = await loadProject(dir ?? process.cwd());
-  const built = await buildProject(project, { progress: progressReporter(process.stderr, project.functions.map((f) => f.name)), stateDir: flags.stateDir });
   const log = createLogger({ level: flags.logLevel });
+  const notifier = ServiceNotifier.fromEnvironment({ log: log.child('notify') }); // before any child process inherits NOTIFY_SOCKET
+  const project = await loadProject(dir ?? process.cwd());
+  await refuseIfHeld(flags.socket); // one daemon per master socket: refused before a build, not after
+  notifier.status(buildingStatus(project.functions.length));
+  const built = await buildProject(project, { progress: progressReporter(process.stderr, project.functions.map((f) => f.name)), stateDir: flags.stateDir });
   const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners, log, metrics: flags.metrics ?? undefined });
   const gateways = await daemon.start().catch(async (e: Error) => {
     await daemon.stop(); // no runner outlives a failed start
@@ -51,8 +65,11 @@ async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
   console.log(`embly: serving ${project.file} (master on ${daemon.master.socketPath})`);
   for (const g of gateways) console.log(describe(g, flags.host));
   if (daemon.metricsPort !== undefined) console.log(`  metrics: curl http://${flags.metrics!.host}:${daemon.metricsPort}/metrics`);
+  notifier.ready(statusLine(project.functions.length, daemon, gateways, flags)); // start() resolved: every gateway listens, every function has a runner
   const signal = await stopSignal;
+  notifier.stopping();
   log.child('embly').info('stopping');
   await daemon.stop();
+  notifier.close();
   return signalStatus(signal);
 }

@@ -75,6 +75,7 @@ export class Daemon {
           started?.function === hello.function && started.template === hello.template;
       },
       log: this.log.child('master'),
+      project: options.project.file,
     });
     this.runnerPids = pids;
     // A runner that said HELLO has shown that its function starts: if it

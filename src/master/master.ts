@@ -40,6 +40,8 @@ export interface MasterOptions {
   log?: Logger;
   /** for a runner to become ready, and for an instance to start (default 5 s) */
   startTimeoutMs?: number;
+  /** The project file served, named beside the socket (`<socket>.json`) for a daemon it refuses. */
+  project?: string;
 }
 
 export class Master extends EventEmitter<MasterEvents> {
@@ -61,7 +63,8 @@ export class Master extends EventEmitter<MasterEvents> {
       frame: (connection, frame) => this.onFrame(connection, frame),
       closed: (connection) => this.forget(connection),
       drop: (connection, why) => this.drop(connection, why),
-    });
+      warn: (message) => this.log.warn(message),
+    }, { project: options.project });
     this.templates = new Templates(timeoutMs, this);
     this.choice = new RunnerChoice(this, timeoutMs);
     this.router = new Router(this.table, this, this.log);
