@@ -207,3 +207,22 @@ test.serial('embly service uninstall stops and disables the service and removes 
   t.is(again.code, 0);
   t.regex(again.stdout, /^not installed: there is no \/etc\/systemd\/system\/embly\.service$/m);
 });
+
+test.serial('embly service install --user serves from a user\'s own systemd manager, and uninstall --user removes it', async (t) => {
+  const { container } = t.context;
+  await container.ok(['useradd', '--create-home', 'alice']);
+  const uid = (await container.ok(['id', '-u', 'alice'])).trim();
+  await container.ok(['loginctl', 'enable-linger', 'alice']); // starts user@UID.service: alice's manager
+  await waitFor(async () => (await container.run(['systemctl', 'is-active', `user@${uid}.service`])).stdout.trim() === 'active',
+    { timeoutMs: 60_000, intervalMs: 250, what: 'alice\'s systemd manager' });
+  const asAlice = (argv: string[], timeoutS?: number) => container.run(['runuser', '-u', 'alice', '--', 'env', 'HOME=/home/alice', `XDG_RUNTIME_DIR=/run/user/${uid}`, ...argv], timeoutS);
+  const install = await asAlice([...EMBLY, 'service', 'install', '--user', PROJECT], INSTALL_TIMEOUT_S);
+  t.is(install.code, 0, install.stdout + install.stderr);
+  t.is((await asAlice(['systemctl', '--user', 'is-active', 'embly.service'])).stdout.trim(), 'active');
+  t.regex((await curl(container, 8080)).stdout, /^Hello .*\(wat\)!\n$/);
+  t.regex(await container.ok(['ls', '/home/alice/.cache/embly']), /^hello\.wasm$/m, 'the build in the user\'s cache directory');
+  const uninstall = await asAlice([...EMBLY, 'service', 'uninstall', '--user']);
+  t.is(uninstall.code, 0, uninstall.stdout + uninstall.stderr);
+  t.is((await container.run(['test', '-e', '/home/alice/.config/systemd/user/embly.service'])).code, 1);
+  t.not((await curl(container, 8080)).code, 0, 'nothing listens on the gateway\'s port');
+});
