@@ -147,7 +147,8 @@ test.serial('systemctl reload after a change serves the new function; after a br
   const { container, project } = t.context;
   await writeProject(project, RELOADED_BODY);
   const reload = await container.run(['systemctl', 'reload', 'embly.service']);
-  t.is(reload.code, 0, reload.stdout + reload.stderr);
+  const journal = async () => (await container.run(['journalctl', '--no-pager', '-n', '8', '-u', 'embly.service'])).stdout;
+  t.is(reload.code, 0, `${reload.stdout}${reload.stderr}${reload.code === 0 ? '' : await journal()}`);
   t.is((await curl(container, 8080)).stdout, `${RELOADED_BODY}\n`);
   await writeFile(join(project, 'hello.wat'), '(module (func $broken');
   const broken = await container.run(['systemctl', 'reload', 'embly.service']);
