@@ -34,15 +34,15 @@ export interface ServiceTarget extends ServiceHost {
   projectDir: string;
 }
 
-/** The user behind sudo, when there is one; else this process's. */
-function installingUser(): { userName: string; uid: number } {
+/** This process's user; for a system service, the user behind sudo when there is one. */
+function installingUser(scope: Scope): { userName: string; uid: number } {
   const sudoUid = Number(process.env.SUDO_UID);
-  if (process.env.SUDO_USER && Number.isInteger(sudoUid)) return { userName: process.env.SUDO_USER, uid: sudoUid };
+  if (scope === 'system' && process.env.SUDO_USER && Number.isInteger(sudoUid)) return { userName: process.env.SUDO_USER, uid: sudoUid };
   return { userName: userInfo().username, uid: process.getuid?.() ?? 0 };
 }
 
 export function serviceHost(platform: Platform, scope: Scope): ServiceHost {
-  return { platform, scope, home: homedir(), ...installingUser() };
+  return { platform, scope, home: homedir(), ...installingUser(scope) };
 }
 
 export async function serviceTarget(host: ServiceHost, projectDir: string): Promise<ServiceTarget> {

@@ -69,7 +69,7 @@ for (const scope of ['user', 'system'] as const) {
       StandardOutPath: log,
       StandardErrorPath: log,
     });
-    const domain = scope === 'user' ? 'gui/501' : 'system';
+    const domain = scope === 'user' ? `gui/${process.getuid!()}` : 'system'; // a LaunchAgent is its own user's, whoever ran sudo
     t.deepEqual(steps, [
       `mkdir -p ${stateDir} ${dirname(log)}`,
       ...(scope === 'system' ? [`chown alice ${stateDir} ${dirname(log)}`] : []),
