@@ -88,6 +88,7 @@ test.after.always(async (t) => {
   const { container, project } = t.context;
   await container?.stop();
   if (project) await rm(project, { recursive: true, force: true });
+  if (project) await rm(`${project}.boot.log`, { force: true });
 });
 
 const curl = (c: Container, port: number, path = '/') => c.run(['curl', '-sS', '--max-time', '30', `http://127.0.0.1:${port}${path}`]);
