@@ -41,6 +41,8 @@ export interface DaemonOptions {
   startTimeoutMs?: number;
   /** Where /metrics is served (docs/metrics.md); absent: not served. */
   metrics?: MetricsAddress;
+  /** Where a reload's build goes instead of the project's .embly/ (`--state-dir`; the start's build was given it too). */
+  stateDir?: string;
 }
 
 /** How an instance's end reads in the log: a failure of the function is a warning; a kill (its client went, its runner died, the daemon stops) is not its failure. */
@@ -222,7 +224,7 @@ export class Daemon {
 
   private reloadTarget(): ReloadTarget {
     return {
-      project: this.project, gateways: this.gateways, runnersPerFunction: this.runnersPerFunction, startTimeoutMs: this.startTimeoutMs,
+      project: this.project, gateways: this.gateways, runnersPerFunction: this.runnersPerFunction, startTimeoutMs: this.startTimeoutMs, stateDir: this.options.stateDir,
       servedBuilds: () => new Map([...this.serving].map(([name, runners]) => [name, runners.built])),
       refuseIfStopping: () => {
         if (this.draining || this.stopping) throw new ReloadFailedError('reload refused: the daemon is stopping');
