@@ -1,11 +1,13 @@
 // `embly run`: build what changed, then serve: master, runners, gateways.
-// Stopped by SIGINT or SIGTERM, it exits 128 + the signal's number, as a
-// process ended by it would; stopped by `emblyctl stop`, 0. It serves
-// emblyctl on its control socket (src/control). What it serves and how to reach it is its output
-// (stdout); everything that happens meanwhile is the log (stderr, one line per
-// event, level first; the journal's priorities under systemd). Under a
-// service manager it also says when it is ready and when it stops
-// (src/service/notify.ts, docs/service.md).
+// SIGTERM or SIGINT drains it (docs/service.md): it exits 0 after SIGTERM, a
+// service manager's normal stop, and 130 after SIGINT, a terminal's ^C, as
+// an interrupted command does. SIGHUP reloads the project. `emblyctl` reaches
+// it on its control socket (src/control): its reload and stop are SIGHUP's and
+// SIGTERM's, and `emblyctl stop` returns once the daemon has stopped. What it serves and
+// how to reach it is its output (stdout); everything that happens meanwhile is
+// the log (stderr, one line per event, level first; the journal's priorities
+// under systemd). Under a service manager it also says when it is ready,
+// reloading and stopping (src/service/notify.ts, docs/service.md).
 import type { Command } from 'commander';
 import { buildProject } from '../compile/project-build.js';
 import { progressReporter } from '../compile/progress.js';
@@ -18,21 +20,24 @@ import { signalStatus } from '../supervisor/index.js';
 import { DEFAULT_METRICS_ADDRESS, type MetricsAddress } from '../metrics/index.js';
 import { ServiceNotifier } from '../service/notify.js';
 import { buildingStatus, servingStatus } from '../service/serving-status.js';
-import { logLevelOption, metricsAddress, path, positiveInteger } from './flags.js';
+import { EXIT } from '../errors.js';
+import { gracePeriod, logLevelOption, metricsAddress, path, positiveInteger, stateDirOption } from './flags.js';
 import { withExitStatus } from './program.js';
 
 /** metrics: undefined when --metrics is not given (the project file says, or the default). */
-interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; metrics?: MetricsAddress | null; control?: string; }
+interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; metrics?: MetricsAddress | null; grace: number; stateDir?: string; control?: string; }
 
 export function addRunCommand(program: Command): void {
   program.command('run')
-    .description("serve the project's gateways (master, runner pools, gateways) until SIGINT or SIGTERM")
+    .description("serve the project's gateways (master, runner pools, gateways) until SIGTERM or SIGINT; SIGHUP reloads")
     .argument('[project_dir]', 'the directory of embly-project.yml (default: the current one)')
     .option('--socket <path>', "the master's socket", path, DEFAULT_SOCKET)
     .option('--host <address>', 'where gateways listen', '0.0.0.0')
     .option('--runners <n>', 'runner processes per function (default: the cores)', positiveInteger)
     .addOption(logLevelOption())
+    .addOption(stateDirOption())
     .option('--metrics <host:port>', `where /metrics is served for Prometheus, or off (default: the project file's metrics:, else ${DEFAULT_METRICS_ADDRESS.host}:${DEFAULT_METRICS_ADDRESS.port}; docs/metrics.md)`, metricsAddress)
+    .option('--grace <duration>', 'how long a stop lets requests under way finish before it kills them (seconds, or 500ms, 1m)', gracePeriod, 10_000)
     .option('--control <path>', "the control socket emblyctl talks to (default: $EMBLY_CONTROL, else docs/service.md)", path)
     .action(withExitStatus(run));
 }
@@ -49,9 +54,9 @@ function describe(g: ListeningGateway, host: string): string {
 }
 
 /** STATUS= once serving: what and where. */
-function statusLine(functions: number, daemon: Daemon, gateways: ListeningGateway[], host: string, metrics: MetricsAddress | undefined): string {
+function statusLine(daemon: Daemon, host: string, metrics: MetricsAddress | undefined): string {
   const served = metrics && daemon.metricsPort !== undefined ? { host: metrics.host, port: daemon.metricsPort } : undefined;
-  return servingStatus({ functions, gateways, host, metrics: served });
+  return servingStatus({ functions: daemon.functionCount, gateways: daemon.listening(), host, metrics: served });
 }
 
 async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
@@ -61,49 +66,59 @@ async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
   const project = await loadProject(dir ?? process.cwd());
   await refuseIfHeld(flags.socket); // one daemon per master socket: refused before a build, not after
   notifier.status(buildingStatus(project.functions.length));
-  const built = await buildProject(project, { progress: progressReporter(process.stderr, project.functions.map((f) => f.name)) });
-  const metrics = (flags.metrics === undefined ? project.metrics : flags.metrics) ?? undefined; // the flag wins
-  const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners, log, metrics });
-  const stopped = stopRequests(); // listening before it says it serves
-  const { gateways, control } = await startServing(daemon, { path: controlSocketPath({ flag: flags.control }), logs, log, stop: () => stopped.request('control') });
+  const built = await buildProject(project, { progress: progressReporter(process.stderr, project.functions.map((f) => f.name)), stateDir: flags.stateDir });
+  // The flag wins; off is null (which commander hands on as '').
+  const metrics = (flags.metrics === undefined ? project.metrics : flags.metrics) || undefined;
+  const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners, log, metrics, stateDir: flags.stateDir });
+  const stop = stopper(daemon, flags.grace, log.child('embly'), notifier);
+  const reload = reloader(daemon, notifier, () => statusLine(daemon, flags.host, metrics));
+  const { gateways, control } = await startServing(daemon, { path: controlSocketPath({ flag: flags.control }), logs, log: log.child('control'), reload, stop: () => stop.request('control') });
+  process.on('SIGTERM', stop.request); // listening before it says it serves
+  process.on('SIGINT', stop.request);
+  process.on('SIGHUP', () => void reload().catch(() => {})); // the daemon logs why
   console.log(`embly: serving ${project.file} (master on ${daemon.master.socketPath})`);
   for (const g of gateways) console.log(describe(g, flags.host));
   if (metrics && daemon.metricsPort !== undefined) console.log(`  metrics: curl http://${urlHost(metrics.host)}:${daemon.metricsPort}/metrics`);
   console.log(`  control: emblyctl status (socket ${control.path})`);
-  notifier.ready(statusLine(project.functions.length, daemon, gateways, flags.host, metrics)); // every gateway listens, every function has a runner, emblyctl is served
-  const why = await stopped.requested;
-  notifier.stopping();
-  log.child('embly').info('stopping');
-  await daemon.stop();
+  notifier.ready(statusLine(daemon, flags.host, metrics)); // every gateway listens, every function has a runner, emblyctl is served
+  await daemon.finished; // a drain, or a stop asked for another way
   await control.close(); // last: `emblyctl stop` returns when it closes
   notifier.close();
-  return why === 'control' ? 0 : signalStatus(why);
+  return stop.status();
 }
 
 /** The daemon, then its control socket; no runner outlives a failed start. */
-async function startServing(daemon: Daemon, control: { path: string; logs: LogRing; log: Logger; stop: () => void }) {
+async function startServing(daemon: Daemon, control: { path: string; logs: LogRing; log: Logger; reload: () => Promise<unknown>; stop: () => void }) {
   try {
     const gateways = await daemon.start();
-    const server = await ControlServer.listen({ ...control, daemon, log: control.log.child('control'), reload: reloadOf(daemon) });
-    return { gateways, control: server };
+    return { gateways, control: await ControlServer.listen({ ...control, daemon }) };
   } catch (e) {
     await daemon.stop();
     throw e;
   }
 }
 
-/** SIGINT, SIGTERM, or `emblyctl stop`, whichever comes first. */
-function stopRequests() {
-  let request!: (why: NodeJS.Signals | 'control') => void;
-  const requested = new Promise<NodeJS.Signals | 'control'>((resolve) => { request = resolve; });
-  process.once('SIGINT', request);
-  process.once('SIGTERM', request);
-  return { requested, request };
+/** SIGTERM, SIGINT and `emblyctl stop` drain the daemon within the grace
+ * period; a second one, during the drain, kills what is left at once. The
+ * status to exit with: 0, or 130 (128 + SIGINT) when a ^C stopped it. */
+function stopper(daemon: Daemon, graceMs: number, log: Logger, notifier: ServiceNotifier) {
+  let first: NodeJS.Signals | 'control' | undefined;
+  const request = (why: NodeJS.Signals | 'control') => {
+    if (first) return void daemon.stop(); // the daemon logs what it kills
+    first = why;
+    notifier.stopping();
+    log.info('stopping');
+    void daemon.drain(graceMs);
+  };
+  return { request, status: () => (first === 'SIGINT' ? signalStatus('SIGINT') : EXIT.ok) };
 }
 
-/** The daemon's reload, where it has one (issue 11's reload is another
- * branch's): without it, `emblyctl reload` answers that this daemon cannot. */
-function reloadOf(daemon: Daemon): (() => Promise<unknown>) | undefined {
-  const reload = (daemon as { reload?: () => Promise<unknown> }).reload;
-  return reload && (() => reload.call(daemon));
+/** A reload (SIGHUP, `emblyctl reload`): the daemon logs what changed, or
+ * why nothing did, and serves on either way; the service manager hears
+ * READY=1 again after either. Rejects with the reload's error. */
+function reloader(daemon: Daemon, notifier: ServiceNotifier, status: () => string): () => Promise<unknown> {
+  return () => {
+    notifier.reloading();
+    return daemon.reload().finally(() => notifier.ready(status()));
+  };
 }

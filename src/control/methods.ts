@@ -11,9 +11,9 @@ import { daemonStatus } from './status.js';
 export interface ControlContext {
   daemon: Daemon;
   logs: LogRing;
-  /** What `reload` runs and answers with (run.ts passes the daemon's reload);
-   * absent: reload answers that this daemon cannot. */
-  reload?: () => Promise<unknown>;
+  /** What `reload` runs and answers with: the daemon's reload (run.ts's also
+   * tells the service manager, as for SIGHUP). */
+  reload: () => Promise<unknown>;
   /** What `stop` runs once it has answered: stop the daemon, then close the
    * control socket (run.ts: and exit), so that a client that waits for the
    * connection to close knows the daemon has stopped. */
@@ -48,7 +48,6 @@ export async function handleRequest(request: ControlRequest, reply: Reply, conte
     case 'logs':
       return logs(params, reply, context);
     case 'reload':
-      if (!context.reload) throw new ControlRequestError('this daemon cannot reload');
       return reply.result((await context.reload()) ?? {});
     case 'stop':
       return reply.result({ stopping: true }, () => void context.stop());
@@ -62,8 +61,8 @@ function logParams(params: Record<string, unknown>, daemon: Daemon): LogParams {
   if (fn !== undefined && typeof fn !== 'string') throw new ControlRequestError('logs: "function" must be a string');
   if (typeof follow !== 'boolean') throw new ControlRequestError('logs: "follow" must be true or false');
   if (lines !== undefined && (typeof lines !== 'number' || !Number.isSafeInteger(lines) || lines < 0)) throw new ControlRequestError('logs: "lines" must be a whole number');
-  const names = daemon.project.functions.map((f) => f.name);
-  if (fn !== undefined && !names.includes(fn)) throw new UnknownFunctionError(`no function "${fn}" in ${daemon.project.file}; it has: ${names.join(', ')}`);
+  const names = daemon.servedProject.functions.map((f) => f.name);
+  if (fn !== undefined && !names.includes(fn)) throw new UnknownFunctionError(`no function "${fn}" in ${daemon.servedProject.file}; it has: ${names.join(', ')}`);
   return { function: fn, follow, lines };
 }
 

@@ -12,13 +12,15 @@ import { handleRequest, type ControlContext, type Reply } from './methods.js';
 import { prepareSocketDirectory } from './path.js';
 import { encodeLine, idOf, LineSplitter, MAX_REQUEST_BYTES, parseRequest, type ControlErrorBody, type ControlResponse } from './protocol.js';
 
-export type ControlServerOptions = Omit<ControlContext, 'controlSocket' | 'startedAt' | 'stop'> & {
+export type ControlServerOptions = Omit<ControlContext, 'controlSocket' | 'startedAt' | 'stop' | 'reload'> & {
   path: string;
   log: Logger;
   /** when the daemon started serving (default: now) */
   startedAt?: number;
   /** what `stop` runs (default: stop the daemon, then close this socket) */
   stop?: () => unknown;
+  /** what `reload` runs (default: the daemon's reload) */
+  reload?: () => Promise<unknown>;
 };
 
 export class ControlServer {
@@ -37,6 +39,7 @@ export class ControlServer {
     const context: ControlContext = {
       ...options, controlSocket: path, startedAt: options.startedAt ?? Date.now(),
       stop: options.stop ?? (async () => { await options.daemon.stop(); await control.close(); }),
+      reload: options.reload ?? (() => options.daemon.reload()),
     };
     server.on('connection', (socket) => control.accept(socket, context));
     await new Promise<void>((resolve, reject) => {

@@ -2,7 +2,7 @@
 // gateway figures come from the metrics registry (figures.ts), the host's
 // from systeminformation (host.ts), the daemon process's from the registry's
 // default process metrics: each the number Prometheus would scrape.
-import type { Daemon } from '../daemon/daemon.js';
+import type { Daemon, ListeningGateway } from '../daemon/daemon.js';
 import { packageVersion } from '../version.js';
 import { matching, quantile, samples, total, type Sample } from './figures.js';
 import { hostFigures, type HostFigures } from './host.js';
@@ -76,9 +76,9 @@ export async function daemonStatus({ daemon, controlSocket, startedAt }: StatusS
   return {
     version: packageVersion(), pid: process.pid,
     startedAt: new Date(startedAt).toISOString(), uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-    project: daemon.project.file, masterSocket: daemon.master.socketPath, controlSocket,
+    project: daemon.servedProject.file, masterSocket: daemon.master.socketPath, controlSocket,
     metrics: metrics ? hostPort(metrics.host, metrics.port) : null,
-    functions: daemon.project.functions.map((f) => {
+    functions: daemon.servedProject.functions.map((f) => {
       const fn = { function: f.name };
       const buckets = matching(spawns, fn, 'embly_spawn_duration_seconds_bucket');
       return {
@@ -91,13 +91,13 @@ export async function daemonStatus({ daemon, controlSocket, startedAt }: StatusS
         exits: Object.fromEntries(EXIT_REASONS.map((reason) => [reason, total(matching(exits, { ...fn, reason }))])) as FunctionStatus['exits'],
       };
     }),
-    gateways: daemon.listeningGateways.map((g) => gatewayStatus(g, daemon.host, requests, connections)),
+    gateways: daemon.listening().map((g) => gatewayStatus(g, daemon.host, requests, connections)),
     host,
     process: { residentBytes: total(rss), cpuSeconds: total(cpu) },
   };
 }
 
-function gatewayStatus(g: Daemon['listeningGateways'][number], host: string, requests: Sample[], connections: Sample[]): GatewayStatus {
+function gatewayStatus(g: ListeningGateway, host: string, requests: Sample[], connections: Sample[]): GatewayStatus {
   const answered = matching(requests, { gateway: g.name });
   const http = g.type === 'http';
   return {

@@ -12,6 +12,9 @@ export class RunnerConnection {
   ranAny = false;
   /** a template runner: it forks runners and hosts no instance */
   template = false;
+  /** which start of its function it belongs to (a reload starts a new one):
+   * only the serving generation's runners take new instances (runner-choice.ts) */
+  generation = 0;
   readonly instances = new Set<bigint>();
   readonly decoder = new FrameDecoder();
   private queued: Buffer[] = [];

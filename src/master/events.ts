@@ -3,7 +3,12 @@
 // milliseconds of performance.now().
 import type { ChildExitFrame, ExitReason } from './frames.js';
 
-export interface RunnerInfo { function: string; pid: number; }
+export interface RunnerInfo {
+  function: string;
+  pid: number;
+  /** the start of its function it belongs to (the daemon's, MasterOptions.generationOf); 0 before any reload */
+  generation: number;
+}
 
 export interface InstanceStarted {
   address: bigint;

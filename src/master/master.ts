@@ -22,6 +22,7 @@ import { Router, type RoutedCounts } from './routing.js';
 import { RunnerChoice } from './runner-choice.js';
 import { Spawner, type FunctionLimits } from './spawning.js';
 import { Templates } from './templates.js';
+import { SpawnError } from './spawn-error.js';
 
 export type { RunnerAuthorizer } from './admission.js';
 export type { Endpoint, EndpointHandler } from './endpoint.js';
@@ -35,6 +36,9 @@ export interface MasterOptions {
    * a fresh process (isolation: process; its runners serve one instance). */
   functions: Map<string, FunctionLimits>;
   authorize: RunnerAuthorizer;
+  /** The generation (docs/architecture.md, "Reload") of a runner or template
+   * runner the supervisor started, by pid (default: 0 for all). */
+  generationOf?: (pid: number) => number;
   /** The pid that connected a socket (default: SO_PEERCRED); differs from
    * the HELLO's pid only for a template's children. */
   peerPid?: (socket: Socket) => number | undefined;
@@ -57,9 +61,12 @@ export class Master extends EventEmitter<MasterEvents> {
   private readonly spawner: Spawner;
   private readonly link: EndpointLink;
   private readonly memory = new MemoryQueries();
+  /** the functions instances may be started of, with their limits (a reload changes them) */
+  private readonly functions: Map<string, FunctionLimits>;
 
   constructor(options: MasterOptions) {
     super();
+    this.functions = new Map(options.functions);
     const timeoutMs = options.startTimeoutMs ?? 5000;
     this.log = options.log ?? createLogger({ component: 'master' });
     this.socket = new MasterSocket(options.socketPath, {
@@ -71,9 +78,10 @@ export class Master extends EventEmitter<MasterEvents> {
     this.templates = new Templates(timeoutMs, this);
     this.choice = new RunnerChoice(this, timeoutMs);
     this.router = new Router(this.table, this, this.log);
-    this.spawner = new Spawner(options.functions, this.table, this.choice, this, timeoutMs);
+    this.spawner = new Spawner(this.functions, this.table, this.choice, this, timeoutMs);
     this.admission = new Admission({
-      knows: (fn) => options.functions.has(fn), authorize: options.authorize, peerPid: options.peerPid, templates: this.templates,
+      knows: (fn) => this.functions.has(fn), authorize: options.authorize, peerPid: options.peerPid, templates: this.templates,
+      generationOf: options.generationOf ?? (() => 0),
       runner: (connection) => this.admitRunner(connection),
       template: (connection) => this.templates.add(connection),
       refuse: (connection, why) => this.drop(connection, why),
@@ -103,17 +111,38 @@ export class Master extends EventEmitter<MasterEvents> {
     return this.socket.close();
   }
 
-  /** Runners that said HELLO for a function. */
+  /** Runners that said HELLO for a function, of its serving generation. */
   runnerCount(fn: string): number {
     return this.choice.count(fn);
   }
 
-  /** Instances on runners, of fn or of all functions. */
+  /** From now on fn's new instances start on its runners of `generation`
+   * (started with that generation, see MasterOptions.generationOf), with
+   * these limits; those of older generations take no more and finish theirs.
+   * A function the master did not know is added. */
+  serveFunction(fn: string, limits: FunctionLimits, generation: number): void {
+    this.functions.set(fn, limits);
+    this.choice.serve(fn, generation);
+  }
+
+  /** fn takes no new instances (a spawn of it is an unknown function); its
+   * runners finish what they host. */
+  removeFunction(fn: string): void {
+    this.functions.delete(fn);
+    this.choice.forget(fn, new SpawnError('unknown-function', `no function named "${fn}" (removed by a reload)`));
+  }
+
+  /** Instances placed on fn's runners of `generation` and not yet ended. */
+  instancesOn(fn: string, generation: number): number {
+    return this.choice.instancesOn(fn, generation);
+  }
+
   /** Frames and bytes routed so far (a copy). */
   routedCounts(): RoutedCounts {
     return { ...this.router.counts };
   }
 
+  /** Instances on runners, of fn or of all functions. */
   liveInstances(fn?: string): number {
     return this.table.liveCount(fn);
   }
@@ -153,10 +182,11 @@ export class Master extends EventEmitter<MasterEvents> {
     return this.table.addEndpoint((address) => new Endpoint(address, handler, this.link));
   }
 
-  /** Asks fn's template runner to fork a fresh runner; its answer is a
-   * 'forked' event with this request id. False if fn has no template connected. */
-  fork(fn: string, request: number): boolean {
-    return this.templates.fork(fn, request);
+  /** Asks fn's template runner (the latest, or the one of pid `template`) to
+   * fork a fresh runner; its answer is a 'forked' event with this request id.
+   * False if fn has no such template connected. */
+  fork(fn: string, request: number, template?: number): boolean {
+    return this.templates.fork(fn, request, template);
   }
 
   private closeEndpoint(address: bigint): void {
@@ -200,7 +230,7 @@ export class Master extends EventEmitter<MasterEvents> {
 
   private admitRunner(runner: RunnerConnection): void {
     this.choice.add(runner);
-    this.emit('runner', { function: runner.function!, pid: runner.pid! });
+    this.emit('runner', { function: runner.function!, pid: runner.pid!, generation: runner.generation });
     this.choice.serveWaiters(runner.function!);
   }
 
@@ -226,6 +256,6 @@ export class Master extends EventEmitter<MasterEvents> {
     this.memory.forget(connection);
     this.choice.remove(connection);
     for (const address of [...connection.instances]) this.onExit(address, ExitReason.Killed, 0);
-    this.emit('runnerLost', { function: connection.function!, pid: connection.pid! });
+    this.emit('runnerLost', { function: connection.function!, pid: connection.pid!, generation: connection.generation });
   }
 }

@@ -20,19 +20,31 @@ export interface DaemonMetrics {
   runners: RunnerMetrics;
   /** the daemon hands it each build (embly run's, a reload's) */
   builds: BuildMetrics;
+  /** The project's functions are now these (a reload): series for the added ones
+   * start at 0; the gauges leave out the removed ones; counts already made stay. */
+  setFunctions(functions: readonly FunctionSpec[]): void;
 }
 
-export function daemonMetrics(master: Master, functions: readonly FunctionSpec[], version: string): DaemonMetrics {
+export function daemonMetrics(master: Master, initial: readonly FunctionSpec[], version: string): DaemonMetrics {
+  /** read at scrape time by the per-function gauges */
+  const functions = [...initial];
   const registry = newRegistry();
   collectDefaultMetrics({ register: registry });
   // Gauges that prom-client names like counters (promtool refuses them).
   for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
   new Gauge({ name: 'embly_build_info', help: 'Always 1: the Embly version serving', labelNames: ['version'], registers: [registry] })
     .set({ version }, 1);
-  instanceMetrics(registry, master, functions);
+  const addFunction = instanceMetrics(registry, master, functions);
   const runners = runnerMetrics(registry, master, functions);
   routingMetrics(registry, master);
-  return { registry, gateways: gatewayMetrics(registry), runners, builds: buildMetrics(registry, functions) };
+  const setFunctions = (next: readonly FunctionSpec[]) => {
+    for (const f of next) {
+      addFunction(f);
+      if (!functions.some((known) => known.name === f.name)) runners.addFunction(f);
+    }
+    functions.splice(0, functions.length, ...next);
+  };
+  return { registry, gateways: gatewayMetrics(registry), runners, builds: buildMetrics(registry, functions), setFunctions };
 }
 
 export { serveMetrics, DEFAULT_METRICS_ADDRESS, type MetricsAddress, type MetricsServer } from './server.js';

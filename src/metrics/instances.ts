@@ -24,7 +24,10 @@ interface PerFunction { warm: ExemplarHistogramRecorder; cold: ExemplarHistogram
 
 const exemplar = (address: bigint) => ({ address: formatAddress(address) });
 
-export function instanceMetrics(registry: Registry, master: Master, functions: readonly FunctionSpec[]): void {
+/** Makes the series of the functions given, and returns how to make those of
+ * another (a reload added it, or changed its isolation). `functions` is read
+ * at scrape time: the caller keeps it current. */
+export function instanceMetrics(registry: Registry, master: Master, functions: readonly FunctionSpec[]): (f: FunctionSpec) => void {
   const byName = new Map<string, PerFunction>();
   const flush = () => { for (const f of byName.values()) { f.warm.flush(); f.cold.flush(); f.duration.flush(); f.exits.forEach((e) => e.flush()); } };
   const spawn = new Histogram({
@@ -42,17 +45,37 @@ export function instanceMetrics(registry: Registry, master: Master, functions: r
   });
   new Gauge({
     name: 'embly_instances', registers: [registry], labelNames: ['function'], help: 'Instances running now',
-    collect() { for (const f of functions) this.set({ function: f.name }, master.liveInstances(f.name)); },
+    collect() {
+      this.reset(); // a function a reload removed leaves the gauge
+      for (const f of functions) this.set({ function: f.name }, master.liveInstances(f.name));
+    },
   });
   new Gauge({
     name: 'embly_instances_max', registers: [registry], labelNames: ['function'],
     help: 'The function\'s max_instances: beyond it, a spawn is refused (503 at a gateway)',
-    collect() { for (const f of functions) this.set({ function: f.name }, f.limits.maxInstances); },
+    collect() {
+      this.reset(); // a function a reload removed leaves the gauge
+      for (const f of functions) this.set({ function: f.name }, f.limits.maxInstances);
+    },
   });
-  for (const f of functions) {
-    const spawnLabels = (start: 'cold' | 'warm') => ({ function: f.name, isolation: f.isolation, start });
-    spawn.zero(spawnLabels('cold'));
-    spawn.zero(spawnLabels('warm'));
+  /** spawn series made so far ("function isolation start"): zero() on one that exists would reset it */
+  const spawnSeries = new Set<string>();
+  const spawnRecorder = (f: FunctionSpec, start: 'cold' | 'warm') => {
+    const labels = { function: f.name, isolation: f.isolation, start };
+    const key = `${f.name} ${f.isolation} ${start}`;
+    if (!spawnSeries.has(key)) spawn.zero(labels);
+    spawnSeries.add(key);
+    return new ExemplarHistogramRecorder(spawn, labels, SPAWN_BUCKETS, exemplar);
+  };
+  const addFunction = (f: FunctionSpec) => {
+    const known = byName.get(f.name);
+    if (known) { // a reload changed it: only its isolation can be in a label
+      known.warm.flush();
+      known.cold.flush();
+      known.warm = spawnRecorder(f, 'warm');
+      known.cold = spawnRecorder(f, 'cold');
+      return;
+    }
     duration.zero({ function: f.name });
     const exitRecorders: CountRecorder[] = [];
     for (const [reason, name] of Object.entries(REASONS)) {
@@ -60,12 +83,11 @@ export function instanceMetrics(registry: Registry, master: Master, functions: r
       exitRecorders[Number(reason)] = new CountRecorder(exits, { function: f.name, reason: name });
     }
     byName.set(f.name, {
-      warm: new ExemplarHistogramRecorder(spawn, spawnLabels('warm'), SPAWN_BUCKETS, exemplar),
-      cold: new ExemplarHistogramRecorder(spawn, spawnLabels('cold'), SPAWN_BUCKETS, exemplar),
-      duration: new HistogramRecorder(duration, { function: f.name }),
-      exits: exitRecorders,
+      warm: spawnRecorder(f, 'warm'), cold: spawnRecorder(f, 'cold'),
+      duration: new HistogramRecorder(duration, { function: f.name }), exits: exitRecorders,
     });
-  }
+  };
+  for (const f of functions) addFunction(f);
   master.on('started', (s) => {
     const metrics = byName.get(s.function);
     (s.cold ? metrics?.cold : metrics?.warm)?.record(s.spawnMs / 1000, s.address);
@@ -75,4 +97,5 @@ export function instanceMetrics(registry: Registry, master: Master, functions: r
     metrics?.duration.record(e.durationMs / 1000);
     metrics?.exits[e.reason]?.add();
   });
+  return addFunction;
 }

@@ -39,20 +39,27 @@ export interface WatchOptions {
 export interface RunnerMetrics {
   /** Watches a pool of `fn`'s runner processes from now on. */
   watch(fn: string, pool: WatchedPool, options?: WatchOptions): void;
+  /** Makes the series of a function a reload added, at 0. */
+  addFunction(f: FunctionSpec): void;
 }
 
 export function runnerMetrics(registry: Registry, master: Master, functions: readonly FunctionSpec[]): RunnerMetrics {
   new Gauge({
     name: 'embly_runners', registers: [registry], labelNames: ['function'], help: 'Runner processes admitted by the master and serving',
-    collect() { for (const f of functions) this.set({ function: f.name }, master.runnerCount(f.name)); },
+    collect() {
+      this.reset(); // a function a reload removed leaves the gauge
+      for (const f of functions) this.set({ function: f.name }, master.runnerCount(f.name));
+    },
   });
   const restarts = new Counter({
     name: 'embly_runner_restarts_total', registers: [registry], labelNames: ['function', 'reason'],
     help: 'Runner processes a pool replaced, by why they died: crash, killed, sandbox, load_failed, disconnected, error, lost',
   });
-  for (const f of functions) for (const reason of RESTART_REASONS) restarts.inc({ function: f.name, reason }, 0);
+  const zeroRestarts = (f: FunctionSpec) => { for (const reason of RESTART_REASONS) restarts.inc({ function: f.name, reason }, 0); };
+  functions.forEach(zeroRestarts);
   const usage = runnerUsageMetrics(registry, functions);
   return {
+    addFunction: zeroRestarts,
     watch(fn, pool, options = {}) {
       pool.on('restart', (runner, exit) => {
         // A template's child it never forked was no process.

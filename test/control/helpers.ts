@@ -20,18 +20,16 @@ export interface ControlledDaemon extends RunningDaemon {
   lines: string[];
 }
 
-export interface ControlledOptions extends Partial<DaemonOptions> { reload?: () => Promise<unknown>; }
 
 /** startDaemon, and its control socket in a directory of its own that the
  * server creates; both stopped when the test ends (the socket first). */
-export async function startControlled(t: ExecutionContext, dir: string, options: ControlledOptions = {}): Promise<ControlledDaemon> {
-  const { reload, ...daemonOptions } = options;
+export async function startControlled(t: ExecutionContext, dir: string, daemonOptions: Partial<DaemonOptions> = {}): Promise<ControlledDaemon> {
   const ring = new LogRing();
   const lines: string[] = [];
   const log = createLogger({ sink: teeSink((line) => lines.push(line), ring.sink), level: 'debug', journal: false });
   const running = await startDaemon(t, dir, { log, ...daemonOptions });
   const path = join(await tempDir(t, 'embly-control-'), 'run', 'control.sock');
-  const control = await ControlServer.listen({ path, daemon: running.daemon, logs: ring, log: log.child('control'), reload });
+  const control = await ControlServer.listen({ path, daemon: running.daemon, logs: ring, log: log.child('control') });
   t.teardown(() => control.close());
   return { ...running, control, path, lines };
 }

@@ -101,3 +101,20 @@ export function requestInFlight(url: string): Promise<number> {
     req.write('partial');
   });
 }
+
+export interface ProjectSpec {
+  functions: (WatSpec & { isolation?: 'instance' | 'process'; env?: Record<string, string> })[];
+  gateways: { name: string; port: number; function: string; type?: 'http' | 'tcp' }[];
+}
+
+/** Writes into dir a project of wat functions with exactly the gateways given
+ * (writeWatProject gives each function one of its own); a rewrite is a change for a reload. */
+export async function writeProject(dir: string, spec: ProjectSpec): Promise<void> {
+  const optional = (key: string, value: string | number | undefined) => (value === undefined ? '' : `    ${key}: ${value}\n`);
+  const functions = spec.functions.map((f) => `  - name: ${f.name}\n    path: ./${f.name}.wat\n    language: wat\n` +
+    optional('timeout', f.timeout) + optional('memory', f.memory) + optional('max_instances', f.maxInstances) + optional('isolation', f.isolation) +
+    (f.env ? `    env:\n${Object.entries(f.env).map(([k, v]) => `      ${k}: "${v}"\n`).join('')}` : ''));
+  const gateways = spec.gateways.map((g) => `  - name: ${g.name}\n    type: ${g.type ?? 'http'}\n    port: ${g.port}\n    function: ${g.function}\n`);
+  await writeFile(join(dir, 'embly-project.yml'), `functions:\n${functions.join('')}\ngateways:\n${gateways.join('')}`);
+  for (const f of spec.functions) await writeFile(join(dir, `${f.name}.wat`), f.wat);
+}

@@ -94,7 +94,7 @@ test('the master\'s events: an instance started with its spawn latency, the byte
   const lost = new Promise((resolve) => h.master.once('runnerLost', resolve));
   const runner = h.runners.get('upper')!;
   runner.kill('SIGKILL');
-  t.deepEqual(await lost, { function: 'upper', pid: runner.pid });
+  t.deepEqual(await lost, { function: 'upper', pid: runner.pid, generation: 0 });
   t.is(h.master.runnerCount('upper'), 0);
 });
 

@@ -48,7 +48,7 @@ async function setup(t: ExecutionContext) {
   const template = fake(socketPath);
   const connected = new Promise((resolve) => master.once('template', resolve));
   template.send({ kind: FrameKind.TemplateHello, version: PROTOCOL_VERSION, pid: TEMPLATE, function: 'a' });
-  t.deepEqual(await connected, { function: 'a', pid: TEMPLATE });
+  t.deepEqual(await connected, { function: 'a', pid: TEMPLATE, generation: 0 });
   const runners: number[] = [];
   master.on('runner', (r: { pid: number }) => runners.push(r.pid));
   const forked: Forked[] = [];
