@@ -1,7 +1,8 @@
 // Embly under a real systemd (npm run test:systemd): a Debian root booted by
 // systemd-nspawn (container.ts), where `embly service install` installs a
 // small project as a system service, and systemd itself says how it went:
-// is-active, a request through its gateway, STATUS= in `systemctl status`,
+// is-active, a request through its gateway, `emblyctl status` over the
+// control socket in the unit's RuntimeDirectory, STATUS= in `systemctl status`,
 // a reload after a change (and after a broken one), Restart=on-failure
 // after kill -9, `systemctl stop` draining an in-flight request,
 // `systemd-analyze verify` and `systemd-analyze security` (its score is
@@ -20,6 +21,7 @@ const test = anyTest as TestFn<{ container: Container; project: string }>;
 /** Where the project is inside: a path with a space, as systemd must read it back from the unit. */
 const PROJECT = '/srv/embly hello';
 const EMBLY = [process.execPath, join(packageRoot, 'bin', 'embly.js')];
+const EMBLYCTL = [process.execPath, join(packageRoot, 'bin', 'emblyctl.js')];
 const HELLO_BODY = 'Hello from WebAssembly text (wat)!';
 /** What a reload swaps in: the same length, so Content-Length holds. */
 const RELOADED_BODY = 'Hello again, after a reload (wat)!';
@@ -136,6 +138,19 @@ test.serial('a request through the gateway is answered by the function', async (
   t.is(response.stdout, `${HELLO_BODY}\n`);
 });
 
+test.serial('root\'s emblyctl finds the service\'s control socket in its RuntimeDirectory; another user is refused', async (t) => {
+  const { container } = t.context;
+  const result = await container.run([...EMBLYCTL, 'status', '--json']);
+  t.is(result.code, 0, result.stdout + result.stderr);
+  const status = JSON.parse(result.stdout) as { pid: number; controlSocket: string; project: string; gateways: { name: string; requests: number }[] };
+  t.is(status.pid, Number(await show(container, 'MainPID')));
+  t.is(status.controlSocket, '/run/embly/control.sock');
+  t.is(status.project, `${PROJECT}/embly-project.yml`);
+  t.is(status.gateways.find((g) => g.name === 'web')?.requests, 1, 'the one request of the test before');
+  const nobody = await container.run(['runuser', '-u', 'nobody', '--', ...EMBLYCTL, 'status', '--control', '/run/embly/control.sock']);
+  t.is(nobody.code, 77, nobody.stdout + nobody.stderr);
+});
+
 test.serial('systemctl status shows the daemon\'s STATUS= line', async (t) => {
   const { container } = t.context;
   const text = await show(container, 'StatusText');
@@ -223,6 +238,9 @@ test.serial('embly service install --user serves from a user\'s own systemd mana
   t.is((await asAlice(['systemctl', '--user', 'is-active', 'embly.service'])).stdout.trim(), 'active');
   t.regex((await curl(container, 8080)).stdout, /^Hello .*\(wat\)!\n$/);
   t.regex(await container.ok(['ls', '/home/alice/.cache/embly']), /^hello\.wasm$/m, 'the build in the user\'s cache directory');
+  const status = await asAlice([...EMBLYCTL, 'status', '--json']);
+  t.is(status.code, 0, status.stdout + status.stderr);
+  t.is((JSON.parse(status.stdout) as { controlSocket: string }).controlSocket, `/run/user/${uid}/embly/control.sock`, 'the user manager\'s RuntimeDirectory is under XDG_RUNTIME_DIR');
   const uninstall = await asAlice([...EMBLY, 'service', 'uninstall', '--user']);
   t.is(uninstall.code, 0, uninstall.stdout + uninstall.stderr);
   t.is((await container.run(['test', '-e', '/home/alice/.config/systemd/user/embly.service'])).code, 1);
