@@ -14,9 +14,9 @@ export interface ControlContext {
   /** What `reload` runs and answers with: the daemon's reload (run.ts's also
    * tells the service manager, as for SIGHUP). */
   reload: () => Promise<unknown>;
-  /** What `stop` runs once it has answered: stop the daemon, then close the
-   * control socket (run.ts: and exit), so that a client that waits for the
-   * connection to close knows the daemon has stopped. */
+  /** What `stop` runs once it has answered: the daemon stops (run.ts: it
+   * drains, as on SIGTERM), then the control socket closes, so that a client
+   * that waits for the connection to close knows the daemon has stopped. */
   stop: () => unknown;
   controlSocket: string;
   /** Date.now() when the daemon started serving */
