@@ -17,6 +17,7 @@ import { GatewayListenError, MetricsListenError, RunnersNotReadyError } from '..
 import { daemonMetrics, serveMetrics, type DaemonMetrics, type MetricsAddress, type MetricsServer } from '../metrics/index.js';
 import { packageVersion } from '../version.js';
 import { LogLimiter } from './log-limiter.js';
+import { DaemonSpecials } from '../specials/index.js';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
 
 export const DEFAULT_SOCKET = '/tmp/embly.sock';
@@ -36,6 +37,8 @@ export interface DaemonOptions {
   startTimeoutMs?: number;
   /** Where /metrics is served (docs/metrics.md); absent: not served. */
   metrics?: MetricsAddress;
+  /** Where outbound TLS reads SSL_CERT_FILE and NODE_EXTRA_CA_CERTS (default process.env; docs/special-functions.md). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ListeningGateway { name: string; type: 'http' | 'tcp'; function: string; port: number; }
@@ -56,6 +59,8 @@ export class Daemon {
   private readonly log: Logger;
   private readonly functionLogs: LogLimiter;
   private metricsServer: MetricsServer | undefined;
+  /** embly/http and any other function built into the daemon */
+  private readonly specials: DaemonSpecials;
   /** The port /metrics is served on, once started (with `metrics`). */
   metricsPort: number | undefined;
 
@@ -63,7 +68,9 @@ export class Daemon {
     this.log = options.log ?? createLogger();
     this.functionLogs = new LogLimiter(this.log);
     const pids = new Map<number, { function: string; template: boolean }>();
+    this.specials = new DaemonSpecials(options.project.functions, { log: this.log.child('outbound'), env: options.env ?? process.env });
     this.master = new Master({
+      specials: this.specials.registry,
       socketPath: options.socketPath ?? DEFAULT_SOCKET,
       functions: new Map(options.project.functions.map((f) => [f.name, { maxInstances: f.limits.maxInstances, isolation: f.isolation }])),
       // Only runners we started (the kernel says which pid is connected),
@@ -101,6 +108,7 @@ export class Daemon {
   async start(): Promise<ListeningGateway[]> {
     // Observed from the first instance on: the registry listens to the master.
     const metrics = this.options.metrics && daemonMetrics(this.master, this.options.project.functions, packageVersion());
+    if (metrics) this.specials.observe(metrics.outbound);
     await this.master.listen();
     const ready = this.startRunners();
     await ready;
@@ -184,6 +192,7 @@ export class Daemon {
     await this.metricsServer?.close();
     await Promise.all(this.gateways.map((g) => g.close()));
     await Promise.all(this.supervisors.map((s) => s.stop()));
+    await this.specials.close();
     await this.master.close();
   }
 }

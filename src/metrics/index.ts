@@ -6,12 +6,14 @@ import type { Master } from '../master/master.js';
 import type { FunctionSpec } from '../project/index.js';
 import { gatewayMetrics, type GatewayMetrics } from './gateways.js';
 import { instanceMetrics } from './instances.js';
+import { outboundMetrics } from './outbound.js';
+import type { OutboundObserver } from '../specials/index.js';
 import { routingMetrics } from './routing.js';
 import { runnerMetrics } from './runners.js';
 
 const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
-export interface DaemonMetrics { registry: Registry; gateways: GatewayMetrics; }
+export interface DaemonMetrics { registry: Registry; gateways: GatewayMetrics; outbound: OutboundObserver; }
 
 export function daemonMetrics(master: Master, functions: readonly FunctionSpec[], version: string): DaemonMetrics {
   const registry = new Registry();
@@ -23,7 +25,7 @@ export function daemonMetrics(master: Master, functions: readonly FunctionSpec[]
   instanceMetrics(registry, master, functions);
   runnerMetrics(registry, master, functions);
   routingMetrics(registry, master);
-  return { registry, gateways: gatewayMetrics(registry) };
+  return { registry, gateways: gatewayMetrics(registry), outbound: outboundMetrics(registry, functions) };
 }
 
 export { serveMetrics, DEFAULT_METRICS_ADDRESS, type MetricsAddress, type MetricsServer } from './server.js';
