@@ -19,6 +19,7 @@ if [[ "$(cat /etc/debian_version 2>/dev/null)" != 12.* ]]; then
 fi
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(wabt prometheus)                 # wast2json for the spec suite; promtool and the server for metrics tests
+  packages+=(openssl)                         # the embly/http tests make a CA and certificates
 fi
 
 as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
@@ -36,9 +37,9 @@ if (( ${#missing[@]} > 0 )); then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if (( node_major < 20 )); then
-  echo "setup: Embly needs Node.js 20 or newer; this machine has $(node --version)" >&2
+# 20.18.1: what undici 7 (the embly/http client) needs.
+if ! node -e 'const [a, b, c] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && (b > 18 || (b === 18 && c >= 1))) ? 0 : 1)'; then
+  echo "setup: Embly needs Node.js 20.18.1 or newer; this machine has $(node --version)" >&2
   exit 1
 fi
 
