@@ -249,6 +249,7 @@ test('a response over outbound_max_bytes: a 502 when its length says so, cut whe
   t.is(announced.status, 502);
   t.is(embly(announced), 'too-large');
   t.regex(announced.body.toString(), /the response has 4096 bytes, more than outbound_max_bytes \(1024\)/);
+  t.true(logged('[small ').some((l) => l.startsWith('warn ') && l.includes('/bytes?n=4096 -> 502: the response has 4096 bytes')));
   const cut = await call('small', 'POST', `${web.origin}/echo`, { body: Buffer.alloc(8192, 'e') });
   t.is(cut.status, 200, 'the head had gone out');
   t.false(cut.body.includes('0\r\n\r\n'), 'the chunked body never ends');
@@ -262,6 +263,7 @@ test('past outbound_max_concurrent, a call gets a 503', async (t) => {
   t.is(refused.status, 503);
   t.is(embly(refused), 'too-many-calls');
   t.regex(refused.body.toString(), /function "single" has 1 calls in flight \(outbound_max_concurrent\)/);
+  t.true(logged('[single ').some((l) => l.startsWith('info ') && l.includes('/hello -> 503: function "single" has 1 calls in flight')));
   t.is((await held).status, 504);
   t.is((await call('single', 'GET', `${web.origin}/hello`)).status, 200, 'the slot is free again');
 });
@@ -286,5 +288,5 @@ test('a caller that exits mid-response aborts the outbound request', async (t) =
   t.is(response.status, 200, response.raw.toString());
   t.is(response.body.toString(), 'read: drip\n');
   await waitFor(() => dripClosed.count > before, { what: 'the origin to see its response aborted' });
-  t.pass();
+  t.pass('the origin\'s response was closed before its end');
 });
