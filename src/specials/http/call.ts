@@ -92,9 +92,9 @@ export class OutboundCall implements PeerHandler, MessageEvents<RequestHead> {
     try {
       this.reader.push(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     } catch (e) {
-      if (!(e instanceof HttpSyntaxError)) throw e;
       this.unreadable = true;
-      this.fail(e.status, 'bad-request', `the request is not valid HTTP/1.1: ${e.message}`, 'info');
+      if (e instanceof HttpSyntaxError) this.fail(e.status, 'bad-request', `the request is not valid HTTP/1.1: ${e.message}`, 'info');
+      else this.internalFailure(e);
     }
     return !this.bodyFull;
   }
@@ -177,7 +177,14 @@ export class OutboundCall implements PeerHandler, MessageEvents<RequestHead> {
     this.ctx.agent().request({
       origin: url.origin, path: url === request.url ? request.path : url.pathname + url.search, method, headers: withLength,
       body: body ?? null, signal: this.abort.signal, expectContinue: body !== undefined && request.expectContinue,
-    }).then((response) => this.onResponse(response), (e: unknown) => this.onCallFailed(e));
+    }).then((response) => this.onResponse(response), (e: unknown) => this.onCallFailed(e)).catch((e: unknown) => this.internalFailure(e));
+  }
+
+  /** A bug in embly/http: the guest gets a 502 and the log the stack, and the
+   * daemon and the guest's runner go on (nothing of it reaches the master). */
+  private internalFailure(e: unknown): void {
+    this.ctx.log('error', `${this.ctx.label} ${this.describe()}: embly/http failed: ${e instanceof Error ? e.stack : String(e)}`);
+    this.fail(502, 'unreachable', 'embly/http failed (the daemon\'s log has why)', 'error');
   }
 
   private onResponse(response: Dispatcher.ResponseData): void {
@@ -197,9 +204,17 @@ export class OutboundCall implements PeerHandler, MessageEvents<RequestHead> {
     this.chunked = length === null;
     this.endpoint.write(responseHead({ status, statusText: response.statusText, headers: headers as HeaderValues, length }));
     this.responseBody = response.body;
-    response.body.on('data', (bytes: Buffer) => this.onResponseBytes(bytes));
-    response.body.on('end', () => this.onResponseEnd());
-    response.body.on('error', (e) => this.onCallFailed(e));
+    response.body.on('data', (bytes: Buffer) => this.guarded(() => this.onResponseBytes(bytes)));
+    response.body.on('end', () => this.guarded(() => this.onResponseEnd()));
+    response.body.on('error', (e) => this.guarded(() => this.onCallFailed(e)));
+  }
+
+  private guarded(act: () => void): void {
+    try {
+      act();
+    } catch (e) {
+      this.internalFailure(e);
+    }
   }
 
   private onResponseBytes(bytes: Buffer): void {
