@@ -85,6 +85,7 @@ test('a GET goes out with Host from the target, and its answer comes back framed
   t.is(response.body.toString(), 'hello from the origin\n');
   t.deepEqual(response.headers.get('content-length'), ['22']);
   t.deepEqual(response.headers.get('x-origin'), ['yes']);
+  t.false(response.headers.has('embly-error'), 'an origin cannot pass for Embly');
   const seen = web.requests.find((r) => r.url === '/hello?from=relay');
   t.is(seen?.headers.host, `127.0.0.1:${web.port}`);
   t.is(seen?.headers.connection, 'keep-alive', 'the guest\'s Connection: close stays between it and Embly');

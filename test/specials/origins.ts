@@ -63,7 +63,7 @@ export async function startOrigin(t: ExecutionContext, handler: Handler, tls?: T
 export const routes: Handler = (req, res) => {
   const url = new URL(req.url!, 'http://x');
   switch (url.pathname) {
-    case '/hello': return void res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '22', 'X-Origin': 'yes' }).end('hello from the origin\n');
+    case '/hello': return void res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '22', 'X-Origin': 'yes', 'Embly-Error': 'forged' }).end('hello from the origin\n');
     case '/echo': { // the body back, chunked (no length), with what the origin saw
       res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'X-Method': req.method!, 'X-Length': req.headers['content-length'] ?? 'none' });
       return void req.pipe(res);

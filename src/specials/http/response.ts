@@ -23,6 +23,9 @@ export function isHopByHop(name: string, connection: Set<string>): boolean {
   return HOP_BY_HOP.has(name) || connection.has(name);
 }
 
+/** Embly's own header on its own answers: an origin cannot send it to the guest. */
+export const EMBLY_ERROR_HEADER = 'embly-error';
+
 /** Statuses and requests whose responses have no body (RFC 9110 §6.4.1). */
 export function isBodiless(method: string, status: number): boolean {
   return method === 'HEAD' || status < 200 || status === 204 || status === 304;
@@ -41,7 +44,7 @@ export function responseHead({ status, statusText, headers, length }: ResponseHe
   const connection = connectionOptions(headers.connection);
   let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? statusText ?? ''}\r\n`;
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || isHopByHop(name, connection)) continue;
+    if (value === undefined || isHopByHop(name, connection) || name === EMBLY_ERROR_HEADER) continue;
     for (const one of Array.isArray(value) ? value : [value]) head += `${name}: ${one}\r\n`;
   }
   // A HEAD or 304 answer keeps the length the origin stated: it describes the body not sent.
