@@ -27,7 +27,7 @@ export interface SpawnSample {
 }
 
 export type ServerMessage =
-  | { type: 'ready'; pid: number; ports: Record<string, number> }
+  | { type: 'ready'; pid: number; ports: Record<string, number>; metricsPort?: number }
   | { type: 'samples'; samples: SpawnSample[] }
   | { type: 'runners'; pids: number[] }
   | { type: 'error'; message: string };

@@ -198,7 +198,7 @@ async function serveEmbly(runners: number | undefined, metrics: boolean): Promis
   const socketDir = mkdtempSync(join(tmpdir(), 'embly-bench-http-socket-'));
   const daemon = new Daemon({
     project, built, host: '127.0.0.1', runnersPerFunction: runners,
-    metrics: metrics ? { host: '127.0.0.1', port: 0 } : undefined, // recorded, never scraped: what recording costs
+    metrics: metrics ? { host: '127.0.0.1', port: 0 } : undefined, // recorded; scraped between runs only (bench/spawn-histogram.ts)
     socketPath: join(socketDir, 'embly.sock'),
     portOverrides: new Map(project.gateways.map((g) => [g.name, 0])),
     // Default logging, as `embly run` does it (the driver sends our stderr to a file).
@@ -210,7 +210,7 @@ async function serveEmbly(runners: number | undefined, metrics: boolean): Promis
     else if (m.type === 'collect') send({ type: 'samples', samples: probe.take() });
     else if (m.type === 'runners') send({ type: 'runners', pids: childPids(process.pid) });
   });
-  send({ type: 'ready', pid: process.pid, ports: Object.fromEntries(gateways.map((g) => [g.function, g.port])) });
+  send({ type: 'ready', pid: process.pid, ports: Object.fromEntries(gateways.map((g) => [g.function, g.port])), metricsPort: daemon.metricsPort });
   return async () => {
     await daemon.stop();
     rmSync(socketDir, { recursive: true, force: true });

@@ -28,6 +28,7 @@ import { runnerBinary } from '../src/paths.js';
 import { SEQUENCE_HEADER, type SpawnSample } from './http-common.js';
 import { BenchError, runBench } from './cli.js';
 import { buildBenchProject, serverCpuSeconds, ServerProcess } from './server-process.js';
+import { scrapeSpawnBuckets, spawnsBetween, type HistogramFigures } from './spawn-histogram.js';
 
 const run = promisify(execFile);
 
@@ -46,7 +47,8 @@ const USAGE = `usage: node dist/bench/http.js [options]
                     can keep up with (default 200; 0 to skip), R × 3 s of requests per round
   --runners N       runner processes per function (default: the daemon's, one per core)
   --no-process      skip the isolation: process function
-  --metrics         the daemon records its Prometheus metrics (never scraped): compare runs with and without
+  --metrics         the daemon records its Prometheus metrics, scraped only between runs: compare runs
+                    with and without; also prints the spawn p50/p99 that /metrics reports of each run
   --perf            after measuring, profile under wrk load with perf: the daemon and its
                     runners on the instance function, the whole machine on the process one
                     (the daemon runs with --perf-basic-prof for JS symbols)
@@ -113,6 +115,8 @@ function parseOptions(argv: string[]): Options | null {
 
 interface WrkResult {
   rps: number; p50Ns: number; p99Ns: number; requests: number; errors: number;
+  /** what /metrics said of the run's spawns (--metrics) */
+  histogram?: HistogramFigures;
   /** CPU µs per request: the server process itself, and its runner processes */
   cpuUsPerRequest: number; ownUsPerRequest: number; runnersUsPerRequest: number;
 }
@@ -269,7 +273,24 @@ interface Target { name: string; label: string; server: ServerProcess; port: num
 /** One latency measurement: a target at a rate. */
 interface Probe { key: string; target: Target; rate: number; requests: number; }
 
-interface LatencyRound { probe: string; target: string; rate: number; round: number; seconds: number; client: ClientSample[]; spawns: SpawnSample[]; }
+interface LatencyRound {
+  probe: string; target: string; rate: number; round: number; seconds: number; client: ClientSample[]; spawns: SpawnSample[];
+  /** what /metrics said of the run's spawns (--metrics) */
+  histogram?: HistogramFigures;
+}
+
+/** Runs `measure` on `t`; with --metrics, also what the daemon's spawn
+ * histogram recorded meanwhile (scraped before and after, not during). */
+async function withSpawnHistogram<T>(t: Target, options: Options, measure: () => Promise<T>): Promise<[T, HistogramFigures | undefined]> {
+  const port = t.server.metricsPort;
+  if (!options.metrics || port === undefined || t.name === 'plain') return [await measure(), undefined];
+  const before = await scrapeSpawnBuckets(port, t.name);
+  const result = await measure();
+  return [result, spawnsBetween(before, await scrapeSpawnBuckets(port, t.name))];
+}
+
+const histogramText = (h: HistogramFigures | undefined) =>
+  (h ? `  /metrics spawn p50 ${us(h.p50Ns).padStart(6)} µs  p99 ${us(h.p99Ns).padStart(7)} µs (${h.count})` : '');
 
 /** Every byte of a response except the clock values, which differ on every answer. */
 const masked = (response: string) => response.replace(/(X-(?:Start|Read)-Ns: )\d{20}/g, '$1#').replace(/^Date: .*$/m, 'Date: #');
@@ -345,18 +366,18 @@ async function main(argv: string[]): Promise<number> {
     for (let round = 0; round < options.rounds; round++) {
       for (let i = 0; i < list.length; i++) {
         const t = list[(round + i) % list.length]!;
-        const r = await runWrk(`http://127.0.0.1:${t.port}/`, options, options.duration, t.server);
-        throughput.get(t.name)!.push(r);
+        const [r, histogram] = await withSpawnHistogram(t, options, () => runWrk(`http://127.0.0.1:${t.port}/`, options, options.duration, t.server));
+        throughput.get(t.name)!.push({ ...r, histogram });
         process.stderr.write(`  round ${round + 1}/${options.rounds} wrk     ${t.name.padEnd(13)} ${thousands(r.rps).padStart(7)} req/s  ` +
           `p50 ${us(r.p50Ns).padStart(7)} µs  p99 ${us(r.p99Ns).padStart(7)} µs  ${r.cpuUsPerRequest.toFixed(1).padStart(6)} µs cpu/req (server ${r.ownUsPerRequest.toFixed(1)}, runners ${r.runnersUsPerRequest.toFixed(1)})` +
-          `${r.errors ? `  ${r.errors} ERRORS` : ''}\n`);
+          `${r.errors ? `  ${r.errors} ERRORS` : ''}${histogramText(histogram)}\n`);
       }
       for (let i = 0; i < probes.length; i++) {
         const probe = probes[(round + i + 1) % probes.length]!;
         const t = probe.target;
         const probing = t.server === embly;
         if (probing) t.server.tell({ type: 'probe', on: true });
-        const { samples, seconds } = await pacedRun(t.port, probe.rate, probe.requests, seq);
+        const [{ samples, seconds }, histogram] = await withSpawnHistogram(t, options, () => pacedRun(t.port, probe.rate, probe.requests, seq));
         seq += probe.requests;
         let spawns: SpawnSample[] = [];
         if (probing) {
@@ -364,11 +385,11 @@ async function main(argv: string[]): Promise<number> {
           t.server.tell({ type: 'collect' });
           spawns = (await t.server.expect('samples')).samples;
         }
-        latency.push({ probe: probe.key, target: t.name, rate: probe.rate, round, seconds, client: samples, spawns });
+        latency.push({ probe: probe.key, target: t.name, rate: probe.rate, round, seconds, client: samples, spawns, histogram });
         const spawn = joined([latency.at(-1)!]).map((j) => j.spawn.functionStarted - j.spawn.requestStarted);
         process.stderr.write(`  round ${round + 1}/${options.rounds} latency ${probe.key.padEnd(13)} ${thousands(samples.length / seconds).padStart(7)} req/s  ` +
           `rtt p50 ${us(median(samples.map((s) => s.received - s.sent))).padStart(7)} µs` +
-          (probing ? `  spawn p50 ${us(median(spawn)).padStart(6)} µs  p99 ${us(percentile(spawn, 99)).padStart(7)} µs` : '') + '\n');
+          (probing ? `  spawn p50 ${us(median(spawn)).padStart(6)} µs  p99 ${us(percentile(spawn, 99)).padStart(7)} µs` : '') + histogramText(histogram) + '\n');
       }
     }
 
@@ -395,6 +416,24 @@ async function main(argv: string[]): Promise<number> {
     // With --perf, the profile is kept (and /tmp/perf-PID.map, the daemon's JS symbols, which perf report needs).
     if (!options.perf) await rm(work, { recursive: true, force: true });
   }
+}
+
+/** The spawn latency /metrics reported of each run, next to what the bench itself measured of the same requests (medians over rounds). */
+function histogramTable(list: Target[], probes: Probe[], throughput: Map<string, WrkResult[]>, latency: LatencyRound[], labelOf: (p: Probe) => string): string {
+  const rows = [['target', 'run', '/metrics spawn p50 µs', '/metrics spawn p99 µs', 'bench: spawn p50 µs', 'bench: spawn p99 µs', 'wrk rtt p50 µs', 'wrk rtt p99 µs']];
+  const med = (values: (number | undefined)[]) => us(median(values.filter((v): v is number => v !== undefined)));
+  for (const t of list.filter((x) => x.name !== 'plain')) {
+    const runs = throughput.get(t.name)!;
+    rows.push([t.label, 'wrk', med(runs.map((r) => r.histogram?.p50Ns)), med(runs.map((r) => r.histogram?.p99Ns)), '-', '-', med(runs.map((r) => r.p50Ns)), med(runs.map((r) => r.p99Ns))]);
+  }
+  for (const p of probes.filter((x) => x.target.name !== 'plain')) {
+    const rounds = latency.filter((l) => l.probe === p.key);
+    const spawn = joined(rounds).map((x) => x.spawn.functionStarted - x.spawn.requestStarted);
+    rows.push([labelOf(p), `paced ${p.rate}/s`, med(rounds.map((r) => r.histogram?.p50Ns)), med(rounds.map((r) => r.histogram?.p99Ns)),
+      us(median(spawn)), us(percentile(spawn, 99)), '-', '-']);
+  }
+  return `\nSpawn latency as /metrics reports it (embly_spawn_duration_seconds, scraped before and after each run; quantiles\n` +
+    `as histogram_quantile() estimates them within its buckets), next to the bench's own figures for the same runs\n${table(rows)}`;
 }
 
 interface Joined { client: ClientSample; spawn: SpawnSample; }
@@ -470,6 +509,8 @@ function report(list: Target[], probes: Probe[], throughput: Map<string, WrkResu
   console.log('  spawn: the gateway read the request head -> the function\'s first instruction, from the daemon\'s probe\n' +
     '  and the function\'s clock; spawn(): the same from the gateway\'s endpoint.spawn() call. client est.: without the probe, the client\'s\n' +
     '  send -> the function\'s first instruction, less the plain server\'s send -> its handler (medians).');
+
+  if (options.metrics) console.log(histogramTable(list, probes, throughput, latency, labelOf));
 
   console.log('\nWhere an Embly request\'s time goes (medians, µs; plain: send -> handler -> received)');
   const drows = [['target', 'client->request', 'request->spawn', 'spawn->STARTED', 'spawn->running', 'running->request read', 'request read->response at gateway', 'gateway->client', 'total']];

@@ -18,6 +18,8 @@ export class ServerProcess {
   private readonly waiting: ((m: ServerMessage) => boolean)[] = [];
   private exitedEarly: string | null = null;
   ports: Record<string, number> = {};
+  /** where the daemon serves /metrics (embly --metrics) */
+  metricsPort: number | undefined;
   pid = 0;
 
   private constructor(readonly name: string, readonly child: ChildProcess, readonly logFile: string) {
@@ -41,6 +43,7 @@ export class ServerProcess {
     const ready = await server.expect('ready', 120_000);
     if (ready.type !== 'ready') throw new BenchError('unreachable', 1);
     server.ports = ready.ports;
+    server.metricsPort = ready.metricsPort;
     server.pid = ready.pid;
     return server;
   }

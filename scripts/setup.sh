@@ -20,6 +20,8 @@ fi
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(wabt prometheus)                 # wast2json for the spec suite; promtool and the server for metrics tests
   packages+=(openssl)                         # the embly/http tests make a CA and certificates
+  packages+=(python3-prometheus-client)       # its OpenMetrics parser checks /metrics in that format (promtool reads only the text format)
+  packages+=(python3)                         # binds the stand-in NOTIFY_SOCKET (Unix datagrams) in test/service
 fi
 
 as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }

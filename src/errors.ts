@@ -186,6 +186,20 @@ export class MetricsListenError extends defineError({ code: 'EMBLY_METRICS_LISTE
 /** Runners were started but did not say HELLO in time (their logs say why). */
 export class RunnersNotReadyError extends defineError({ code: 'EMBLY_RUNNERS_NOT_READY', kind: 'user', exitCode: EXIT.unavailable }) {}
 
+// ---- the service manager (src/service)
+
+/** A notification to the service manager ($NOTIFY_SOCKET, sd_notify(3)) could not be sent. */
+export class NotifyError extends defineError({ code: 'EMBLY_NOTIFY_FAILED', kind: 'user', exitCode: EXIT.unavailable }) {}
+
+/** A reload (SIGHUP, `emblyctl reload`) was not applied: the project file, a
+ * build, the new runners or a gateway's port failed, or the daemon is
+ * stopping. What served before goes on serving. Kind and exit status are its cause's. */
+export class ReloadFailedError extends defineError({ code: 'EMBLY_RELOAD_FAILED', kind: 'user', exitCode: EXIT.unavailable }) {
+  constructor(message: string, cause?: unknown) {
+    super(message, cause === undefined ? {} : inheritedFrom(cause));
+  }
+}
+
 // ---- the master and the gateways
 
 /** The master's socket path is held by a live master, or is not a socket. */

@@ -5,8 +5,10 @@
 //   spawnRunner, signalRunner  the supervisor (supervisor.h): start, sandbox,
 //                              reap and report runner processes
 //   peerCredentials            SO_PEERCRED of a Unix socket (peer.h)
+//   notifySend, monotonicMicros  sd_notify without libsystemd (notify.h)
 #include <napi.h>
 
+#include "notify.h"
 #include "peer.h"
 #include "supervisor.h"
 
@@ -18,6 +20,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abiVersion", Napi::Number::New(env, EMBLY_ABI_VERSION));
   embly::InitSupervisor(env, exports);
   embly::InitPeer(env, exports);
+  embly::InitNotify(env, exports);
   return exports;
 }
 

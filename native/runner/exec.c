@@ -143,7 +143,7 @@ int exec_function(function_def* root) {
   char err[512];
   g_mode = &exec_mode;
   signal(SIGPIPE, SIG_IGN);
-  scheduler_init(on_guest_end);
+  scheduler_init(on_guest_end, NULL);
   g_root = scheduler_spawn(root, 0, err, sizeof err);
   if (!g_root) {
     runner_log("cannot start %s: %s", root->name, err);

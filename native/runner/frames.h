@@ -8,7 +8,9 @@
 
 #include "pipe.h"
 
-#define FRAME_PROTOCOL_VERSION 1
+/* 2: STARTED carries when the instance first runs, SPAWN_REQUEST when the
+ * guest called spawn (docs/protocol.md). */
+#define FRAME_PROTOCOL_VERSION 2
 #define FRAME_MAX_DATA (1u << 20)
 #define FRAME_MAX_BYTES (FRAME_MAX_DATA + 64u)
 

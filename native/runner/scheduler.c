@@ -12,12 +12,14 @@ static guest* g_next_round_tail;
 static guest* g_live;
 static guest* g_running; /* whose fiber runs now, if any */
 static guest_ended_fn g_on_end;
+static guest_starting_fn g_on_start;
 
 static void preempt_running(void);
 static void install_tick(void);
 
-void scheduler_init(guest_ended_fn on_end) {
+void scheduler_init(guest_ended_fn on_end, guest_starting_fn on_start) {
   g_on_end = on_end;
+  g_on_start = on_start;
   embly_set_preempt_handler(preempt_running);
   install_tick();
 }
@@ -176,6 +178,8 @@ uint64_t scheduler_run(void) {
       g_running = g;
       if (!g->started) {
         g->started = true;
+        if (g_on_start && g->kill == EMBLY_STOP_NONE)
+          g_on_start(g);
         embly_fiber_start(g->fiber, guest_main, g);
       } else {
         embly_fiber_resume(g->fiber);

@@ -11,8 +11,13 @@
 
 /* Called when a guest ends, before it is freed. */
 typedef void (*guest_ended_fn)(guest* g);
+/* Called right before the scheduler switches to a guest's fiber for the
+ * first time, from where its first instruction is a switch away; not for a
+ * guest killed before it ran. */
+typedef void (*guest_starting_fn)(guest* g);
 
-void scheduler_init(guest_ended_fn on_end);
+/* on_start may be NULL. */
+void scheduler_init(guest_ended_fn on_end, guest_starting_fn on_start);
 /* Creates a guest (address 0: a random one) and queues it to start; NULL
  * with a message in err. */
 guest* scheduler_spawn(function_def* f, uint64_t address, char* err, size_t err_len);

@@ -26,6 +26,13 @@ size_t embly_page_size(void) {
 }
 
 static void on_fault(int sig, siginfo_t* info, void* context) {
+  if (info->si_code <= 0) {
+    /* Sent by a process (kill, tgkill, sigqueue), not a fault: no
+     * instruction will fault again, so die of it now, as its sender asks. */
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return;
+  }
   int32_t trap = 0;
   embly_stop_kind kind = embly_fiber_classify_fault(
       (uintptr_t)info->si_addr, embly_signal_pc(context), &trap);

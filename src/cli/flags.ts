@@ -4,6 +4,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { LOG_LEVELS } from '../log.js';
 import type { MetricsAddress } from '../metrics/index.js';
+import { splitHostPort } from '../project/index.js';
 
 /** A whole number from 1 up: worker and runner counts. */
 export function positiveInteger(text: string): number {
@@ -27,8 +28,17 @@ export function logLevelOption(): Option {
 /** --metrics: HOST:PORT where /metrics is served, or `off` (null). */
 export function metricsAddress(text: string): MetricsAddress | null {
   if (text === 'off') return null;
-  const match = /^(.+):(\d{1,5})$/.exec(text);
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || port > 65535) throw new InvalidArgumentError('It must be HOST:PORT (127.0.0.1:9465, say) or off.');
-  return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+  const address = splitHostPort(text);
+  if (!address || address.port > 65535) throw new InvalidArgumentError('It must be HOST:PORT (127.0.0.1:9465, say) or off.');
+  return address;
+}
+
+const MS_PER_UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+
+/** --grace: seconds ("10", "2.5") or a duration with a unit ("500ms", "10s", "1m"); 0 is no grace. In milliseconds. */
+export function gracePeriod(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
+  const ms = match ? Math.ceil(Number(match[1]) * MS_PER_UNIT[match[2] ?? 's']!) : NaN;
+  if (!match || ms > 3_600_000) throw new InvalidArgumentError('It must be seconds ("10") or a duration ("500ms", "10s", "1m"), at most 1 hour.');
+  return ms;
 }

@@ -1,31 +1,45 @@
 // `embly run`: build what changed, then serve: master, runners, gateways.
-// Stopped by SIGINT or SIGTERM, it exits 128 + the signal's number, as a
-// process ended by it would. What it serves and how to reach it is its output
-// (stdout); everything that happens meanwhile is the log (stderr, one line per
-// event, level first; the journal's priorities under systemd).
+// SIGTERM or SIGINT drains it (docs/service.md): it exits 0 after SIGTERM, a
+// service manager's normal stop, and 130 after SIGINT, a terminal's ^C, as
+// an interrupted command does. SIGHUP reloads the project. What it serves and
+// how to reach it is its output (stdout); everything that happens meanwhile is
+// the log (stderr, one line per event, level first; the journal's priorities
+// under systemd). Under a service manager it also says when it is ready,
+// reloading and stopping (src/service/notify.ts, docs/service.md).
 import type { Command } from 'commander';
 import { buildProject } from '../compile/project-build.js';
 import { progressReporter } from '../compile/progress.js';
 import { Daemon, DEFAULT_SOCKET, type ListeningGateway } from '../daemon/daemon.js';
-import { createLogger, type LogLevel } from '../log.js';
+import { createLogger, type Logger, type LogLevel } from '../log.js';
 import { loadProject } from '../project/index.js';
+import { refuseIfHeld } from '../master/socket-file.js';
 import { signalStatus } from '../supervisor/index.js';
 import { DEFAULT_METRICS_ADDRESS, type MetricsAddress } from '../metrics/index.js';
-import { logLevelOption, metricsAddress, path, positiveInteger } from './flags.js';
+import { ServiceNotifier } from '../service/notify.js';
+import { buildingStatus, servingStatus } from '../service/serving-status.js';
+import { EXIT } from '../errors.js';
+import { gracePeriod, logLevelOption, metricsAddress, path, positiveInteger } from './flags.js';
 import { withExitStatus } from './program.js';
 
-interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; metrics: MetricsAddress | null; }
+/** metrics: undefined when --metrics is not given (the project file says, or the default). */
+interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; metrics?: MetricsAddress | null; grace: number; }
 
 export function addRunCommand(program: Command): void {
   program.command('run')
-    .description("serve the project's gateways (master, runner pools, gateways) until SIGINT or SIGTERM")
+    .description("serve the project's gateways (master, runner pools, gateways) until SIGTERM or SIGINT; SIGHUP reloads")
     .argument('[project_dir]', 'the directory of embly-project.yml (default: the current one)')
     .option('--socket <path>', "the master's socket", path, DEFAULT_SOCKET)
     .option('--host <address>', 'where gateways listen', '0.0.0.0')
     .option('--runners <n>', 'runner processes per function (default: the cores)', positiveInteger)
     .addOption(logLevelOption())
-    .option('--metrics <host:port>', 'where /metrics is served for Prometheus, or off (docs/metrics.md)', metricsAddress, DEFAULT_METRICS_ADDRESS)
+    .option('--metrics <host:port>', `where /metrics is served for Prometheus, or off (default: the project file's metrics:, else ${DEFAULT_METRICS_ADDRESS.host}:${DEFAULT_METRICS_ADDRESS.port}; docs/metrics.md)`, metricsAddress)
+    .option('--grace <duration>', 'how long a stop lets requests under way finish before it kills them (seconds, or 500ms, 1m)', gracePeriod, 10_000)
     .action(withExitStatus(run));
+}
+
+/** An IPv6 address goes in brackets in a URL. */
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function describe(g: ListeningGateway, host: string): string {
@@ -34,24 +48,60 @@ function describe(g: ListeningGateway, host: string): string {
   return `  ${g.type} ${g.name} -> ${g.function}: ${hint}`;
 }
 
+/** STATUS= once serving: what and where. */
+function statusLine(daemon: Daemon, host: string, metrics: MetricsAddress | undefined): string {
+  const served = metrics && daemon.metricsPort !== undefined ? { host: metrics.host, port: daemon.metricsPort } : undefined;
+  return servingStatus({ functions: daemon.functionCount, gateways: daemon.listening(), host, metrics: served });
+}
+
 async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
-  const project = await loadProject(dir ?? process.cwd());
-  const built = await buildProject(project, { progress: progressReporter(process.stderr, project.functions.map((f) => f.name)) });
   const log = createLogger({ level: flags.logLevel });
-  const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners, log, metrics: flags.metrics ?? undefined });
+  const notifier = ServiceNotifier.fromEnvironment({ log: log.child('notify') }); // before any child process inherits NOTIFY_SOCKET
+  const project = await loadProject(dir ?? process.cwd());
+  await refuseIfHeld(flags.socket); // one daemon per master socket: refused before a build, not after
+  notifier.status(buildingStatus(project.functions.length));
+  const built = await buildProject(project, { progress: progressReporter(process.stderr, project.functions.map((f) => f.name)) });
+  // The flag wins; off is null (which commander hands on as '').
+  const metrics = (flags.metrics === undefined ? project.metrics : flags.metrics) || undefined;
+  const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners, log, metrics });
   const gateways = await daemon.start().catch(async (e: Error) => {
     await daemon.stop(); // no runner outlives a failed start
     throw e;
   });
-  const stopSignal = new Promise<NodeJS.Signals>((resolve) => { // listening before it says it serves
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const stop = stopOnSignals(daemon, flags.grace, log.child('embly'), notifier); // listening before it says it serves
+  reloadOnHangup(daemon, notifier, () => statusLine(daemon, flags.host, metrics));
   console.log(`embly: serving ${project.file} (master on ${daemon.master.socketPath})`);
   for (const g of gateways) console.log(describe(g, flags.host));
-  if (daemon.metricsPort !== undefined) console.log(`  metrics: curl http://${flags.metrics!.host}:${daemon.metricsPort}/metrics`);
-  const signal = await stopSignal;
-  log.child('embly').info('stopping');
-  await daemon.stop();
-  return signalStatus(signal);
+  if (metrics && daemon.metricsPort !== undefined) console.log(`  metrics: curl http://${urlHost(metrics.host)}:${daemon.metricsPort}/metrics`);
+  notifier.ready(statusLine(daemon, flags.host, metrics)); // start() resolved: every gateway listens, every function has a runner
+  await daemon.finished; // a signal's drain, or a stop asked for another way
+  notifier.close();
+  return stop.status();
+}
+
+/** SIGTERM and SIGINT drain the daemon within the grace period; a second
+ * one, during the drain, kills what is left at once. The status to exit with:
+ * 0, or 130 (128 + SIGINT) when a ^C stopped it. */
+function stopOnSignals(daemon: Daemon, graceMs: number, log: Logger, notifier: ServiceNotifier): { status(): number } {
+  let first: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (first) return void daemon.stop(); // the daemon logs what it kills
+    first = signal;
+    notifier.stopping();
+    log.info('stopping');
+    void daemon.drain(graceMs);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return { status: () => (first === 'SIGINT' ? signalStatus('SIGINT') : EXIT.ok) };
+}
+
+/** SIGHUP reloads the project; the daemon logs what changed, or why nothing
+ * did, and serves on either way: the service manager hears READY=1 again
+ * after either. */
+function reloadOnHangup(daemon: Daemon, notifier: ServiceNotifier, status: () => string): void {
+  process.on('SIGHUP', () => {
+    notifier.reloading();
+    daemon.reload().catch(() => {}).finally(() => notifier.ready(status()));
+  });
 }

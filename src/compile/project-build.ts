@@ -28,6 +28,8 @@ export interface BuiltFunction {
   sidecar: Sidecar;
   /** false when nothing had to be compiled */
   compiled: boolean;
+  /** How long its build took, from its first check to its object ready (metrics: embly_build_duration_seconds). */
+  buildMs: number;
 }
 
 export type BuildStep = 'checking' | 'compiling' | 'translating' | 'done' | 'failed';
@@ -84,6 +86,7 @@ async function functionModule(dir: string, spec: FunctionSpec, hash: string, pro
 }
 
 async function buildFunction(project: Project, spec: FunctionSpec, progress: ProgressListener): Promise<BuiltFunction> {
+  const startedAt = performance.now();
   const dir = projectStateDir(project);
   progress(spec.name, 'checking');
   const hash = await inputsHash(spec);
@@ -94,7 +97,10 @@ async function buildFunction(project: Project, spec: FunctionSpec, progress: Pro
     const record: BuildRecord = { inputsHash: hash, wasmSha256: module.sha256, objectKey: object.key, toolchain };
     await writeFileAtomically(join(dir, `${spec.name}.build.json`), JSON.stringify(record, null, 2));
   }
-  return { spec, wasmPath, objectPath: object.objectPath, sidecar: object.sidecar, compiled: !reused || object.compiled };
+  return {
+    spec, wasmPath, objectPath: object.objectPath, sidecar: object.sidecar, compiled: !reused || object.compiled,
+    buildMs: performance.now() - startedAt,
+  };
 }
 
 export interface BuildOptions { progress?: ProgressListener; jobs?: number; }

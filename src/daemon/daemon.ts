@@ -1,19 +1,22 @@
 // The daemon behind `embly run`: the master on its socket, a pool of
-// sandboxed runners per function, and the project's gateways. Policy lives
-// here; the supervisor only starts, sandboxes and reaps processes.
+// sandboxed runners per function (function-runners.ts: one per generation,
+// a reload starts the next), and the project's gateways (gateway-set.ts).
+// It reloads (reload.ts) and drains. Policy lives here; the supervisor only
+// starts, sandboxes and reaps processes.
 
 import { availableParallelism } from 'node:os';
 import type { BuiltFunction } from '../compile/project-build.js';
 import { ExitReason } from '../master/frames.js';
 import { Master } from '../master/master.js';
 import { socketPeer } from '../master/peer.js';
-import { HttpGateway } from '../gateways/http/index.js';
-import { TcpGateway } from '../gateways/tcp.js';
 import { formatAddress } from '../instance-address.js';
 import type { Project } from '../project/index.js';
-import { isSupervisedRunner, RunnerPool, RunnerProcess, runnerFunction, serveArguments } from '../supervisor/index.js';
-import { TemplatePool } from './template-pool.js';
-import { GatewayListenError, MetricsListenError, RunnersNotReadyError } from '../errors.js';
+import { isSupervisedRunner, RunnerProcess, runnerFunction, serveArguments } from '../supervisor/index.js';
+import { MetricsListenError, ReloadFailedError } from '../errors.js';
+import { FunctionRunners } from './function-runners.js';
+import { GatewaySet, type ListeningGateway } from './gateway-set.js';
+import { describeReload, functionLimits, type ReloadSummary } from './reload-plan.js';
+import { reloadProject, timeoutIn, type ReloadTarget } from './reload.js';
 import { daemonMetrics, serveMetrics, type DaemonMetrics, type MetricsAddress, type MetricsServer } from '../metrics/index.js';
 import { packageVersion } from '../version.js';
 import { LogLimiter } from './log-limiter.js';
@@ -21,6 +24,8 @@ import { DaemonSpecials } from '../specials/index.js';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
 
 export const DEFAULT_SOCKET = '/tmp/embly.sock';
+export type { ListeningGateway } from './gateway-set.js';
+export type { ReloadSummary } from './reload-plan.js';
 
 export interface DaemonOptions {
   project: Project;
@@ -41,80 +46,108 @@ export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface ListeningGateway { name: string; type: 'http' | 'tcp'; function: string; port: number; }
-
 /** How an instance's end reads in the log: a failure of the function is a warning; a kill (its client went, its runner died, the daemon stops) is not its failure. */
 const ENDS: Record<ExitReason, { name: string; level: LogLevel }> = {
   0: { name: 'ok', level: 'info' }, 1: { name: 'error', level: 'warn' }, 2: { name: 'trap', level: 'warn' },
   3: { name: 'timeout', level: 'warn' }, 4: { name: 'killed', level: 'info' },
 };
 
+/** A runner process the daemon started: what its HELLO must say, and its generation. */
+interface StartedRunner { function: string; template: boolean; generation: number; }
+
 export class Daemon {
   readonly master: Master;
-  /** isolation: instance functions' runners */
-  private readonly pools = new Map<string, RunnerPool>();
-  /** each pool and template pool, to stop */
-  private readonly supervisors: { stop(): Promise<void> }[] = [];
-  private readonly gateways: (HttpGateway | TcpGateway)[] = [];
+  /** the project being served (a reload replaces it) */
+  private project: Project;
+  /** each function's serving generation of runners */
+  private readonly serving = new Map<string, FunctionRunners>();
+  /** every generation with runners: serving, starting (in a reload) or retiring */
+  private readonly generations = new Set<FunctionRunners>();
+  private lastGeneration = 0;
+  private readonly runnerPids = new Map<number, StartedRunner>();
+  private readonly gateways: GatewaySet;
   private readonly log: Logger;
+  /** the daemon's own lifecycle lines (reload, drain) */
+  private readonly lifecycle: Logger;
   private readonly functionLogs: LogLimiter;
+  private readonly metrics: DaemonMetrics | undefined;
   private metricsServer: MetricsServer | undefined;
   /** embly/http and any other function built into the daemon */
   private readonly specials: DaemonSpecials;
   /** The port /metrics is served on, once started (with `metrics`). */
   metricsPort: number | undefined;
+  /** the reload running, if any: the next one waits for it */
+  private reloads: Promise<unknown> = Promise.resolve();
+  private draining: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private resolveFinished!: () => void;
+  /** Resolves once the daemon has stopped, whoever stopped it: stop(), drain(), a control request. */
+  readonly finished = new Promise<void>((resolve) => { this.resolveFinished = resolve; });
 
   constructor(private readonly options: DaemonOptions) {
+    this.project = options.project;
     this.log = options.log ?? createLogger();
+    this.lifecycle = this.log.child('embly');
     this.functionLogs = new LogLimiter(this.log);
-    const pids = new Map<number, { function: string; template: boolean }>();
     this.specials = new DaemonSpecials(options.project.functions, { log: this.log.child('outbound'), env: options.env ?? process.env });
     this.master = new Master({
       specials: this.specials.registry,
       socketPath: options.socketPath ?? DEFAULT_SOCKET,
-      functions: new Map(options.project.functions.map((f) => [f.name, { maxInstances: f.limits.maxInstances, isolation: f.isolation }])),
+      functions: new Map(options.project.functions.map((f) => [f.name, functionLimits(f)])),
       // Only runners we started (the kernel says which pid is connected),
       // each only for its own function and as what it was started as. A
       // template's children are vouched for by their template (master).
       authorize: (socket, hello) => {
-        const started = pids.get(hello.pid);
+        const started = this.runnerPids.get(hello.pid);
         return socketPeer(socket)?.pid === hello.pid && isSupervisedRunner(hello.pid) &&
           started?.function === hello.function && started.template === hello.template;
       },
+      generationOf: (pid) => this.runnerPids.get(pid)?.generation ?? 0,
       log: this.log.child('master'),
+      project: options.project.file,
     });
-    this.runnerPids = pids;
-    // A runner that said HELLO has shown that its function starts: if it
-    // dies, however soon, its pool replaces it at once, with no back-off.
-    // (A template pool hears its own children's HELLOs.)
-    this.master.on('runner', (r) => this.pools.get(r.function)?.markReady(r.pid));
+    // Its observers grow with the functions: each generation of runners, each template pool.
+    this.master.setMaxListeners(0);
     this.master.on('log', (l) =>
       this.functionLogs.write(l.function, 'info', `[${l.function} ${formatAddress(l.address)}${l.fd === 2 ? ' stderr' : ''}] ${l.line}`));
     // Every instance end is logged once; ok ends have a budget of their own
     // so that a busy function's successes never crowd out its failures.
-    const okKeys = new Map(options.project.functions.map((f) => [f.name, `${f.name}:ok`]));
+    const okKeys = new Map<string, string>();
+    const okKey = (fn: string) => okKeys.get(fn) ?? okKeys.set(fn, `${fn}:ok`).get(fn)!;
     this.master.on('exit', (e) => {
-      const key = e.reason === ExitReason.Ok ? okKeys.get(e.function)! : e.function;
+      const key = e.reason === ExitReason.Ok ? okKey(e.function) : e.function;
       const end = ENDS[e.reason];
       this.functionLogs.write(key, end.level, () => {
         const detail = e.reason === ExitReason.Error ? ` (code ${e.code})` : '';
         return `[${e.function} ${formatAddress(e.address)}] ended: ${end.name}${detail}`;
       });
     });
+    // Observed from the first instance on: the registry listens to the master.
+    // (`embly run --metrics off` gives '': commander stores a parser's null as '')
+    this.metrics = options.metrics ? daemonMetrics(this.master, options.project.functions, packageVersion()) : undefined;
+    if (this.metrics) this.specials.observe(this.metrics.outbound);
+    this.gateways = new GatewaySet({ master: this.master, host: options.host, portOverrides: options.portOverrides, log: this.log, metrics: this.metrics?.gateways });
   }
 
-  private readonly runnerPids: Map<number, { function: string; template: boolean }>;
-
   async start(): Promise<ListeningGateway[]> {
-    // Observed from the first instance on: the registry listens to the master.
-    const metrics = this.options.metrics && daemonMetrics(this.master, this.options.project.functions, packageVersion());
-    if (metrics) this.specials.observe(metrics.outbound);
+    this.metrics?.builds.record(this.options.built);
     await this.master.listen();
-    const ready = this.startRunners();
-    await ready;
-    const gateways = await this.startGateways(metrics || undefined);
-    if (metrics) await this.startMetrics(metrics.registry, this.options.metrics!);
-    return gateways;
+    const first = this.options.built.map((b) => this.startGeneration(b, 0));
+    for (const runners of first) this.serving.set(runners.name, runners);
+    await FunctionRunners.whenAdmitted(first, 1, this.startTimeoutMs);
+    for (const spec of this.project.gateways) this.gateways.add(await this.gateways.listen(spec, this.timeoutOf(spec.function)));
+    if (this.metrics) await this.startMetrics(this.metrics.registry, this.options.metrics!);
+    return this.gateways.listening();
+  }
+
+  /** How many functions the project served now has. */
+  get functionCount(): number {
+    return this.project.functions.length;
+  }
+
+  /** The gateways listening now. */
+  listening(): ListeningGateway[] {
+    return this.gateways.listening();
   }
 
   private async startMetrics(registry: Parameters<typeof serveMetrics>[0], address: MetricsAddress): Promise<void> {
@@ -124,75 +157,171 @@ export class Daemon {
     this.metricsPort = this.metricsServer.port;
   }
 
-  private startRunners(): Promise<void> {
-    const size = this.options.runnersPerFunction ?? availableParallelism();
-    const waiting = new Set(this.options.built.map((b) => b.spec.name));
-    const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new RunnersNotReadyError(`runners did not connect for: ${[...waiting].join(', ')}`)), this.options.startTimeoutMs ?? 10_000);
-      const check = () => { if (waiting.size === 0) { clearTimeout(timer); resolve(); } };
-      this.master.on('runner', (r) => { waiting.delete(r.function); check(); });
-      check();
-    });
-    for (const built of this.options.built) {
-      if (built.spec.isolation === 'process') this.startTemplatePool(built, size);
-      else this.startPool(built, size);
-    }
-    return ready;
+  private get startTimeoutMs(): number {
+    return this.options.startTimeoutMs ?? 10_000;
   }
 
-  private startRunner(built: BuiltFunction, template: boolean): RunnerProcess {
+  private get runnersPerFunction(): number {
+    return this.options.runnersPerFunction ?? availableParallelism();
+  }
+
+  private timeoutOf(fn: string): number {
+    return timeoutIn(this.project, fn);
+  }
+
+  /** Starts a function's runners as `generation`; they take instances once it serves (serveGeneration). */
+  private startGeneration(built: BuiltFunction, generation: number): FunctionRunners {
+    const runners = new FunctionRunners({
+      built, generation, size: this.runnersPerFunction, master: this.master,
+      log: this.supervisorLog(built.spec.name), startRunner: (template) => this.startRunner(built, template, generation),
+    });
+    this.generations.add(runners);
+    if (this.metrics) runners.watchedBy(this.metrics.runners);
+    runners.start();
+    return runners;
+  }
+
+  private startRunner(built: BuiltFunction, template: boolean, generation: number): RunnerProcess {
     const name = built.spec.name;
     const args = serveArguments(this.master.socketPath, [runnerFunction(built)], { template });
     const runner = RunnerProcess.start({ args, label: `${template ? 'template' : 'runner'} ${name}`, stdout: 'null', stderr: 2, log: this.supervisorLog(name) });
-    this.runnerPids.set(runner.pid, { function: name, template });
+    this.runnerPids.set(runner.pid, { function: name, template, generation });
     void runner.exited.then(() => this.runnerPids.delete(runner.pid));
     return runner;
   }
 
-  private startPool(built: BuiltFunction, size: number): void {
-    const pool = new RunnerPool({ name: built.spec.name, size, log: this.supervisorLog(built.spec.name), start: () => this.startRunner(built, false) });
-    this.pools.set(built.spec.name, pool);
-    this.supervisors.push(pool);
-    pool.start();
+  private async stopGeneration(runners: FunctionRunners): Promise<void> {
+    this.generations.delete(runners);
+    await runners.stop();
   }
 
-  /** isolation: process: a template runner forks each fresh runner. */
-  private startTemplatePool(built: BuiltFunction, size: number): void {
-    const pool = new TemplatePool({
-      name: built.spec.name, size, master: this.master, log: this.supervisorLog(built.spec.name), startTemplate: () => this.startRunner(built, true),
+  /** A generation that no longer serves: stopped once its instances have ended. */
+  private retire(runners: FunctionRunners): void {
+    void runners.idle().then(() => {
+      if (!this.generations.has(runners)) return;
+      this.supervisorLog(runners.name).info('the runners a reload replaced have finished their instances: stopping them');
+      return this.stopGeneration(runners);
     });
-    this.supervisors.push(pool);
-    pool.start();
   }
 
   private supervisorLog(fn: string): Logger {
     return this.log.child(`supervisor/${fn}`);
   }
 
-  private async startGateways(metrics?: DaemonMetrics): Promise<ListeningGateway[]> {
-    const listening: ListeningGateway[] = [];
-    for (const spec of this.options.project.gateways) {
-      const fn = this.options.project.functions.find((f) => f.name === spec.function)!;
-      const port = this.options.portOverrides?.get(spec.name) ?? spec.port;
-      const common = { master: this.master, function: spec.function, port, host: this.options.host, log: this.log.child(`gateway/${spec.name}`) };
-      const gateway = spec.type === 'http'
-        ? new HttpGateway({ ...common, timeoutMs: fn.limits.timeoutMs, observer: metrics?.gateways.observer(spec.name) })
-        : new TcpGateway(common);
-      this.gateways.push(gateway);
-      metrics?.gateways.watch({ name: spec.name, type: spec.type, get connectionCount() { return gateway.connectionCount; } });
-      const bound = await gateway.listen().catch((e: NodeJS.ErrnoException) => {
-        throw new GatewayListenError(`gateway "${spec.name}" cannot listen on ${this.options.host ?? '0.0.0.0'}:${port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : e.message}`);
-      });
-      listening.push({ name: spec.name, type: spec.type, function: spec.function, port: bound });
-    }
-    return listening;
+  // ---- reload (docs/service.md, "Reload"; the steps: reload.ts)
+
+  /** Re-reads the project file, rebuilds what changed and swaps it in with no
+   * request dropped: resolves with what changed. Rejects with
+   * ReloadFailedError, the previous version serving on, when the project
+   * file, a build, the new runners or a gateway's port fails. One at a time:
+   * a reload asked for during another runs after it. Each outcome is logged. */
+  reload(): Promise<ReloadSummary> {
+    const done = this.reloads.then(() => reloadProject(this.reloadTarget(), ++this.lastGeneration));
+    this.reloads = done.catch(() => {});
+    return done.then((summary) => {
+      this.lifecycle.info(describeReload(summary));
+      return summary;
+    }, (e: unknown) => {
+      const error = e instanceof ReloadFailedError ? e : new ReloadFailedError(`reload failed, the previous version goes on serving: ${(e as Error).message}`, e);
+      this.lifecycle.error(error.message);
+      throw error;
+    });
   }
 
-  async stop(): Promise<void> {
+  private reloadTarget(): ReloadTarget {
+    return {
+      project: this.project, gateways: this.gateways, runnersPerFunction: this.runnersPerFunction, startTimeoutMs: this.startTimeoutMs,
+      servedBuilds: () => new Map([...this.serving].map(([name, runners]) => [name, runners.built])),
+      refuseIfStopping: () => {
+        if (this.draining || this.stopping) throw new ReloadFailedError('reload refused: the daemon is stopping');
+      },
+      startGeneration: (built, generation) => this.startGeneration(built, generation),
+      stopGeneration: (runners) => this.stopGeneration(runners),
+      serve: (runners) => this.serveGeneration(runners),
+      remove: (name) => this.removeFunction(name),
+      built: (built) => this.metrics?.builds.record(built),
+      replaceProject: (project) => {
+        this.project = project;
+        this.metrics?.setFunctions(project.functions);
+        this.specials.setFunctions(project.functions);
+      },
+    };
+  }
+
+  /** New instances of its function start on these runners; the previous ones retire. */
+  private serveGeneration(runners: FunctionRunners): void {
+    this.master.serveFunction(runners.name, functionLimits(runners.built.spec), runners.generation);
+    const previous = this.serving.get(runners.name);
+    this.serving.set(runners.name, runners);
+    if (previous) this.retire(previous);
+  }
+
+  private removeFunction(name: string): void {
+    this.master.removeFunction(name);
+    const previous = this.serving.get(name);
+    this.serving.delete(name);
+    if (previous) this.retire(previous);
+  }
+
+  // ---- drain and stop (docs/service.md, "Drain")
+
+  /** Stops gracefully: gateways stop listening, the requests under way are
+   * answered (each with `Connection: close`) and idle keep-alive connections
+   * end; once no instance runs, or `graceMs` has passed, or stop() is called
+   * meanwhile, everything left is killed and the daemon stops. Resolves once
+   * stopped; a later call resolves with the first. */
+  drain(graceMs: number): Promise<void> {
+    this.draining ??= this.drainThenStop(graceMs);
+    return this.draining;
+  }
+
+  private async drainThenStop(graceMs: number): Promise<void> {
+    this.lifecycle.info(`draining: ${this.inFlight()}; the grace period ends in ${graceMs / 1000} s`);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace'>((resolve) => { timer = setTimeout(() => resolve('grace'), graceMs); });
+    const drained = this.gateways.drain().then(() => this.instancesEnded()).then(() => 'drained' as const);
+    const outcome = await Promise.race([drained, graceOver, this.finished.then(() => 'stopped' as const)]);
+    clearTimeout(timer);
+    if (this.stopping) return this.stopping; // stop() was called meanwhile, and said so
+    if (outcome === 'grace') this.lifecycle.warn(`the grace period is over: killing ${this.inFlight()}`);
+    else this.lifecycle.info('drained: every request under way was answered');
+    this.stopping = this.stopNow();
+    return this.stopping;
+  }
+
+  private inFlight(): string {
+    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+    return `${count(this.master.liveInstances(), 'instance')} running, ${count(this.gateways.connectionCount, 'client connection')} open`;
+  }
+
+  private instancesEnded(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.master.liveInstances() > 0) return;
+        this.master.off('exit', check);
+        resolve();
+      };
+      this.master.on('exit', check);
+      check();
+    });
+  }
+
+  /** Stops at once: gateways cut their connections, runners are killed with
+   * their instances (during a drain: what the drain has left). Resolves once
+   * stopped; a later call resolves with the first. */
+  stop(): Promise<void> {
+    if (this.draining && !this.stopping) this.lifecycle.warn(`stopping at once: killing ${this.inFlight()}`);
+    this.stopping ??= this.stopNow();
+    return this.stopping;
+  }
+
+  private async stopNow(): Promise<void> {
     await this.metricsServer?.close();
-    await Promise.all(this.gateways.map((g) => g.close()));
-    await Promise.all(this.supervisors.map((s) => s.stop()));
+    await this.gateways.close();
+    await Promise.all([...this.generations].map((g) => this.stopGeneration(g)));
     await this.specials.close();
     await this.master.close();
+    this.resolveFinished();
   }
 }
+

@@ -23,7 +23,8 @@ export interface TemplatePoolOptions {
 export class TemplatePool {
   /** The template's children: fresh runners, one instance each. */
   readonly children: RunnerPool<TemplateChild>;
-  private readonly template: RunnerPool<RunnerProcess>;
+  /** The template process (one); its exit's rusage includes the children it reaped. */
+  readonly template: RunnerPool<RunnerProcess>;
   private readonly name: string;
   private readonly master: Master;
   private readonly log: Logger;
@@ -95,7 +96,8 @@ export class TemplatePool {
 
   private request(child: TemplateChild): void {
     const id = this.nextRequest = (this.nextRequest + 1) >>> 0;
-    if (this.connected === undefined || !this.master.fork(this.name, id)) return void this.queued.push(child);
+    // Its own template: while a reload swaps the function, the next generation's is connected too.
+    if (this.connected === undefined || !this.master.fork(this.name, id, this.connected)) return void this.queued.push(child);
     this.requested.set(id, child);
   }
 

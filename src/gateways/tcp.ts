@@ -19,6 +19,7 @@ export interface TcpGatewayOptions {
 }
 
 function serveConnection(options: TcpGatewayOptions, socket: Socket): void {
+  const acceptedAt = performance.now();
   let ended = false;
   const endpoint = options.master.openEndpoint({
     onData: (bytes) => socket.write(bytes),
@@ -41,32 +42,50 @@ function serveConnection(options: TcpGatewayOptions, socket: Socket): void {
     if (!ended) endpoint.kill(ExitReason.Killed);
     endpoint.close();
   });
-  endpoint.spawn(options.function);
+  endpoint.spawn(options.function, acceptedAt);
 }
 
 export class TcpGateway {
   private server?: Server;
-  private open = 0;
+  private readonly sockets = new Set<Socket>();
+  /** the listener's end: resolves once it has stopped and every connection has ended */
+  private closed?: Promise<void>;
 
   constructor(private readonly options: TcpGatewayOptions) {}
 
   /** Client connections open now. */
   get connectionCount(): number {
-    return this.open;
+    return this.sockets.size;
   }
 
   async listen(): Promise<number> {
     const server = createServer({ allowHalfOpen: true }, (socket) => {
-      this.open++;
-      socket.once('close', () => this.open--);
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
       serveConnection(this.options, socket);
     });
     this.server = server;
     return listenOn(server, this.options.port, this.options.host);
   }
 
-  async close(): Promise<void> {
+  /** New connections start `fn` (a reload changed the gateway's function). */
+  retarget(fn: string): void {
+    this.options.function = fn;
+  }
+
+  /** Stops listening (the port is free at once); the connections open go on
+   * until either side closes. Resolves once every one has ended. TCP has no
+   * way to ask a client to leave: a drain's grace period ends those that stay. */
+  drain(): Promise<void> {
     const server = this.server;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.closed ??= new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    return this.closed;
+  }
+
+  /** Stops listening and cuts every connection. */
+  async close(): Promise<void> {
+    const closed = this.drain();
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
   }
 }

@@ -19,6 +19,8 @@ export interface AdmissionOptions {
   /** The pid that connected a socket (default: SO_PEERCRED); differs from
    * the HELLO's pid only for a template's children. */
   peerPid?: (socket: Socket) => number | undefined;
+  /** The generation of a runner or template the supervisor started (a template's children have their template's). */
+  generationOf(pid: number): number;
   templates: Templates;
   /** the connection is a runner (pid, fn set) */
   runner(connection: RunnerConnection): void;
@@ -43,18 +45,21 @@ export class Admission {
     const peer = this.peerPid(connection.socket);
     if (!template && peer !== undefined && peer !== frame.pid) {
       // A template's child: its template vouches for it, not the supervisor.
-      const admit = () => { if (!connection.socket.destroyed) this.admit(connection, frame.pid, frame.function, false); };
+      const admit = () => {
+        if (!connection.socket.destroyed) this.admit(connection, frame.pid, frame.function, false, this.options.templates.generationOf(peer));
+      };
       return this.options.templates.admit(peer, frame.pid, frame.function, admit, (why) => this.options.refuse(connection, why));
     }
     if (!this.options.authorize(connection.socket, { pid: frame.pid, function: frame.function, template }))
       throw new FrameError(`pid ${frame.pid} is not a ${template ? 'template runner' : 'runner'} we started`);
-    this.admit(connection, frame.pid, frame.function, template);
+    this.admit(connection, frame.pid, frame.function, template, this.options.generationOf(frame.pid));
   }
 
-  private admit(connection: RunnerConnection, pid: number, fn: string, template: boolean): void {
+  private admit(connection: RunnerConnection, pid: number, fn: string, template: boolean, generation: number): void {
     connection.function = fn;
     connection.pid = pid;
     connection.template = template;
+    connection.generation = generation;
     if (template) this.options.template(connection);
     else this.options.runner(connection);
   }

@@ -8,8 +8,13 @@ export class RunnerConnection {
   pid?: number;
   /** has been given an instance (a single-instance runner takes no other) */
   used = false;
+  /** has said STARTED: its next instances start warm (docs/metrics.md, `start`) */
+  ranAny = false;
   /** a template runner: it forks runners and hosts no instance */
   template = false;
+  /** which start of its function it belongs to (a reload starts a new one):
+   * only the serving generation's runners take new instances (runner-choice.ts) */
+  generation = 0;
   readonly instances = new Set<bigint>();
   readonly decoder = new FrameDecoder();
   private queued: Buffer[] = [];

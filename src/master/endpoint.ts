@@ -34,7 +34,8 @@ export interface EndpointHandler extends PeerHandler {
 
 /** What the master does for its endpoints (master.ts). */
 export interface EndpointLink {
-  spawn(fn: string, parent: bigint, hooks: StartHooks): void;
+  /** `requestedAt` (performance.now()): when the gateway had the request */
+  spawn(fn: string, parent: bigint, hooks: StartHooks, requestedAt: number): void;
   /** false when the peer's window is full */
   send(from: bigint, to: bigint, bytes: Uint8Array): boolean;
   closeTowards(from: bigint, to: bigint): void;
@@ -71,10 +72,12 @@ export class Endpoint implements StartHooks {
     this.peer = parent;
   }
 
-  /** Starts fn as this endpoint's child. Write at once: bytes wait for its address. */
-  spawn(fn: string): void {
+  /** Starts fn as this endpoint's child. Write at once: bytes wait for its
+   * address. `requestedAt` (performance.now(), default now): when the
+   * gateway had the request or the connection, where its spawn latency starts. */
+  spawn(fn: string, requestedAt = performance.now()): void {
     if (this.parent !== undefined) throw new InternalError('a special function\'s instance spawns nothing');
-    this.link.spawn(fn, this.address, this);
+    this.link.spawn(fn, this.address, this, requestedAt);
   }
 
   /** Bytes for the peer, in order. False: write nothing more until onDrain(). */

@@ -3,15 +3,24 @@
 // milliseconds of performance.now().
 import type { ChildExitFrame, ExitReason } from './frames.js';
 
-export interface RunnerInfo { function: string; pid: number; }
+export interface RunnerInfo {
+  function: string;
+  pid: number;
+  /** the start of its function it belongs to (the daemon's, MasterOptions.generationOf); 0 before any reload */
+  generation: number;
+}
 
 export interface InstanceStarted {
   address: bigint;
   function: string;
   /** who asked for it: a gateway connection's endpoint or another instance */
   parent: bigint;
-  /** from the spawn request to its runner's STARTED (waiting for a runner included) */
+  /** from the spawn request (the gateway had the request or the connection,
+   * or the runner had the guest's spawn call) to the runner's switch to the
+   * instance, right before its first instruction (waiting for a runner included) */
   spawnMs: number;
+  /** the first instance its runner process ran */
+  cold: boolean;
 }
 
 export interface InstanceExit {

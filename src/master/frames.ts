@@ -2,7 +2,8 @@
 // decoder that refuses oversized, unknown or truncated frames.
 import { FrameError } from '../errors.js';
 
-export const PROTOCOL_VERSION = 1;
+/** 2: STARTED says when the instance first ran, SPAWN_REQUEST when the guest called spawn. */
+export const PROTOCOL_VERSION = 2;
 export const MAX_DATA_BYTES = 1 << 20;
 export const MAX_FRAME_BYTES = MAX_DATA_BYTES + 64;
 /** Flow control (CREDIT): bytes one peer may have in flight to another that
@@ -27,11 +28,13 @@ export enum ExitReason { Ok = 0, Error = 1, Trap = 2, Timeout = 3, Killed = 4 }
 export type Frame =
   | { kind: FrameKind.Hello; version: number; pid: number; function: string }
   | { kind: FrameKind.Spawn; address: bigint; parent: bigint; function: string }
-  | { kind: FrameKind.Started; address: bigint }
+  /** ranAtNs: CLOCK_MONOTONIC ns as the runner switched to the instance for the first time */
+  | { kind: FrameKind.Started; address: bigint; ranAtNs: number }
   | { kind: FrameKind.Data; from: bigint; to: bigint; bytes: Uint8Array }
   | { kind: FrameKind.Close; from: bigint; to: bigint }
   | { kind: FrameKind.Exit; address: bigint; reason: ExitReason; code: number }
-  | { kind: FrameKind.SpawnRequest; requester: bigint; request: number; function: string }
+  /** calledAtNs: CLOCK_MONOTONIC ns as the runner had the guest's spawn call */
+  | { kind: FrameKind.SpawnRequest; requester: bigint; request: number; calledAtNs: number; function: string }
   | { kind: FrameKind.SpawnResult; requester: bigint; request: number; errno: number; child: bigint }
   | { kind: FrameKind.Log; address: bigint; fd: number; line: Uint8Array }
   | { kind: FrameKind.Kill; address: bigint; reason: ExitReason }
@@ -58,11 +61,11 @@ export { FrameError };
 const FIXED: Record<FrameKind, [bytes: number, rest: boolean]> = {
   [FrameKind.Hello]: [6, true],
   [FrameKind.Spawn]: [16, true],
-  [FrameKind.Started]: [8, false],
+  [FrameKind.Started]: [16, false],
   [FrameKind.Data]: [16, true],
   [FrameKind.Close]: [16, false],
   [FrameKind.Exit]: [13, false],
-  [FrameKind.SpawnRequest]: [12, true],
+  [FrameKind.SpawnRequest]: [20, true],
   [FrameKind.SpawnResult]: [24, false],
   [FrameKind.Log]: [9, true],
   [FrameKind.Kill]: [9, false],
@@ -75,6 +78,18 @@ const FIXED: Record<FrameKind, [bytes: number, rest: boolean]> = {
 };
 
 const EMPTY = Buffer.alloc(0);
+
+/** Times (u64 ns of CLOCK_MONOTONIC) as plain numbers, not BigInts: they are
+ * on every spawn's path. Exact up to 2^53 ns (104 days of uptime), within a
+ * few ns after that. */
+const TWO_32 = 2 ** 32;
+function getTime(view: DataView, at: number): number {
+  return view.getUint32(at + 4, true) * TWO_32 + view.getUint32(at, true);
+}
+function setTime(view: DataView, at: number, ns: number): void {
+  view.setUint32(at, ns % TWO_32, true);
+  view.setUint32(at + 4, Math.floor(ns / TWO_32), true);
+}
 const text = (value: string) => Buffer.from(value, 'utf8');
 
 function restOf(frame: Frame): Uint8Array | undefined {
@@ -91,11 +106,11 @@ function writeFields(out: Buffer, view: DataView, frame: Frame): void {
   switch (frame.kind) {
     case FrameKind.Hello: case FrameKind.TemplateHello: out.writeUInt16LE(frame.version, 5); out.writeUInt32LE(frame.pid, 7); return;
     case FrameKind.Spawn: view.setBigUint64(5, frame.address, true); view.setBigUint64(13, frame.parent, true); return;
-    case FrameKind.Started: view.setBigUint64(5, frame.address, true); return;
+    case FrameKind.Started: view.setBigUint64(5, frame.address, true); setTime(view, 13, frame.ranAtNs); return;
     case FrameKind.Data: case FrameKind.Close: view.setBigUint64(5, frame.from, true); view.setBigUint64(13, frame.to, true); return;
     case FrameKind.Credit: view.setBigUint64(5, frame.from, true); view.setBigUint64(13, frame.to, true); out.writeUInt32LE(frame.bytes, 21); return;
     case FrameKind.Exit: view.setBigUint64(5, frame.address, true); out.writeUInt8(frame.reason, 13); out.writeInt32LE(frame.code, 14); return;
-    case FrameKind.SpawnRequest: view.setBigUint64(5, frame.requester, true); out.writeUInt32LE(frame.request, 13); return;
+    case FrameKind.SpawnRequest: view.setBigUint64(5, frame.requester, true); out.writeUInt32LE(frame.request, 13); setTime(view, 17, frame.calledAtNs); return;
     case FrameKind.SpawnResult:
       view.setBigUint64(5, frame.requester, true); out.writeUInt32LE(frame.request, 13);
       out.writeUInt32LE(frame.errno, 17); view.setBigUint64(21, frame.child, true); return;
@@ -138,11 +153,12 @@ function decodeFrame(kind: number, b: Buffer, view: DataView, at: number, end: n
   switch (kind as FrameKind) {
     case FrameKind.Hello: return { kind: FrameKind.Hello, version: b.readUInt16LE(at), pid: b.readUInt32LE(at + 2), function: b.toString('utf8', at + fixed, end) };
     case FrameKind.Spawn: return { kind: FrameKind.Spawn, address: view.getBigUint64(at, true), parent: view.getBigUint64(at + 8, true), function: b.toString('utf8', at + fixed, end) };
-    case FrameKind.Started: return { kind: FrameKind.Started, address: view.getBigUint64(at, true) };
+    case FrameKind.Started: return { kind: FrameKind.Started, address: view.getBigUint64(at, true), ranAtNs: getTime(view, at + 8) };
     case FrameKind.Data: return { kind: FrameKind.Data, from: view.getBigUint64(at, true), to: view.getBigUint64(at + 8, true), bytes: b.subarray(at + fixed, end) };
     case FrameKind.Close: return { kind: FrameKind.Close, from: view.getBigUint64(at, true), to: view.getBigUint64(at + 8, true) };
     case FrameKind.Exit: return { kind: FrameKind.Exit, address: view.getBigUint64(at, true), reason: b[at + 8]!, code: b.readInt32LE(at + 9) };
-    case FrameKind.SpawnRequest: return { kind: FrameKind.SpawnRequest, requester: view.getBigUint64(at, true), request: b.readUInt32LE(at + 8), function: b.toString('utf8', at + fixed, end) };
+    case FrameKind.SpawnRequest:
+      return { kind: FrameKind.SpawnRequest, requester: view.getBigUint64(at, true), request: b.readUInt32LE(at + 8), calledAtNs: getTime(view, at + 12), function: b.toString('utf8', at + fixed, end) };
     case FrameKind.SpawnResult:
       return { kind: FrameKind.SpawnResult, requester: view.getBigUint64(at, true), request: b.readUInt32LE(at + 8), errno: b.readUInt32LE(at + 12), child: view.getBigUint64(at + 16, true) };
     case FrameKind.Log: return { kind: FrameKind.Log, address: view.getBigUint64(at, true), fd: b[at + 8]!, line: b.subarray(at + fixed, end) };

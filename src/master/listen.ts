@@ -1,10 +1,12 @@
 // The master's socket: listen on its file (taken only from nobody,
-// socket-file.ts), accept connections and feed each one's frames to the
-// master, drop a connection that breaks the protocol, and end them all at close.
+// socket-file.ts) and say who holds it beside it (owner-file.ts), accept
+// connections and feed each one's frames to the master, drop a connection
+// that breaks the protocol, and end them all at close.
 import { chmod } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { RunnerConnection } from './connection.js';
 import type { Frame } from './frames.js';
+import { writeOwnerFile } from './owner-file.js';
 import { clearStaleSocket, inUse, removeOwnSocket, socketIdentity } from './socket-file.js';
 
 export interface ConnectionEvents {
@@ -12,6 +14,13 @@ export interface ConnectionEvents {
   frame(connection: RunnerConnection, frame: Frame): void;
   closed(connection: RunnerConnection): void;
   drop(connection: RunnerConnection, why: string): void;
+  /** something went wrong that does not stop the master */
+  warn(message: string): void;
+}
+
+export interface SocketOwnerInfo {
+  /** the project file served, for the owner file */
+  project?: string;
 }
 
 export class MasterSocket {
@@ -21,7 +30,7 @@ export class MasterSocket {
   /** every open connection: runners, templates, and those yet to say HELLO */
   private readonly connections = new Set<RunnerConnection>();
 
-  constructor(readonly path: string, private readonly events: ConnectionEvents) {}
+  constructor(readonly path: string, private readonly events: ConnectionEvents, private readonly owner: SocketOwnerInfo = {}) {}
 
   /** Listens, unless a live master holds the path (MasterSocketInUseError);
    * a stale socket file is replaced. */
@@ -30,19 +39,24 @@ export class MasterSocket {
     await clearStaleSocket(path);
     const server = createServer((socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE' ? inUse(path) : e));
+      // EADDRINUSE: another master took the path since it was cleared.
+      server.once('error', (e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' ? inUse(path).then(reject) : reject(e)));
       server.listen(path, () => resolve());
     });
     this.server = server;
     await chmod(path, 0o600);
     this.identity = await socketIdentity(path);
+    // Only for a refused daemon's message: without it the master serves on.
+    await writeOwnerFile(path, { pid: process.pid, project: this.owner.project ?? null, started: new Date().toISOString() })
+      .catch((e: Error) => this.events.warn(`cannot write the socket's owner file: ${e.message}`));
   }
 
-  /** Ends every connection and removes the socket file, if it is still ours. */
+  /** Removes the socket file (if it is still ours) while still listening, so
+   * that no other master can take the path in between; then ends every connection. */
   async close(): Promise<void> {
+    await removeOwnSocket(this.path, this.identity).catch((e: Error) => this.events.warn(`cannot remove the socket file: ${e.message}`));
     for (const connection of this.connections) connection.socket.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    await removeOwnSocket(this.path, this.identity);
   }
 
   private accept(socket: Socket): void {

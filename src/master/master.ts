@@ -22,6 +22,7 @@ import { RunnerChoice } from './runner-choice.js';
 import { Spawner, type FunctionLimits } from './spawning.js';
 import { Specials, type SpecialFunctions } from './specials.js';
 import { Templates } from './templates.js';
+import { SpawnError } from './spawn-error.js';
 
 export type { RunnerAuthorizer } from './admission.js';
 export type { Endpoint, EndpointHandler, PeerHandler } from './endpoint.js';
@@ -35,6 +36,9 @@ export interface MasterOptions {
    * a fresh process (isolation: process; its runners serve one instance). */
   functions: Map<string, FunctionLimits>;
   authorize: RunnerAuthorizer;
+  /** The generation (docs/architecture.md, "Reload") of a runner or template
+   * runner the supervisor started, by pid (default: 0 for all). */
+  generationOf?: (pid: number) => number;
   /** The pid that connected a socket (default: SO_PEERCRED); differs from
    * the HELLO's pid only for a template's children. */
   peerPid?: (socket: Socket) => number | undefined;
@@ -42,6 +46,8 @@ export interface MasterOptions {
   log?: Logger;
   /** for a runner to become ready, and for an instance to start (default 5 s) */
   startTimeoutMs?: number;
+  /** The project file served, named beside the socket (`<socket>.json`) for a daemon it refuses. */
+  project?: string;
   /** Functions built into the daemon, by their reserved names (specials.ts; default none). */
   specials?: SpecialFunctions;
 }
@@ -56,21 +62,25 @@ export class Master extends EventEmitter<MasterEvents> {
   private readonly router: Router;
   private readonly spawner: Spawner;
   private readonly link: EndpointLink;
+  /** the functions instances may be started of, with their limits (a reload changes them) */
+  private readonly functions: Map<string, FunctionLimits>;
 
   constructor(options: MasterOptions) {
     super();
+    this.functions = new Map(options.functions);
     const timeoutMs = options.startTimeoutMs ?? 5000;
     this.log = options.log ?? createLogger({ component: 'master' });
     this.socket = new MasterSocket(options.socketPath, {
       frame: (connection, frame) => this.onFrame(connection, frame),
       closed: (connection) => this.forget(connection),
       drop: (connection, why) => this.drop(connection, why),
-    });
+      warn: (message) => this.log.warn(message),
+    }, { project: options.project });
     this.templates = new Templates(timeoutMs, this);
     this.choice = new RunnerChoice(this, timeoutMs);
     this.router = new Router(this.table, this, this.log);
     this.link = {
-      spawn: (fn, parent, hooks) => this.spawner.start(fn, parent, hooks),
+      spawn: (fn, parent, hooks, requestedAt) => this.spawner.start(fn, parent, hooks, requestedAt),
       send: (from, to, bytes) => this.router.send(from, to, bytes),
       closeTowards: (from, to) => this.router.route({ kind: FrameKind.Close, from, to }),
       credit: (from, to, bytes) => this.router.credit(from, to, bytes),
@@ -78,9 +88,10 @@ export class Master extends EventEmitter<MasterEvents> {
       close: (address) => this.closeEndpoint(address),
     };
     const specials = new Specials(options.specials ?? new Map(), this.table, this.link);
-    this.spawner = new Spawner(options.functions, this.table, this.choice, this, timeoutMs, specials);
+    this.spawner = new Spawner(this.functions, this.table, this.choice, this, timeoutMs, specials);
     this.admission = new Admission({
-      knows: (fn) => options.functions.has(fn), authorize: options.authorize, peerPid: options.peerPid, templates: this.templates,
+      knows: (fn) => this.functions.has(fn), authorize: options.authorize, peerPid: options.peerPid, templates: this.templates,
+      generationOf: options.generationOf ?? (() => 0),
       runner: (connection) => this.admitRunner(connection),
       template: (connection) => this.templates.add(connection),
       refuse: (connection, why) => this.drop(connection, why),
@@ -102,17 +113,38 @@ export class Master extends EventEmitter<MasterEvents> {
     return this.socket.close();
   }
 
-  /** Runners that said HELLO for a function. */
+  /** Runners that said HELLO for a function, of its serving generation. */
   runnerCount(fn: string): number {
     return this.choice.count(fn);
   }
 
-  /** Instances on runners, of fn or of all functions. */
+  /** From now on fn's new instances start on its runners of `generation`
+   * (started with that generation, see MasterOptions.generationOf), with
+   * these limits; those of older generations take no more and finish theirs.
+   * A function the master did not know is added. */
+  serveFunction(fn: string, limits: FunctionLimits, generation: number): void {
+    this.functions.set(fn, limits);
+    this.choice.serve(fn, generation);
+  }
+
+  /** fn takes no new instances (a spawn of it is an unknown function); its
+   * runners finish what they host. */
+  removeFunction(fn: string): void {
+    this.functions.delete(fn);
+    this.choice.forget(fn, new SpawnError('unknown-function', `no function named "${fn}" (removed by a reload)`));
+  }
+
+  /** Instances placed on fn's runners of `generation` and not yet ended. */
+  instancesOn(fn: string, generation: number): number {
+    return this.choice.instancesOn(fn, generation);
+  }
+
   /** Frames and bytes routed so far (a copy). */
   routedCounts(): RoutedCounts {
     return { ...this.router.counts };
   }
 
+  /** Instances on runners, of fn or of all functions. */
   liveInstances(fn?: string): number {
     return this.table.liveCount(fn);
   }
@@ -123,10 +155,11 @@ export class Master extends EventEmitter<MasterEvents> {
     return this.table.addEndpoint((address) => new Endpoint(address, handler, this.link));
   }
 
-  /** Asks fn's template runner to fork a fresh runner; its answer is a
-   * 'forked' event with this request id. False if fn has no template connected. */
-  fork(fn: string, request: number): boolean {
-    return this.templates.fork(fn, request);
+  /** Asks fn's template runner (the latest, or the one of pid `template`) to
+   * fork a fresh runner; its answer is a 'forked' event with this request id.
+   * False if fn has no such template connected. */
+  fork(fn: string, request: number, template?: number): boolean {
+    return this.templates.fork(fn, request, template);
   }
 
   private closeEndpoint(address: bigint): void {
@@ -149,7 +182,7 @@ export class Master extends EventEmitter<MasterEvents> {
     if (!connection.admitted) return this.admission.hello(connection, frame);
     if (connection.template) return this.templates.frame(connection.pid!, frame);
     switch (frame.kind) {
-      case FrameKind.Started: return this.spawner.started(connection, frame.address);
+      case FrameKind.Started: return this.spawner.started(connection, frame);
       case FrameKind.Data:
       case FrameKind.Close:
       case FrameKind.Credit: return this.fromHost(connection, frame.from, () => this.router.route(frame));
@@ -170,7 +203,7 @@ export class Master extends EventEmitter<MasterEvents> {
 
   private admitRunner(runner: RunnerConnection): void {
     this.choice.add(runner);
-    this.emit('runner', { function: runner.function!, pid: runner.pid! });
+    this.emit('runner', { function: runner.function!, pid: runner.pid!, generation: runner.generation });
     this.choice.serveWaiters(runner.function!);
   }
 
@@ -195,6 +228,6 @@ export class Master extends EventEmitter<MasterEvents> {
     if (!connection.admitted) return;
     this.choice.remove(connection);
     for (const address of [...connection.instances]) this.onExit(address, ExitReason.Killed, 0);
-    this.emit('runnerLost', { function: connection.function!, pid: connection.pid! });
+    this.emit('runnerLost', { function: connection.function!, pid: connection.pid!, generation: connection.generation });
   }
 }

@@ -1,8 +1,12 @@
 // Starting an instance: check the function and its max_instances, choose a
 // runner (runner-choice.ts), record the instance and send SPAWN, then wait,
-// within the start timeout, for the runner's STARTED. Instances ask for
-// children (SPAWN_REQUEST) the same way a gateway's endpoint does.
+// within the start timeout, for the runner's STARTED, which it sends as the
+// instance first runs. Instances ask for children (SPAWN_REQUEST) the same
+// way a gateway's endpoint does. A spawn's latency runs from its request (the
+// gateway's time, or the runner's stamp of the guest's spawn call) to the
+// runner's stamp in STARTED (clock.ts puts both on one clock).
 import { FrameError } from '../errors.js';
+import { fromMonotonicNs } from './clock.js';
 import { formatAddress } from '../instance-address.js';
 import type { EventEmitter } from 'node:events';
 import type { RunnerConnection } from './connection.js';
@@ -32,9 +36,9 @@ export class Spawner {
     private readonly specials: Specials,
   ) {}
 
-  /** Starts an instance of fn whose parent is `parent`; `hooks` hear how it goes. */
-  start(fn: string, parent: bigint, hooks: StartHooks): void {
-    const requestedAt = performance.now();
+  /** Starts an instance of fn whose parent is `parent`; `hooks` hear how it
+   * goes. `requestedAt` (performance.now()): when whoever asked had the request. */
+  start(fn: string, parent: bigint, hooks: StartHooks, requestedAt = performance.now()): void {
     if (this.specials.start(fn, parent, hooks)) return;
     const limits = this.functions.get(fn);
     if (!limits) return hooks.failed(new SpawnError('unknown-function', `no function named "${fn}"`));
@@ -57,14 +61,18 @@ export class Spawner {
   }
 
   /** STARTED from `runner`. Throws (dropping the runner) if it is not its instance's first. */
-  started(runner: RunnerConnection, address: bigint): void {
+  started(runner: RunnerConnection, frame: Extract<Frame, { kind: FrameKind.Started }>): void {
+    const { address } = frame;
     const instance = this.table.get(address);
     if (!instance || instance.runner !== runner || instance.started) throw new FrameError(`unexpected STARTED for ${formatAddress(address)}`);
     instance.started = true;
+    // A runner says STARTED in the order its instances first run: its first is the first it ran.
+    const cold = !runner.ranAny;
+    runner.ranAny = true;
     const hooks = this.settle(instance);
     if (this.events.listenerCount('started') > 0) {
       const { function: fn, parent, requestedAt } = instance;
-      this.events.emit('started', { address, function: fn, parent, spawnMs: performance.now() - requestedAt });
+      this.events.emit('started', { address, function: fn, parent, spawnMs: fromMonotonicNs(frame.ranAtNs) - requestedAt, cold });
     }
     hooks?.started(address);
   }
@@ -84,7 +92,7 @@ export class Spawner {
     this.start(frame.function, frame.requester, {
       started: (child) => (this.table.has(frame.requester) ? answer(ERRNO.ok, child) : this.kill(child, ExitReason.Killed)),
       failed: (e) => answer(spawnErrno(e), 0n),
-    });
+    }, fromMonotonicNs(frame.calledAtNs));
   }
 
   kill(address: bigint, reason: ExitReason.Timeout | ExitReason.Killed): void {

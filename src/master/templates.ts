@@ -36,7 +36,7 @@ export class Templates {
     const template: Template = { connection, pid, function: fn, announced: new Set<number>(), waiting: new Map() };
     this.byPid.set(pid, template);
     this.byFunction.set(fn, template);
-    this.events.emit('template', { function: fn, pid });
+    this.events.emit('template', { function: fn, pid, generation: connection.generation });
   }
 
   /** A frame from template `pid`. Throws (dropping it) on one a template does not send. */
@@ -63,11 +63,18 @@ export class Templates {
     for (const waiting of template.waiting.values()) this.settle(waiting, () => waiting.refuse(`its template ${pid} is gone`));
   }
 
-  /** Asks fn's template for a child; false when fn has no template connected. */
-  fork(fn: string, request: number): boolean {
-    const template = this.byFunction.get(fn);
-    template?.connection.send({ kind: FrameKind.Fork, request });
-    return template !== undefined;
+  /** Asks fn's template (the latest connected, or the one of pid `templatePid`:
+   * during a reload a function has two) for a child; false when there is none. */
+  fork(fn: string, request: number, templatePid?: number): boolean {
+    const template = templatePid === undefined ? this.byFunction.get(fn) : this.byPid.get(templatePid);
+    if (template?.function !== fn) return false;
+    template.connection.send({ kind: FrameKind.Fork, request });
+    return true;
+  }
+
+  /** The generation of template `pid`: its children belong to it too. */
+  generationOf(pid: number): number {
+    return this.byPid.get(pid)?.connection.generation ?? 0;
   }
 
   /** FORKED from template `pid`: child may now say HELLO, once. */

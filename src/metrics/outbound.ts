@@ -28,10 +28,17 @@ export function outboundMetrics(registry: Registry, functions: readonly Function
     name: 'embly_outbound_request_duration_seconds', registers: [registry], buckets: LATENCY_BUCKETS, labelNames: ['function'],
     help: 'From an outbound request\'s head read to its response complete (embly/http)', collect: flush,
   });
+  const latencyOf = (fn: string) => {
+    let recorder = latencies.get(fn);
+    if (!recorder) latencies.set(fn, (recorder = new HistogramRecorder(latency, { function: fn })));
+    return recorder;
+  };
+  // A function that may call out has its latency series from the start (one
+  // added by a reload, from its first call).
   for (const f of functions) {
     if (f.outbound.allowedHosts.length === 0) continue;
     latency.zero({ function: f.name });
-    latencies.set(f.name, new HistogramRecorder(latency, { function: f.name }));
+    latencyOf(f.name);
   }
   return {
     called(fn, origin, code, seconds) {
@@ -39,7 +46,7 @@ export function outboundMetrics(registry: Registry, functions: readonly Function
       let count = counts.get(key);
       if (!count) counts.set(key, (count = new CountRecorder(requests, { function: fn, origin, code })));
       count.add();
-      latencies.get(fn)?.record(seconds);
+      latencyOf(fn).record(seconds);
     },
   };
 }

@@ -38,3 +38,55 @@ export class CountRecorder {
     this.pending = 0;
   }
 }
+
+/** Observations for one labelled series of a histogram with exemplars
+ * (OpenMetrics): per bucket, the slowest observation since the last flush is
+ * kept aside with the instance address it is about, and becomes that
+ * bucket's exemplar at the flush. Recording stays stores into typed arrays. */
+export class ExemplarHistogramRecorder {
+  private readonly values = new Float64Array(BATCH);
+  private count = 0;
+  /** per bucket (the last: above every bound), NaN when none is kept */
+  private readonly keptValue: Float64Array;
+  private readonly keptAddress: BigUint64Array;
+
+  constructor(
+    private readonly histogram: Histogram,
+    private readonly labels: Record<string, string>,
+    private readonly bounds: readonly number[],
+    private readonly exemplarLabels: (address: bigint) => Record<string, string>,
+  ) {
+    this.keptValue = new Float64Array(bounds.length + 1).fill(NaN);
+    this.keptAddress = new BigUint64Array(bounds.length + 1);
+  }
+
+  record(value: number, address: bigint): void {
+    let bucket = 0;
+    while (bucket < this.bounds.length && value > this.bounds[bucket]!) bucket++;
+    const kept = this.keptValue[bucket]!;
+    if (value <= kept) return this.push(value); // false when none is kept (NaN)
+    if (kept === kept) this.push(kept); // replaced: an ordinary observation now
+    this.keptValue[bucket] = value;
+    this.keptAddress[bucket] = address;
+  }
+
+  private push(value: number): void {
+    this.values[this.count++] = value;
+    if (this.count === BATCH) this.flushValues();
+  }
+
+  private flushValues(): void {
+    for (let i = 0; i < this.count; i++) this.histogram.observe({ labels: this.labels, value: this.values[i]! });
+    this.count = 0;
+  }
+
+  flush(): void {
+    this.flushValues();
+    for (let bucket = 0; bucket < this.keptValue.length; bucket++) {
+      const value = this.keptValue[bucket]!;
+      if (value !== value) continue;
+      this.histogram.observe({ labels: this.labels, value, exemplarLabels: this.exemplarLabels(this.keptAddress[bucket]!) });
+      this.keptValue[bucket] = NaN;
+    }
+  }
+}

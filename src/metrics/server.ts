@@ -1,11 +1,15 @@
-// /metrics over HTTP, on loopback unless told otherwise (ARCHITECTURE.md §7).
+// /metrics over HTTP, on loopback unless told otherwise (ARCHITECTURE.md §7),
+// in the format the scraper's Accept header prefers (exposition.ts).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { negotiateFormat, renderMetrics } from './exposition.js';
+import { DEFAULT_METRICS_LISTEN, type ListenAddress } from '../project/index.js';
 
-export interface MetricsAddress { host: string; port: number; }
+export type MetricsAddress = ListenAddress;
 
-export const DEFAULT_METRICS_ADDRESS: MetricsAddress = { host: '127.0.0.1', port: 9465 };
+/** The project file's default (src/project/schema.ts), which --metrics and `metrics:` override. */
+export const DEFAULT_METRICS_ADDRESS: Readonly<MetricsAddress> = DEFAULT_METRICS_LISTEN;
 
 export interface MetricsServer { port: number; close(): Promise<void>; }
 
@@ -15,8 +19,8 @@ export async function serveMetrics(registry: Registry, address: MetricsAddress):
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found: the metrics are at /metrics\n');
       return;
     }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
+    renderMetrics(registry, negotiateFormat(req.headers.accept)).then(
+      ({ contentType, text }) => res.writeHead(200, { 'Content-Type': contentType, Vary: 'Accept' }).end(text),
       (e: Error) => res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`${e.message}\n`),
     );
   });

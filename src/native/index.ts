@@ -58,6 +58,8 @@ interface NativeAddon {
     | { readonly error: { readonly step: string; readonly errno: number } };
   signalRunner(handle: RunnerHandle, signal: number): number;
   peerCredentials(fd: number): PeerCredentials | { readonly errno: number };
+  notifySend(address: string, message: string): number;
+  monotonicMicros(): number;
 }
 
 export interface PeerCredentials { readonly pid: number; readonly uid: number; readonly gid: number; }
@@ -96,4 +98,16 @@ export function signalRunnerProcess(runner: RunnerHandle, signal: number): numbe
 export function peerCredentials(fd: number): PeerCredentials | null {
   const result = load().peerCredentials(fd);
   return 'errno' in result ? null : result;
+}
+
+/** Sends `message` as one datagram to a service manager's notification
+ * socket: `address` is an absolute path or `@name` (the abstract namespace).
+ * 0, or an errno (EAGAIN when its queue is full: the call never blocks). */
+export function sendNotification(address: string, message: string): number {
+  return load().notifySend(address, message);
+}
+
+/** CLOCK_MONOTONIC in microseconds, the clock sd_notify's MONOTONIC_USEC= is read on. */
+export function monotonicMicros(): number {
+  return load().monotonicMicros();
 }

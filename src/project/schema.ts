@@ -1,15 +1,16 @@
 // The vocabulary of the project file: allowed keys, enum values, defaults
 // and bounds. docs/project-file.md describes the same numbers; keep them in step.
-import type { GatewayType, Isolation, Language } from './types.js';
+import type { GatewayType, Isolation, Language, ListenAddress } from './types.js';
 
 export const PROJECT_FILE_NAME = 'embly-project.yml';
 
-export const TOP_LEVEL_KEYS = ['functions', 'gateways'] as const;
+export const TOP_LEVEL_KEYS = ['functions', 'gateways', 'metrics'] as const;
 export const FUNCTION_KEYS = [
   'name', 'path', 'language', 'memory', 'timeout', 'max_instances', 'isolation', 'env',
   'allowed_outbound_hosts', 'outbound_timeout', 'outbound_max_bytes', 'outbound_max_concurrent',
 ] as const;
 export const GATEWAY_KEYS = ['name', 'type', 'port', 'function'] as const;
+export const METRICS_KEYS = ['listen'] as const;
 
 export const LANGUAGES: readonly Language[] = ['wat', 'wasm', 'c', 'rust', 'assemblyscript'];
 export const ISOLATIONS: readonly Isolation[] = ['instance', 'process'];
@@ -55,3 +56,6 @@ export const MAX_SIZE_BYTES = 16 * 1024 ** 3;
 
 export const MIN_PORT = 1;
 export const MAX_PORT = 65535;
+
+/** Where /metrics is served unless the project file or --metrics says otherwise: loopback only. */
+export const DEFAULT_METRICS_LISTEN: Readonly<ListenAddress> = { host: '127.0.0.1', port: 9465 };

@@ -61,6 +61,12 @@ export interface GatewaySpec {
   function: string;
 }
 
+/** Where a server listens: a host name or address, and a TCP port. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
 export interface Project {
   /** Absolute path of the directory holding the project file. */
   root: string;
@@ -68,4 +74,6 @@ export interface Project {
   file: string;
   functions: FunctionSpec[];
   gateways: GatewaySpec[];
+  /** Where `embly run` serves /metrics (default 127.0.0.1:9465); null for `metrics: off`. */
+  metrics: ListenAddress | null;
 }

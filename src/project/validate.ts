@@ -5,6 +5,7 @@ import { isMap, isSeq, type Node, type YAMLMap } from 'yaml';
 import { sortProblems, type Problem } from './errors.js';
 import { readFunction, type FunctionResult, type PathCheck } from './function.js';
 import { readGateway, type GatewayResult } from './gateway.js';
+import { readMetrics } from './metrics.js';
 import { RESERVED_NAME_PREFIX, TOP_LEVEL_KEYS } from './schema.js';
 import { describe, isEmptyValue, ProjectSource, type Entries, type Entry } from './source.js';
 import { didYouMean } from './suggest.js';
@@ -24,7 +25,7 @@ const EMPTY_HINT = 'start it with "functions:" and at least one function; see do
 export function analyseProject(text: string, file: string): Analysis {
   const src = new ProjectSource(file, text);
   const absolute = path.resolve(file);
-  const project: Project = { root: path.dirname(absolute), file: absolute, functions: [], gateways: [] };
+  const project: Project = { root: path.dirname(absolute), file: absolute, functions: [], gateways: [], metrics: null };
   const pathChecks: PathCheck[] = [];
   // After a syntax error the tree is the parser's guess; schema problems
   // found in it would mostly be echoes of that one error.
@@ -36,6 +37,7 @@ export function analyseProject(text: string, file: string): Analysis {
     checkUniqueNames(src, gateways, 'gateway');
     checkUniquePorts(src, gateways);
     checkGatewayTargets(src, gateways, functions);
+    project.metrics = readMetrics(src, top.entries.get('metrics')) ?? null;
     project.functions = functions.flatMap((f) => (f.spec ? [f.spec] : []));
     project.gateways = gateways.flatMap((g) => (g.spec ? [g.spec] : []));
     pathChecks.push(...functions.flatMap((f) => (f.pathCheck ? [f.pathCheck] : [])));

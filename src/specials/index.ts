@@ -16,6 +16,11 @@ export class DaemonSpecials {
     this.registry = new Map([[HTTP_SPECIAL, this.http]]);
   }
 
+  /** The project's functions are now these (a reload): their permissions and limits apply to the next calls. */
+  setFunctions(functions: readonly FunctionSpec[]): void {
+    this.http.setFunctions(functions);
+  }
+
   /** Reports every outbound call to the metrics from now on. */
   observe(outbound: OutboundObserver): void {
     this.http.observe(outbound);

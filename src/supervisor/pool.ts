@@ -43,7 +43,10 @@ export interface RunnerPoolOptions<R extends PooledRunner = RunnerProcess> {
 /** 100 ms after the first young death, doubling, at most 10 s. */
 export const defaultRestartDelay = (failures: number): number => Math.min(100 * 2 ** (failures - 1), 10_000);
 
-export class RunnerPool<R extends PooledRunner = RunnerProcess> extends EventEmitter<{ started: [R]; exit: [R, RunnerExit] }> {
+/** 'exit': every runner's end, the pool's own stop included. 'restart': an
+ * end outside the plan, whose runner the pool replaces (or, retired, had
+ * replaced already): not while stopping, not an expectedExit. */
+export class RunnerPool<R extends PooledRunner = RunnerProcess> extends EventEmitter<{ started: [R]; exit: [R, RunnerExit]; restart: [R, RunnerExit] }> {
   readonly name: string;
   readonly size: number;
   private readonly options: RunnerPoolOptions<R>;
@@ -128,9 +131,11 @@ export class RunnerPool<R extends PooledRunner = RunnerProcess> extends EventEmi
     this.emit('exit', runner, exit);
     const replaced = this.retired.delete(runner);
     if (this.stopping) return;
-    if (replaced && this.options.expectedExit?.(exit)) return;
+    const expected = this.options.expectedExit?.(exit) ?? false;
+    if (!expected) this.emit('restart', runner, exit);
+    if (replaced && expected) return;
     if (replaced) return this.log.warn(`${runner.describe()} ${describeExit(exit)}; already replaced`);
-    if (this.options.expectedExit?.(exit)) {
+    if (expected) {
       this.failures = 0;
       return this.launch();
     }

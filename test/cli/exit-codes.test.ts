@@ -62,12 +62,23 @@ test("embly exec exits with the instance's own code, and with the runner's trap 
   t.regex(trap.stderr, /ended: trap \(unreachable executed\)/);
 });
 
-test('embly run stopped by SIGTERM stops cleanly and exits 143 (128 + SIGTERM)', async (t) => {
+test('embly run stopped by SIGTERM drains and exits 0, a service manager\'s normal stop', async (t) => {
   const dir = await projectDir(WAT_PROJECT);
   const run = startEmbly(['run', dir, '--runners', '1', '--socket', join(dir, 'embly.sock'), '--metrics', 'off'], 'embly: serving', 60_000);
   await run.started;
   run.child.kill('SIGTERM');
   const { code, stderr } = await run.exited;
-  t.is(code, 128 + 15, stderr);
+  t.is(code, 0, stderr);
   t.regex(stderr, /^info embly: stopping$/m);
+  t.regex(stderr, /^info embly: drained: every request under way was answered$/m);
+});
+
+test('embly run stopped by SIGINT (^C) drains the same way and exits 130 (128 + SIGINT)', async (t) => {
+  const dir = await projectDir(WAT_PROJECT);
+  const run = startEmbly(['run', dir, '--runners', '1', '--socket', join(dir, 'embly.sock'), '--metrics', 'off'], 'embly: serving', 60_000);
+  await run.started;
+  run.child.kill('SIGINT');
+  const { code, stderr } = await run.exited;
+  t.is(code, 128 + 2, stderr);
+  t.regex(stderr, /^info embly: drained: every request under way was answered$/m);
 });

@@ -49,5 +49,7 @@ export function startEmbly(args: string[], ready: string, timeoutMs: number, env
     });
     void exited.then(() => { clearTimeout(timer); reject(new Error(`exited before "${ready}": ${stderr}`)); });
   });
-  return { child, started, exited };
+  /** what it has written to stderr so far (its log) */
+  const log = () => stderr;
+  return { child, started, exited, log };
 }

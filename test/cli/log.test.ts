@@ -15,7 +15,7 @@ async function runAndStop(flags: string[], env: NodeJS.ProcessEnv = {}): Promise
   await run.started;
   run.child.kill('SIGTERM');
   const { code, stderr } = await run.exited;
-  if (code !== 143) throw new Error(`embly run exited ${code}:\n${stderr}`);
+  if (code !== 0) throw new Error(`embly run exited ${code}:\n${stderr}`);
   return stderr;
 }
 

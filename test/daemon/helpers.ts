@@ -12,7 +12,7 @@ import { Daemon, type DaemonOptions, type ListeningGateway } from '../../src/dae
 import { memoryLogger } from '../../src/log.js';
 import { loadProject } from '../../src/project/index.js';
 
-export interface WatSpec { name: string; wat: string; timeout?: string; memory?: string; maxInstances?: number; }
+export interface WatSpec { name: string; wat: string; timeout?: string; memory?: string; maxInstances?: number; isolation?: 'instance' | 'process'; }
 
 /** A fresh temporary directory, removed when the test ends. */
 export async function tempDir(t: ExecutionContext, prefix: string): Promise<string> {
@@ -25,7 +25,7 @@ export async function tempDir(t: ExecutionContext, prefix: string): Promise<stri
 export async function writeWatProject(dir: string, specs: WatSpec[]): Promise<void> {
   const optional = (key: string, value: string | number | undefined) => (value === undefined ? '' : `    ${key}: ${value}\n`);
   const functions = specs.map((s) => `  - name: ${s.name}\n    path: ./${s.name}.wat\n    language: wat\n` +
-    optional('timeout', s.timeout) + optional('memory', s.memory) + optional('max_instances', s.maxInstances));
+    optional('timeout', s.timeout) + optional('memory', s.memory) + optional('max_instances', s.maxInstances) + optional('isolation', s.isolation));
   const gateways = specs.map((s, i) => `  - name: ${s.name}\n    type: http\n    port: ${8080 + i}\n    function: ${s.name}\n`);
   await writeFile(join(dir, 'embly-project.yml'), `functions:\n${functions.join('')}\ngateways:\n${gateways.join('')}`);
   for (const s of specs) await writeFile(join(dir, `${s.name}.wat`), s.wat);
@@ -100,4 +100,21 @@ export function requestInFlight(url: string): Promise<number> {
     req.on('error', reject);
     req.write('partial');
   });
+}
+
+export interface ProjectSpec {
+  functions: (WatSpec & { isolation?: 'instance' | 'process'; env?: Record<string, string> })[];
+  gateways: { name: string; port: number; function: string; type?: 'http' | 'tcp' }[];
+}
+
+/** Writes into dir a project of wat functions with exactly the gateways given
+ * (writeWatProject gives each function one of its own); a rewrite is a change for a reload. */
+export async function writeProject(dir: string, spec: ProjectSpec): Promise<void> {
+  const optional = (key: string, value: string | number | undefined) => (value === undefined ? '' : `    ${key}: ${value}\n`);
+  const functions = spec.functions.map((f) => `  - name: ${f.name}\n    path: ./${f.name}.wat\n    language: wat\n` +
+    optional('timeout', f.timeout) + optional('memory', f.memory) + optional('max_instances', f.maxInstances) + optional('isolation', f.isolation) +
+    (f.env ? `    env:\n${Object.entries(f.env).map(([k, v]) => `      ${k}: "${v}"\n`).join('')}` : ''));
+  const gateways = spec.gateways.map((g) => `  - name: ${g.name}\n    type: ${g.type ?? 'http'}\n    port: ${g.port}\n    function: ${g.function}\n`);
+  await writeFile(join(dir, 'embly-project.yml'), `functions:\n${functions.join('')}\ngateways:\n${gateways.join('')}`);
+  for (const f of spec.functions) await writeFile(join(dir, `${f.name}.wat`), f.wat);
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FrameKind, MAX_UNCREDITED_BYTES, type Frame } from '../../src/master/frames.js';
 import { Master } from '../../src/master/master.js';
+import { toMonotonicNs } from '../../src/master/clock.js';
 import { memoryLogger } from '../../src/log.js';
 import { formatAddress } from '../../src/instance-address.js';
 import { spawnFrom } from '../helpers/endpoints.js';
@@ -104,7 +105,7 @@ test('a runner whose instance sends its child on a runner past the flow-control 
   const { master, runner, logs, spawned } = await setup();
   t.teardown(() => master.close());
   const { child: parent } = await spawned();
-  runner.send({ kind: FrameKind.SpawnRequest, requester: parent, request: 1, function: 'fn' });
+  runner.send({ kind: FrameKind.SpawnRequest, requester: parent, request: 1, calledAtNs: toMonotonicNs(performance.now()), function: 'fn' });
   await waitFor(() => runner.frames.some((f) => f.kind === FrameKind.SpawnResult), { timeoutMs: 5000, what: 'the SPAWN_RESULT' });
   const result = runner.frames.find((f) => f.kind === FrameKind.SpawnResult)!;
   if (result.kind !== FrameKind.SpawnResult) throw new Error('unreachable');

@@ -83,6 +83,7 @@ test('the master\'s events: an instance started with its spawn latency, the byte
   t.is(started.length, 1);
   t.is(started[0]!.function, 'upper');
   t.true(started[0]!.spawnMs > 0 && started[0]!.spawnMs < 5000, `spawn latency ${started[0]!.spawnMs} ms`);
+  t.true(started[0]!.cold, 'the first instance its runner ran');
   t.like(exits, [{ address: started[0]!.address, function: 'upper', reason: ExitReason.Ok }]);
   t.true(exits[0]!.durationMs >= started[0]!.spawnMs, 'its life includes its start');
   const bytes = (from: string, to: string) => routed.filter((r) => r.kind === 'data' && r.from === from && r.to === to).reduce((n, r) => n + r.bytes, 0);
@@ -93,7 +94,7 @@ test('the master\'s events: an instance started with its spawn latency, the byte
   const lost = new Promise((resolve) => h.master.once('runnerLost', resolve));
   const runner = h.runners.get('upper')!;
   runner.kill('SIGKILL');
-  t.deepEqual(await lost, { function: 'upper', pid: runner.pid });
+  t.deepEqual(await lost, { function: 'upper', pid: runner.pid, generation: 0 });
   t.is(h.master.runnerCount('upper'), 0);
 });
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CREDIT_AFTER_BYTES, ExitReason, FrameKind, WINDOW_BYTES, type Frame } from '../../src/master/frames.js';
 import { ERRNO, Master, SpawnError, type Endpoint, type PeerHandler, type SpecialCall } from '../../src/master/master.js';
+import { toMonotonicNs } from '../../src/master/clock.js';
 import { memoryLogger } from '../../src/log.js';
 import { spawnFrom } from '../helpers/endpoints.js';
 import { fakeRunner, type FakeRunner } from '../helpers/fake-runner.js';
@@ -47,7 +48,7 @@ async function setup(refuse?: (call: SpecialCall) => SpawnError | undefined) {
 
 /** The guest asks for embly/test; resolves with the SPAWN_RESULT. */
 async function spawnSpecial(runner: FakeRunner, parent: bigint, request = 7) {
-  runner.send({ kind: FrameKind.SpawnRequest, requester: parent, request, function: 'embly/test' });
+  runner.send({ kind: FrameKind.SpawnRequest, requester: parent, request, calledAtNs: toMonotonicNs(performance.now()), function: 'embly/test' });
   await waitFor(() => runner.frames.some((f) => f.kind === FrameKind.SpawnResult && f.request === request), { timeoutMs: 5000, what: 'the SPAWN_RESULT' });
   return runner.frames.find((f) => f.kind === FrameKind.SpawnResult && f.request === request) as Extract<Frame, { kind: FrameKind.SpawnResult }>;
 }
@@ -90,7 +91,7 @@ test('a refused spawn answers its errno and opens nothing', async (t) => {
 test('names that are not special still go to the project\'s functions', async (t) => {
   const { master, runner, parent } = await setup();
   t.teardown(() => master.close());
-  runner.send({ kind: FrameKind.SpawnRequest, requester: parent, request: 1, function: 'embly/other' });
+  runner.send({ kind: FrameKind.SpawnRequest, requester: parent, request: 1, calledAtNs: toMonotonicNs(performance.now()), function: 'embly/other' });
   await waitFor(() => runner.frames.some((f) => f.kind === FrameKind.SpawnResult), { timeoutMs: 5000, what: 'the SPAWN_RESULT' });
   t.like(runner.frames.find((f) => f.kind === FrameKind.SpawnResult), { errno: ERRNO.ENOENT });
 });

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeFrame, FrameDecoder, FrameKind, type Frame } from '../../src/master/frames.js';
+import { encodeFrame, FrameDecoder, FrameKind, PROTOCOL_VERSION, type Frame } from '../../src/master/frames.js';
 import { Master, type Forked } from '../../src/master/master.js';
 import { memoryLogger } from '../../src/log.js';
 import { waitFor } from '../helpers/wait.js';
@@ -47,8 +47,8 @@ async function setup(t: ExecutionContext) {
   t.teardown(() => master.close());
   const template = fake(socketPath);
   const connected = new Promise((resolve) => master.once('template', resolve));
-  template.send({ kind: FrameKind.TemplateHello, version: 1, pid: TEMPLATE, function: 'a' });
-  t.deepEqual(await connected, { function: 'a', pid: TEMPLATE });
+  template.send({ kind: FrameKind.TemplateHello, version: PROTOCOL_VERSION, pid: TEMPLATE, function: 'a' });
+  t.deepEqual(await connected, { function: 'a', pid: TEMPLATE, generation: 0 });
   const runners: number[] = [];
   master.on('runner', (r: { pid: number }) => runners.push(r.pid));
   const forked: Forked[] = [];
@@ -69,12 +69,12 @@ test('a child announced by its template is admitted, once, whichever comes first
   // FORKED before HELLO
   await announce(7, 2000);
   const first = child();
-  first.send({ kind: FrameKind.Hello, version: 1, pid: 2000, function: 'a' });
+  first.send({ kind: FrameKind.Hello, version: PROTOCOL_VERSION, pid: 2000, function: 'a' });
   await waitFor(() => runners.length === 1, { timeoutMs: 5000, what: 'child 2000 to be admitted' });
   // HELLO before FORKED: it waits for the announcement
   const read = hellos() + 1;
   const early = child();
-  early.send({ kind: FrameKind.Hello, version: 1, pid: 2001, function: 'a' });
+  early.send({ kind: FrameKind.Hello, version: PROTOCOL_VERSION, pid: 2001, function: 'a' });
   await waitFor(() => hellos() === read, { timeoutMs: 5000, what: "the master to read child 2001's HELLO" });
   t.deepEqual(runners, [2000], 'not admitted before its template announced it');
   await announce(8, 2001);
@@ -82,7 +82,7 @@ test('a child announced by its template is admitted, once, whichever comes first
   t.deepEqual(runners, [2000, 2001]);
   t.false(first.isClosed() || early.isClosed(), 'both kept their connections');
   const again = child();
-  again.send({ kind: FrameKind.Hello, version: 1, pid: 2000, function: 'a' });
+  again.send({ kind: FrameKind.Hello, version: PROTOCOL_VERSION, pid: 2000, function: 'a' });
   await again.closed();
   t.deepEqual(runners, [2000, 2001], 'an announced pid says HELLO once');
   t.regex(logs.join('\n'), /template 1000 never announced child 2000/);
@@ -92,7 +92,7 @@ test("a template's child cannot say HELLO for another function", async (t) => {
   const { logs, runners, announce, child } = await setup(t);
   await announce(1, 2000);
   const liar = child();
-  liar.send({ kind: FrameKind.Hello, version: 1, pid: 2000, function: 'b' });
+  liar.send({ kind: FrameKind.Hello, version: PROTOCOL_VERSION, pid: 2000, function: 'b' });
   await liar.closed();
   t.regex(logs.join('\n'), /template 1000 serves a, not b/);
   t.deepEqual(runners, []);
@@ -101,7 +101,7 @@ test("a template's child cannot say HELLO for another function", async (t) => {
 test('a pid its template never announced is refused after the start timeout', async (t) => {
   const { logs, runners, child } = await setup(t);
   const stranger = child();
-  stranger.send({ kind: FrameKind.Hello, version: 1, pid: 3000, function: 'a' });
+  stranger.send({ kind: FrameKind.Hello, version: PROTOCOL_VERSION, pid: 3000, function: 'a' });
   await stranger.closed();
   t.regex(logs.join('\n'), /template 1000 never announced child 3000/);
   t.deepEqual(runners, []);
@@ -109,12 +109,12 @@ test('a pid its template never announced is refused after the start timeout', as
 
 test('a template may not host instances, nor a runner speak as a template it is not', async (t) => {
   const { master, template, logs, child } = await setup(t);
-  template.send({ kind: FrameKind.Started, address: 1n });
+  template.send({ kind: FrameKind.Started, address: 1n, ranAtNs: 1 });
   await template.closed();
   t.regex(logs.join('\n'), /unexpected Started frame from a template runner/);
   t.false(master.fork('a', 1), 'its template is gone');
   const impostor = child();
-  impostor.send({ kind: FrameKind.TemplateHello, version: 1, pid: TEMPLATE, function: 'b' });
+  impostor.send({ kind: FrameKind.TemplateHello, version: PROTOCOL_VERSION, pid: TEMPLATE, function: 'b' });
   await impostor.closed();
   t.regex(logs.join('\n'), /pid 1000 is not a template runner we started/);
 });

@@ -35,6 +35,8 @@ test('a file using every key is read with its values converted', (t) => {
     '    type: tcp',
     '    port: 9000',
     '    function: echo_2',
+    'metrics:',
+    '  listen: "0.0.0.0:9100"',
   ), '/srv/app/embly-project.yml');
   t.deepEqual(project, {
     root: '/srv/app',
@@ -63,6 +65,7 @@ test('a file using every key is read with its values converted', (t) => {
       { name: 'web', type: 'http', port: 8080, function: 'hello' },
       { name: 'raw', type: 'tcp', port: 9000, function: 'echo_2' },
     ],
+    metrics: { host: '0.0.0.0', port: 9100 },
   });
 });
 
@@ -74,6 +77,7 @@ test('optional keys get their defaults and gateways may be left out', (t) => {
     isolation: 'instance', env: {}, outbound: NO_OUTBOUND,
   }]);
   t.deepEqual(project.gateways, []);
+  t.deepEqual(project.metrics, { host: '127.0.0.1', port: 9465 }, 'on loopback unless configured');
   t.is(project.file, path.resolve(FILE));
   t.is(project.root, path.dirname(path.resolve(FILE)));
 });
@@ -134,6 +138,6 @@ test('every problem in the file is reported, in file order', (t) => {
   'embly-project.yml:8:11: gateway "web": port 0 is out of range',
   '  hint: use a whole number from 1 to 65535',
   'embly-project.yml:10:1: unknown key "extra"',
-  '  hint: valid keys: functions, gateways',
+  '  hint: valid keys: functions, gateways, metrics',
   );
 });

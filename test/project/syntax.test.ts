@@ -78,7 +78,7 @@ test('unknown top-level key with and without a likely meaning', (t) => {
     'embly-project.yml:5:1: unknown key "gatways"',
     '  hint: did you mean "gateways"?',
     'embly-project.yml:6:1: unknown key "version"',
-    '  hint: valid keys: functions, gateways',
+    '  hint: valid keys: functions, gateways, metrics',
   );
 });
 
@@ -99,7 +99,7 @@ test('an alias to an anchor that does not exist', (t) => {
 test('merge keys are refused with an explanation', (t) => {
   assertMessage(t, yaml('base: &base { language: wat }', 'functions:', '  - <<: *base', '    name: a', '    path: a.wat'),
     'embly-project.yml:1:1: unknown key "base"',
-    '  hint: valid keys: functions, gateways',
+    '  hint: valid keys: functions, gateways, metrics',
     'embly-project.yml:3:5: function "a": unknown key "<<"',
     '  hint: merge keys ("<<") are not supported: write the keys out in each item',
     'embly-project.yml:3:5: function "a": missing required key "language"',

@@ -108,9 +108,16 @@ export interface OutboundFunction {
   keys?: Record<string, string | number>;
 }
 
-/** A project of these functions, each behind an HTTP gateway of its name, built and served. */
-export async function outboundDaemon(t: ExecutionContext, functions: OutboundFunction[], options: Partial<DaemonOptions> = {}): Promise<RunningDaemon> {
+/** A project of these functions, each behind an HTTP gateway of its name, built and served
+ * (`dir`: the project's directory, for a reload). */
+export async function outboundDaemon(t: ExecutionContext, functions: OutboundFunction[], options: Partial<DaemonOptions> = {}): Promise<RunningDaemon & { dir: string }> {
   const dir = await tempDir(t, 'embly-outbound-');
+  await writeOutboundProject(dir, functions);
+  return { ...(await startDaemon(t, dir, options)), dir };
+}
+
+/** Writes the project of these functions into dir. */
+export async function writeOutboundProject(dir: string, functions: OutboundFunction[]): Promise<void> {
   const items: string[] = [];
   const gateways: string[] = [];
   for (const [i, f] of functions.entries()) {
@@ -123,5 +130,4 @@ export async function outboundDaemon(t: ExecutionContext, functions: OutboundFun
     gateways.push(`  - name: ${f.name}\n    type: http\n    port: ${18080 + i}\n    function: ${f.name}\n`);
   }
   await writeFile(join(dir, 'embly-project.yml'), `functions:\n${items.join('')}gateways:\n${gateways.join('')}`);
-  return startDaemon(t, dir, options);
 }

@@ -123,3 +123,30 @@ test('a retired runner is replaced at once, and its planned exit starts no other
   t.false(pool.runners.includes(claimed));
   t.deepEqual(log.lines, []);
 });
+
+test("'restart' is emitted for an end outside the plan, retired or not; never for a planned exit or the pool's stop", async (t) => {
+  const waiter = await waiterFunction();
+  const log = memoryLogger();
+  const pool = new RunnerPool({
+    name: 'waiter', size: 2, log,
+    start: () => RunnerProcess.start({ args: execArguments('waiter', [waiter]), stdin: 'pipe', stdout: 'pipe', label: 'waiter', log }),
+    expectedExit: (exit) => exit.signal === 'SIGTERM',
+  });
+  const restarts: string[] = [];
+  const exits: string[] = [];
+  pool.on('restart', (_runner, exit) => restarts.push(exit.signal!));
+  pool.on('exit', (_runner, exit) => exits.push(exit.signal!));
+  t.teardown(() => pool.stop());
+  pool.start();
+  const [planned, crashed] = pool.runners as [RunnerProcess, RunnerProcess];
+  planned.kill('SIGTERM');
+  await planned.exited;
+  pool.retire(crashed.pid);
+  crashed.kill('SIGABRT');
+  await crashed.exited;
+  t.deepEqual(restarts, ['SIGABRT'], 'the retired runner\'s crash, not the planned exit');
+  await waitFor(() => pool.runners.length === 2, { what: 'the pool refilled' });
+  await pool.stop();
+  t.deepEqual(restarts, ['SIGABRT'], 'not the runners stop() killed');
+  t.deepEqual(exits, ['SIGTERM', 'SIGABRT', 'SIGKILL', 'SIGKILL']);
+});

@@ -38,6 +38,8 @@ export class ClientConnection implements ExchangeOwner {
   private inboxFull = false;
   private requestHeld = false;
   private closed = false;
+  /** the gateway is draining: this connection ends after the response under way */
+  closing = false;
   private quietSweeps = 0;
   private headSweeps = 0;
 
@@ -74,6 +76,14 @@ export class ClientConnection implements ExchangeOwner {
     this.socket.destroy();
   }
 
+  /** The gateway stops (drain): an idle connection ends now, as Node's
+   * closeIdleConnections() ends one; a request under way is answered, with
+   * `Connection: close`, and the connection ends after it. */
+  drain(): void {
+    this.closing = true;
+    if (!this.exchange && !this.reader.partialHead) this.socket.destroy();
+  }
+
   send(bytes: Buffer): void {
     if (!this.closed) this.socket.write(bytes);
   }
@@ -102,7 +112,7 @@ export class ClientConnection implements ExchangeOwner {
       this.inboxFull = this.requestHeld = false;
       this.updateReading();
     }
-    if (next === 'close') return void this.socket.end();
+    if (next === 'close' || this.closing) return void this.socket.end();
     this.reader.reset();
     this.quietSweeps = 0;
     const inbox = this.inbox;

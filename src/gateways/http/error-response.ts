@@ -42,6 +42,9 @@ const PHRASES: Record<number, string> = {
   502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout', 505: 'HTTP Version Not Supported',
 };
 
+/** Every status the gateway answers of its own accord. */
+export const GATEWAY_STATUSES: readonly number[] = Object.keys(PHRASES).map(Number);
+
 /** A complete plain-text error response: "503 Service Unavailable: the function is at capacity". */
 export function errorResponse(status: number, reason: string, extraHeaders = ''): Buffer {
   const phrase = PHRASES[status] ?? 'Error';

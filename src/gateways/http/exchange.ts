@@ -40,6 +40,8 @@ export interface ExchangeOwner {
   holdRequest(held: boolean): void;
   /** the client is taking bytes slower than they come: wait for drained() */
   readonly congested: boolean;
+  /** the gateway is draining: this response is the connection's last */
+  readonly closing: boolean;
 }
 
 const RESPONSE_LIMITS = { maxHeadBytes: MAX_RESPONSE_HEAD_BYTES, headTooLargeStatus: 502 };
@@ -69,7 +71,7 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
     this.response = new MessageReader<ResponseHead>(request.method === 'HEAD' ? parseAnswerToHead : parseAnswer, RESPONSE_LIMITS, this);
     this.endpoint = gw.master.openEndpoint(this);
     this.timer = setTimeout(() => this.onTimeout(), gw.timeoutMs);
-    this.endpoint.spawn(gw.function);
+    this.endpoint.spawn(gw.function, this.startedAt); // its head was read just now
   }
 
   /** Raw request bytes, in order. */
@@ -154,7 +156,7 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
     if (head.status === 101) throw new HttpSyntaxError('protocol upgrades are not supported');
     if (head.status < 200) return this.forward(raw); // interim: the final response follows
     this.status = head.status;
-    this.closeAfter = !keepsAlive(this.request) || !keepsAlive(head) || framing.kind === 'until-close';
+    this.closeAfter = this.owner.closing || !keepsAlive(this.request) || !keepsAlive(head) || framing.kind === 'until-close';
     this.forward(this.withGatewayHeaders(head, raw));
   }
 
@@ -176,7 +178,8 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
 
   end(): void {
     if (this.status === 0) return this.response.reset(); // after an interim response
-    this.complete(!this.closeAfter && this.requestComplete ? 'keep' : 'close');
+    // A drain that began after the head was sent still ends the connection here.
+    this.complete(!this.closeAfter && this.requestComplete && !this.owner.closing ? 'keep' : 'close');
   }
 
   private forward(bytes: Buffer): void {
@@ -204,7 +207,7 @@ export class Exchange implements EndpointHandler, MessageEvents<ResponseHead> {
     this.gw.log.warn(`${this.request.method} ${this.request.target} -> ${failure.status}: ${detail}`);
     this.outgoing = []; // what was gathered of a response that turned out invalid stays here
     if (this.answered) return this.complete('cut');
-    const reusable = this.requestComplete && keepsAlive(this.request);
+    const reusable = this.requestComplete && keepsAlive(this.request) && !this.owner.closing;
     this.owner.send(errorResponse(failure.status, failure.reason, (failure.headers ?? '') + (reusable ? '' : 'Connection: close\r\n')));
     this.status = failure.status;
     this.complete(reusable ? 'keep' : 'close');

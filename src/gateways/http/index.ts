@@ -28,6 +28,9 @@ export class HttpGateway {
   private server?: Server;
   private readonly connections = new Set<ClientConnection>();
   private sweeper?: NodeJS.Timeout;
+  /** the listener's end: resolves once it has stopped and every connection has ended */
+  private closed?: Promise<void>;
+  private draining = false;
 
   constructor(private readonly options: HttpGatewayOptions) {}
 
@@ -42,19 +45,44 @@ export class HttpGateway {
     const sweeps = (ms: number) => Math.max(1, Math.ceil(ms / SWEEP_MS));
     const deadlines = { idleSweeps: sweeps(this.options.keepAliveTimeoutMs ?? 5000), headSweeps: sweeps(this.options.headTimeoutMs ?? 30_000) };
     const server = createServer({ allowHalfOpen: true }, (socket) => {
-      this.connections.add(new ClientConnection(socket, this.options, deadlines, forget));
+      const connection = new ClientConnection(socket, this.options, deadlines, forget);
+      this.connections.add(connection);
+      if (this.draining) connection.drain();
     });
     this.server = server;
     this.sweeper = setInterval(() => { for (const c of this.connections) c.sweep(); }, SWEEP_MS).unref();
     return listenOn(server, this.options.port, this.options.host);
   }
 
+  /** New requests start `fn`, with its timeout (a reload changed the gateway's function or its limits). */
+  retarget(fn: string, timeoutMs: number): void {
+    this.options.function = fn;
+    this.options.timeoutMs = timeoutMs;
+  }
+
+  /** Stops listening (the port is free at once) and lets the requests under
+   * way finish: each response says `Connection: close` and its connection
+   * ends after it; idle keep-alive connections end now. Resolves once every
+   * connection has ended. */
+  drain(): Promise<void> {
+    this.draining = true;
+    const closed = this.stopListening();
+    for (const c of this.connections) c.drain();
+    return closed;
+  }
+
+  /** Stops listening and cuts every connection, answered or not. */
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
+    if (!this.server) return;
     clearInterval(this.sweeper);
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = this.stopListening();
     for (const c of this.connections) c.destroy();
     await closed;
+  }
+
+  private stopListening(): Promise<void> {
+    const server = this.server;
+    this.closed ??= new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    return this.closed;
   }
 }

@@ -19,6 +19,8 @@ export type { OutboundObserver } from './call.js';
 
 export const HTTP_SPECIAL = 'embly/http';
 
+const sameOutbound = (a: FunctionSpec, b: FunctionSpec) => JSON.stringify(a.outbound) === JSON.stringify(b.outbound);
+
 export interface HttpSpecialOptions {
   log: Logger;
   /** where SSL_CERT_FILE and NODE_EXTRA_CA_CERTS are read (trust.ts) */
@@ -39,8 +41,9 @@ class FunctionOutbound {
     return (this.client ??= outboundAgent({ policy: this.policy, timeoutMs: this.spec.outbound.timeoutMs, tls: this.tls }));
   }
 
-  async close(): Promise<void> {
-    await this.client?.destroy();
+  /** Ends its connections: at once, or (`graceful`) once the calls in flight are done. */
+  async close(graceful = false): Promise<void> {
+    await (graceful ? this.client?.close() : this.client?.destroy());
   }
 }
 
@@ -52,11 +55,27 @@ export class HttpSpecial implements SpecialFunction {
   private secureContext: SecureContext | undefined;
   private observer: OutboundObserver | undefined;
 
+  private readonly tls = () => this.trust();
+
   constructor(functions: readonly FunctionSpec[], private readonly options: HttpSpecialOptions) {
     this.log = options.log;
     this.lines = new LogLimiter(options.log);
-    const tls = () => this.trust();
-    for (const spec of functions) this.functions.set(spec.name, new FunctionOutbound(spec, tls));
+    for (const spec of functions) this.functions.set(spec.name, new FunctionOutbound(spec, this.tls));
+  }
+
+  /** The project's functions are now these (a reload): a function whose
+   * outbound keys changed gets a new policy, limits and connections for its
+   * next calls; its calls in flight finish under the old ones, and then the
+   * old connections close. */
+  setFunctions(functions: readonly FunctionSpec[]): void {
+    const next = new Map(functions.map((spec) => [spec.name, spec]));
+    for (const [name, current] of this.functions) {
+      const spec = next.get(name);
+      if (spec && sameOutbound(spec, current.spec)) continue;
+      this.functions.delete(name);
+      void current.close(true);
+    }
+    for (const spec of functions) if (!this.functions.has(spec.name)) this.functions.set(spec.name, new FunctionOutbound(spec, this.tls));
   }
 
   /** Reports every call to `observer` from now on (metrics). */
