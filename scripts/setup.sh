@@ -21,6 +21,8 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(wabt prometheus)                 # wast2json for the spec suite; promtool and the server for metrics tests
   packages+=(openssl)                         # the embly/http tests make a CA and certificates
   packages+=(python3-prometheus-client)       # its OpenMetrics parser checks /metrics in that format (promtool reads only the text format)
+  packages+=(systemd libplist-utils)          # systemd-analyze verify of the unit; plistutil reads the launchd plist
+  packages+=(systemd-container debootstrap)   # npm run test:systemd: a Debian root booted by systemd-nspawn
   packages+=(python3)                         # binds the stand-in NOTIFY_SOCKET (Unix datagrams) in test/service
 fi
 

@@ -34,7 +34,8 @@ export const EXIT = {
   unavailable: 69, // EX_UNAVAILABLE: a program or service it needs is missing
   software: 70, // EX_SOFTWARE: a bug in Embly
   osFile: 72, // EX_OSFILE: Embly's own files are missing
-  cantCreate: 73, // EX_CANTCREAT: cannot take a port or socket
+  cantCreate: 73, // EX_CANTCREAT: cannot take a port or socket, or write the build's files
+  noPermission: 77, // EX_NOPERM: the command needs privileges it was not run with
   config: 78, // EX_CONFIG: the project file is wrong
 } as const;
 
@@ -139,6 +140,9 @@ export class WasmFormatError extends defineError({ code: 'EMBLY_WASM_MALFORMED',
 /** The module imports something the runner does not provide, or with another signature. */
 export class ImportError extends defineError({ code: 'EMBLY_IMPORT_UNAVAILABLE', kind: 'user', exitCode: EXIT.dataError }) {}
 
+/** The build's state directory (.embly/ or --state-dir) cannot be created or written. */
+export class StateDirError extends defineError({ code: 'EMBLY_STATE_DIR', kind: 'user', exitCode: EXIT.cantCreate }) {}
+
 /** wasm2c or the C compiler failed on a valid module, or no C compiler is installed. */
 export class AotCompileError extends defineError({ code: 'EMBLY_AOT_FAILED', kind: 'user', exitCode: EXIT.unavailable }) {}
 
@@ -186,7 +190,7 @@ export class MetricsListenError extends defineError({ code: 'EMBLY_METRICS_LISTE
 /** Runners were started but did not say HELLO in time (their logs say why). */
 export class RunnersNotReadyError extends defineError({ code: 'EMBLY_RUNNERS_NOT_READY', kind: 'user', exitCode: EXIT.unavailable }) {}
 
-// ---- the service manager (src/service)
+// ---- the service manager and embly service (src/service)
 
 /** A notification to the service manager ($NOTIFY_SOCKET, sd_notify(3)) could not be sent. */
 export class NotifyError extends defineError({ code: 'EMBLY_NOTIFY_FAILED', kind: 'user', exitCode: EXIT.unavailable }) {}
@@ -199,6 +203,15 @@ export class ReloadFailedError extends defineError({ code: 'EMBLY_RELOAD_FAILED'
     super(message, cause === undefined ? {} : inheritedFrom(cause));
   }
 }
+
+/** This machine has no service manager `embly service` knows (systemd running as PID 1, launchd). */
+export class ServiceManagerError extends defineError({ code: 'EMBLY_SERVICE_MANAGER', kind: 'user', exitCode: EXIT.unavailable }) {}
+
+/** A system-wide install or uninstall was run without root. */
+export class ServicePermissionError extends defineError({ code: 'EMBLY_SERVICE_PERMISSION', kind: 'user', exitCode: EXIT.noPermission }) {}
+
+/** A command of an install or uninstall (useradd, systemctl, launchctl) failed; the message holds its output. */
+export class ServiceCommandError extends defineError({ code: 'EMBLY_SERVICE_COMMAND', kind: 'user', exitCode: EXIT.unavailable }) {}
 
 // ---- the master and the gateways
 

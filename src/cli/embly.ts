@@ -5,12 +5,14 @@ import { addBuildCommand } from './build.js';
 import { addExecCommand } from './exec.js';
 import { createProgram, runProgram } from './program.js';
 import { addRunCommand } from './run.js';
+import { addServiceCommand } from './service.js';
 import { packageVersion } from '../version.js';
 
 const program = createProgram({ name: 'embly', description: 'a safe, fast, serverless WebAssembly runtime', version: packageVersion() });
 addBuildCommand(program);
 addExecCommand(program);
 addRunCommand(program);
+addServiceCommand(program);
 program.command('version').description('show the version').action(() => { console.log(packageVersion()); });
 
 process.exitCode = await runProgram(program, process.argv.slice(2));

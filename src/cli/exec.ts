@@ -13,16 +13,17 @@ import { execArguments, runnerFunction, signalStatus } from '../supervisor/index
 import { progressReporter } from '../compile/progress.js';
 import { runnerBinary } from '../paths.js';
 import { UnknownFunctionError } from '../errors.js';
-import { path } from './flags.js';
+import { path, stateDirOption } from './flags.js';
 import { withExitStatus } from './program.js';
 
-interface ExecFlags { project?: string; }
+interface ExecFlags { project?: string; stateDir?: string; }
 
 export function addExecCommand(program: Command): void {
   program.command('exec')
     .description('run one instance of a function: stdin -> handle 1 -> stdout, logs to stderr')
     .argument('<function>', 'the function to run')
     .option('-p, --project <dir>', 'the directory of embly-project.yml (default: the current one)', path)
+    .addOption(stateDirOption())
     .action(withExitStatus(exec));
 }
 
@@ -30,7 +31,8 @@ async function exec(name: string, flags: ExecFlags): Promise<number> {
   const project = await loadProject(flags.project ?? process.cwd());
   if (!project.functions.some((f) => f.name === name))
     throw new UnknownFunctionError(`no function "${name}" in ${project.file}; it has: ${project.functions.map((f) => f.name).join(', ')}`);
-  const built = await buildProject(project, { progress: process.stderr.isTTY ? progressReporter(process.stderr, project.functions.map((f) => f.name)) : undefined });
+  const progress = process.stderr.isTTY ? progressReporter(process.stderr, project.functions.map((f) => f.name)) : undefined;
+  const built = await buildProject(project, { progress, stateDir: flags.stateDir });
   const child = spawn(runnerBinary, execArguments(name, built.map(runnerFunction)), { stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.on('error', reject);

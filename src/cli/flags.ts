@@ -20,6 +20,12 @@ export function path(text: string): string {
   return text;
 }
 
+/** --state-dir: where the build's files go instead of the project's .embly/
+ * (a read-only project, as under the service unit); also $EMBLY_STATE_DIR. */
+export function stateDirOption(): Option {
+  return new Option('--state-dir <dir>', "where the build's files go (default: .embly/ in the project)").argParser(path).env('EMBLY_STATE_DIR');
+}
+
 /** --log-level: the least severe lines the daemon's log writes. */
 export function logLevelOption(): Option {
   return new Option('--log-level <level>', 'the least severe log lines written').choices(LOG_LEVELS).default('info');

@@ -18,11 +18,11 @@ import { DEFAULT_METRICS_ADDRESS, type MetricsAddress } from '../metrics/index.j
 import { ServiceNotifier } from '../service/notify.js';
 import { buildingStatus, servingStatus } from '../service/serving-status.js';
 import { EXIT } from '../errors.js';
-import { gracePeriod, logLevelOption, metricsAddress, path, positiveInteger } from './flags.js';
+import { gracePeriod, logLevelOption, metricsAddress, path, positiveInteger, stateDirOption } from './flags.js';
 import { withExitStatus } from './program.js';
 
 /** metrics: undefined when --metrics is not given (the project file says, or the default). */
-interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; metrics?: MetricsAddress | null; grace: number; }
+interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; metrics?: MetricsAddress | null; grace: number; stateDir?: string; }
 
 export function addRunCommand(program: Command): void {
   program.command('run')
@@ -32,6 +32,7 @@ export function addRunCommand(program: Command): void {
     .option('--host <address>', 'where gateways listen', '0.0.0.0')
     .option('--runners <n>', 'runner processes per function (default: the cores)', positiveInteger)
     .addOption(logLevelOption())
+    .addOption(stateDirOption())
     .option('--metrics <host:port>', `where /metrics is served for Prometheus, or off (default: the project file's metrics:, else ${DEFAULT_METRICS_ADDRESS.host}:${DEFAULT_METRICS_ADDRESS.port}; docs/metrics.md)`, metricsAddress)
     .option('--grace <duration>', 'how long a stop lets requests under way finish before it kills them (seconds, or 500ms, 1m)', gracePeriod, 10_000)
     .action(withExitStatus(run));
@@ -60,10 +61,10 @@ async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
   const project = await loadProject(dir ?? process.cwd());
   await refuseIfHeld(flags.socket); // one daemon per master socket: refused before a build, not after
   notifier.status(buildingStatus(project.functions.length));
-  const built = await buildProject(project, { progress: progressReporter(process.stderr, project.functions.map((f) => f.name)) });
+  const built = await buildProject(project, { progress: progressReporter(process.stderr, project.functions.map((f) => f.name)), stateDir: flags.stateDir });
   // The flag wins; off is null (which commander hands on as '').
   const metrics = (flags.metrics === undefined ? project.metrics : flags.metrics) || undefined;
-  const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners, log, metrics });
+  const daemon = new Daemon({ project, built, host: flags.host, socketPath: flags.socket, runnersPerFunction: flags.runners, log, metrics, stateDir: flags.stateDir });
   const gateways = await daemon.start().catch(async (e: Error) => {
     await daemon.stop(); // no runner outlives a failed start
     throw e;

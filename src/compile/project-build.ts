@@ -4,13 +4,15 @@
 // unchanged since the last build skips its language toolchain: its record in
 // .embly/<name>.build.json names the wasm it produced. The AOT step has a
 // cache of its own (aot.ts), keyed by everything that makes the object, so a
-// new runtime ABI or compiler rebuilds the object from that wasm.
+// new runtime ABI or compiler rebuilds the object from that wasm. All of it
+// lives in the project's state directory: .embly/ in the project, or the one
+// given (--state-dir), so that a read-only project (under a service) builds.
 
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { mkdir, readFile } from 'node:fs/promises';
+import { access, constants, mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { compileAot, type Sidecar } from './aot.js';
 import { checkImports } from './imports.js';
 import { withLock } from './lock.js';
@@ -19,7 +21,7 @@ import { loadWasmModule, type WasmModule } from './wasm-module.js';
 import { writeFileAtomically } from './write-atomically.js';
 import type { FunctionSpec, Project } from '../project/index.js';
 import { sdkDir } from '../paths.js';
-import { BuildFailedError, FunctionBuildError } from '../errors.js';
+import { BuildFailedError, FunctionBuildError, StateDirError } from '../errors.js';
 
 export interface BuiltFunction {
   spec: FunctionSpec;
@@ -37,9 +39,38 @@ export type ProgressListener = (fn: string, step: BuildStep, detail?: string) =>
 
 interface BuildRecord { inputsHash: string; wasmSha256: string; objectKey: string; toolchain?: string; }
 
-/** The project's own state: .embly/ (wasm, objects, build records, the build lock). */
-export function projectStateDir(project: Project): string {
-  return join(project.root, '.embly');
+/** The project's build state (wasm, objects, build records, the build lock):
+ * `stateDir` when given, else .embly/ in the project. */
+export function projectStateDir(project: Project, stateDir?: string): string {
+  return stateDir === undefined ? join(project.root, '.embly') : resolve(stateDir);
+}
+
+/** Why a directory cannot hold the build's files, when it is the file system's or the permissions' fault. */
+const NOT_WRITABLE = new Set(['EROFS', 'EACCES', 'EPERM']);
+
+/** The file system's or the permissions' reason that `error` happened making `dir`, if it is one.
+ * A recursive mkdir under a read-only directory says only ENOENT: the nearest
+ * existing directory above says why. */
+async function notWritableReason(dir: string, error: NodeJS.ErrnoException): Promise<string | null> {
+  if (NOT_WRITABLE.has(error.code ?? '')) return error.code!;
+  if (error.code !== 'ENOENT') return null;
+  let existing = dirname(dir);
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  const code = await access(existing, constants.W_OK).then(() => null, (e: NodeJS.ErrnoException) => e.code ?? null);
+  return code !== null && NOT_WRITABLE.has(code) ? code : null;
+}
+
+/** Creates the state directory and checks it can be written, before any toolchain runs. */
+async function prepareStateDir(dir: string, given: boolean): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (e) {
+    const reason = await notWritableReason(dir, e as NodeJS.ErrnoException);
+    if (reason === null) throw e;
+    const hint = given ? 'give a writable directory' : 'give a writable one with --state-dir DIR (or EMBLY_STATE_DIR)';
+    throw new StateDirError(`cannot write the build's files to ${dir} (${reason}): ${hint}`, { cause: e });
+  }
 }
 
 async function inputsHash(spec: FunctionSpec): Promise<string> {
@@ -85,9 +116,8 @@ async function functionModule(dir: string, spec: FunctionSpec, hash: string, pro
   return { wasmPath, reused: false, toolchain, module };
 }
 
-async function buildFunction(project: Project, spec: FunctionSpec, progress: ProgressListener): Promise<BuiltFunction> {
+async function buildFunction(dir: string, spec: FunctionSpec, progress: ProgressListener): Promise<BuiltFunction> {
   const startedAt = performance.now();
-  const dir = projectStateDir(project);
   progress(spec.name, 'checking');
   const hash = await inputsHash(spec);
   const { wasmPath, reused, toolchain, module } = await functionModule(dir, spec, hash, progress);
@@ -103,16 +133,22 @@ async function buildFunction(project: Project, spec: FunctionSpec, progress: Pro
   };
 }
 
-export interface BuildOptions { progress?: ProgressListener; jobs?: number; }
+export interface BuildOptions {
+  progress?: ProgressListener;
+  jobs?: number;
+  /** Where the build's files go instead of the project's .embly/ (projectStateDir). */
+  stateDir?: string;
+}
 
 /** Builds every function; once all have finished, rejects with every
  * failure, so each error is reported once. */
 export async function buildProject(project: Project, options: BuildOptions = {}): Promise<BuiltFunction[]> {
-  await mkdir(projectStateDir(project), { recursive: true });
-  return withLock(join(projectStateDir(project), 'build.lock'), () => buildAll(project, options));
+  const dir = projectStateDir(project, options.stateDir);
+  await prepareStateDir(dir, options.stateDir !== undefined);
+  return withLock(join(dir, 'build.lock'), () => buildAll(project, dir, options));
 }
 
-async function buildAll(project: Project, options: BuildOptions): Promise<BuiltFunction[]> {
+async function buildAll(project: Project, dir: string, options: BuildOptions): Promise<BuiltFunction[]> {
   const progress = options.progress ?? (() => {});
   const specs = project.functions;
   const jobs = Math.max(1, options.jobs ?? availableParallelism());
@@ -123,7 +159,7 @@ async function buildAll(project: Project, options: BuildOptions): Promise<BuiltF
     while (next < specs.length) {
       const spec = specs[next++]!;
       try {
-        const built = await buildFunction(project, spec, progress);
+        const built = await buildFunction(dir, spec, progress);
         results.push(built);
         progress(spec.name, 'done', built.compiled ? undefined : 'up to date');
       } catch (e) {

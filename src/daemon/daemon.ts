@@ -42,6 +42,8 @@ export interface DaemonOptions {
   startTimeoutMs?: number;
   /** Where /metrics is served (docs/metrics.md); absent: not served. */
   metrics?: MetricsAddress;
+  /** Where a reload's build goes instead of the project's .embly/ (`--state-dir`; the start's build was given it too). */
+  stateDir?: string;
   /** Where outbound TLS reads SSL_CERT_FILE and NODE_EXTRA_CA_CERTS (default process.env; docs/special-functions.md). */
   env?: NodeJS.ProcessEnv;
 }
@@ -230,7 +232,7 @@ export class Daemon {
 
   private reloadTarget(): ReloadTarget {
     return {
-      project: this.project, gateways: this.gateways, runnersPerFunction: this.runnersPerFunction, startTimeoutMs: this.startTimeoutMs,
+      project: this.project, gateways: this.gateways, runnersPerFunction: this.runnersPerFunction, startTimeoutMs: this.startTimeoutMs, stateDir: this.options.stateDir,
       servedBuilds: () => new Map([...this.serving].map(([name, runners]) => [name, runners.built])),
       refuseIfStopping: () => {
         if (this.draining || this.stopping) throw new ReloadFailedError('reload refused: the daemon is stopping');

@@ -20,6 +20,8 @@ export interface ReloadTarget {
   readonly gateways: GatewaySet;
   readonly runnersPerFunction: number;
   readonly startTimeoutMs: number;
+  /** where builds go instead of the project's .embly/ (--state-dir) */
+  readonly stateDir: string | undefined;
   /** each function's build, as its serving runners run it */
   servedBuilds(): ReadonlyMap<string, BuiltFunction>;
   /** throws ReloadFailedError once the daemon drains or stops */
@@ -40,7 +42,7 @@ export interface ReloadTarget {
 export async function reloadProject(target: ReloadTarget, generation: number): Promise<ReloadSummary> {
   target.refuseIfStopping();
   const project = await loadProject(target.project.root);
-  const built = await buildProject(project);
+  const built = await buildProject(project, { stateDir: target.stateDir });
   target.built(built);
   const plan = planReload({ project: target.project, built: target.servedBuilds() }, project, built);
   target.refuseIfStopping();

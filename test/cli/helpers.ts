@@ -34,9 +34,9 @@ function environment(more: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, ...more };
 }
 
-/** Starts `embly ...` (with `env` added to the environment) and resolves once `ready` appears on its stdout, or rejects after `timeoutMs`. */
-export function startEmbly(args: string[], ready: string, timeoutMs: number, env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [emblyScript, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: environment(env) });
+/** Starts `command args` (with `env` added to the environment) and resolves once `ready` appears on its stdout, or rejects after `timeoutMs`. */
+export function startProcess(command: string, args: string[], ready: string, timeoutMs: number, env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: environment(env) });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
@@ -52,4 +52,9 @@ export function startEmbly(args: string[], ready: string, timeoutMs: number, env
   /** what it has written to stderr so far (its log) */
   const log = () => stderr;
   return { child, started, exited, log };
+}
+
+/** Starts `embly ...` (with `env` added to the environment) and resolves once `ready` appears on its stdout, or rejects after `timeoutMs`. */
+export function startEmbly(args: string[], ready: string, timeoutMs: number, env: NodeJS.ProcessEnv = {}) {
+  return startProcess(process.execPath, [emblyScript, ...args], ready, timeoutMs, env);
 }
