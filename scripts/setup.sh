@@ -19,6 +19,7 @@ if [[ "$(cat /etc/debian_version 2>/dev/null)" != 12.* ]]; then
 fi
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(wabt prometheus)                 # wast2json for the spec suite; promtool and the server for metrics tests
+  packages+=(openssl)                         # the embly/http tests make a CA and certificates
   packages+=(python3-prometheus-client)       # its OpenMetrics parser checks /metrics in that format (promtool reads only the text format)
   packages+=(systemd libplist-utils)          # systemd-analyze verify of the unit; plistutil reads the launchd plist
   packages+=(systemd-container debootstrap)   # npm run test:systemd: a Debian root booted by systemd-nspawn
@@ -40,9 +41,9 @@ if (( ${#missing[@]} > 0 )); then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if (( node_major < 20 )); then
-  echo "setup: Embly needs Node.js 20 or newer; this machine has $(node --version)" >&2
+# 20.18.1: what undici 7 (the embly/http client) needs.
+if ! node -e 'const [a, b, c] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && (b > 18 || (b === 18 && c >= 1))) ? 0 : 1)'; then
+  echo "setup: Embly needs Node.js 20.18.1 or newer; this machine has $(node --version)" >&2
   exit 1
 fi
 

@@ -233,13 +233,21 @@ export class MasterSocketInUseError extends defineError({ code: 'EMBLY_SOCKET_IN
 export class FrameError extends defineError({ code: 'EMBLY_BAD_FRAME', kind: 'internal', exitCode: EXIT.software }) {}
 
 /** An instance could not be started: no such function, at max_instances,
- * no runner ready, or it did not start; `reason` says which
+ * no runner ready, it did not start, or (a special function) the caller may
+ * not spawn it; `reason` says which
  * (src/master/spawn-error.ts), and gateways answer 503 at capacity, 502 otherwise. */
 export class SpawnError extends defineError({ code: 'EMBLY_SPAWN_FAILED', kind: 'user', exitCode: EXIT.unavailable, httpStatus: 502 }) {
   constructor(readonly reason: SpawnFailure, message: string) {
     super(message, { httpStatus: reason === 'at-capacity' ? 503 : 502 });
   }
 }
+
+// ---- special functions (src/specials)
+
+/** A function's outbound call (embly/http) was refused before any connection:
+ * its origin is not in the function's allowed_outbound_hosts, or its host
+ * name resolves to an internal address that no entry lists without a wildcard. */
+export class OutboundRefusedError extends defineError({ code: 'EMBLY_OUTBOUND_REFUSED', kind: 'user', exitCode: EXIT.config, httpStatus: 403 }) {}
 
 /** A client's request (or a function's response) is not HTTP/1.1 the gateway relays. */
 export class HttpSyntaxError extends defineError({ code: 'EMBLY_HTTP_SYNTAX', kind: 'user', exitCode: EXIT.dataError, httpStatus: 400 }) {

@@ -2,6 +2,8 @@
 
 export enum Errno {
   OK = 0,
+  /** `spawn` not allowed: embly/http for a function without allowed_outbound_hosts. */
+  EACCES = 2,
   /** Nothing to read yet: the peer is open but has sent nothing new. */
   EAGAIN = 6,
   /** Unknown handle, or writing to a handle this instance closed. */
@@ -24,6 +26,7 @@ export enum Errno {
 export function errnoMessage(errno: i32): string {
   switch (errno) {
     case Errno.OK: return "OK";
+    case Errno.EACCES: return "EACCES (not allowed by the project file)";
     case Errno.EAGAIN: return "EAGAIN (nothing to read yet)";
     case Errno.EBADF: return "EBADF (unknown or closed handle)";
     case Errno.EFAULT: return "EFAULT (buffer outside the instance's memory)";

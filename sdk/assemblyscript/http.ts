@@ -1,7 +1,7 @@
 // A small HTTP/1.1 helper: read the request a gateway wrote on handle 1, answer it.
 // Malformed input never throws (AssemblyScript cannot catch): parse/read return null.
 
-import { Handle, ByteBuffer } from "./handle";
+import { Handle, ByteBuffer, trySpawn } from "./handle";
 
 /** A header section larger than this is refused rather than buffered forever. */
 export const MAX_HEAD_BYTES: i32 = 64 * 1024;
@@ -119,6 +119,67 @@ export function serve(handler: (request: Request) => Response): void {
   Handle.PARENT.close();
 }
 
+/** The special function that makes outbound HTTP calls (docs/special-functions.md). */
+export const HTTP_SPECIAL = "embly/http";
+
+/** What the last send() that gave null failed with: an errno of spawn or write (Errno.EACCES:
+ *  the project gives this function no allowed_outbound_hosts), or -1: no readable answer. */
+let sendError: i32 = 0;
+
+export function lastError(): i32 {
+  return sendError;
+}
+
+/**
+ * One outbound call through the special function embly/http: `request.path` is the absolute
+ * URL ("https://api.example.com/v1/x"), whose origin must be in the function's
+ * allowed_outbound_hosts (else Embly answers 403); Host is added from it unless set. Returns
+ * the response (Embly's own 403/502/503/504 carry an Embly-Error header), or null when there
+ * is none: lastError() says why.
+ */
+export function send(request: Request): Response | null {
+  sendError = 0;
+  const child = trySpawn(HTTP_SPECIAL);
+  if (child < 0) {
+    sendError = -child;
+    return null;
+  }
+  const handle = new Handle(<u32>child);
+  const written = handle.tryWrite(withHost(request).toBytes());
+  handle.close();
+  if (written != 0) {
+    sendError = written;
+    return null;
+  }
+  const buf = new ByteBuffer();
+  while (buf.readFrom(handle)) {} // embly/http closes after its answer: to EOF, which releases the handle
+  const message = parseMessage(buf.view(), true, true, request.method == "HEAD");
+  const response = toResponse(message);
+  if (response == null) sendError = -1;
+  return response;
+}
+
+/** The request with a Host header from its absolute URL, if it has none. */
+function withHost(request: Request): Request {
+  if (request.header("Host") != null) return request;
+  const scheme = request.path.indexOf("://");
+  if (scheme < 0) return request;
+  let end = scheme + 3;
+  while (end < request.path.length) {
+    const c = request.path.charCodeAt(end);
+    if (c == 0x2f || c == 0x3f || c == 0x23) break; // / ? #
+    end++;
+  }
+  const copy = new Request();
+  copy.method = request.method;
+  copy.path = request.path;
+  copy.version = request.version;
+  copy.headers = request.headers.slice(0);
+  copy.headers.push(new Header("Host", request.path.substring(scheme + 3, end)));
+  copy.body = request.body;
+  return copy;
+}
+
 /** The standard reason phrase for a status code ("" if unknown, which HTTP allows). */
 export function reasonPhrase(status: i32): string {
   switch (status) {
@@ -186,11 +247,15 @@ function readMessage(handle: Handle, bodyUntilEof: bool): Message {
 
 /** Parses one message from `buf`; INCOMPLETE while more bytes are needed. At EOF
  *  an incomplete message is MALFORMED (truncated); a body without framing ends there. */
-function parseMessage(buf: Uint8Array, bodyUntilEof: bool, eof: bool): Message {
+function parseMessage(buf: Uint8Array, bodyUntilEof: bool, eof: bool, bodiless: bool = false): Message {
   const headLen = findHeadEnd(buf, 0);
   if (headLen == 0) return eof || buf.length > MAX_HEAD_BYTES ? malformed() : new Message();
   const message = parseHead(decode(buf, 0, headLen));
   if (message.state == MALFORMED) return message;
+  if (bodiless) { // the answer to a HEAD: its Content-Length describes a body not sent
+    message.state = COMPLETE;
+    return message;
+  }
   const framing = bodyFraming(message.headers, bodyUntilEof);
   const rest = buf.subarray(headLen);
   if (framing == MALFORMED_LENGTH) message.state = MALFORMED;

@@ -6,6 +6,8 @@
 //   }
 //   serve(hello);   // top-level code runs in the exported _start
 //
+// Outbound HTTP: import * as http from "embly/http"; http.send(request) (docs/sdk.md).
+//
 // Build: asc hello.ts --runtime stub --use abort= --exportStart _start -O3
 
 export { Errno, EmblyError, errnoMessage } from "./errno";
@@ -21,6 +23,9 @@ export {
   readResponse,
   serve,
   reasonPhrase,
+  send,
+  lastError,
+  HTTP_SPECIAL,
 } from "./http";
 // The raw imports: import * as sys from ".../sdk/assemblyscript/sys".
 

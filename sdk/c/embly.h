@@ -40,6 +40,7 @@ typedef uint32_t embly_handle_t;
 #ifndef EMBLY_ABI_H
 enum embly_errno {
   EMBLY_OK = 0,
+  EMBLY_EACCES = 2,  /* spawn: not allowed (embly/http without allowed_outbound_hosts) */
   EMBLY_EAGAIN = 6,  /* nothing to read yet */
   EMBLY_EBADF = 8,   /* unknown handle, or writing after close */
   EMBLY_EFAULT = 21, /* buffer outside the instance's memory */
@@ -66,6 +67,7 @@ enum embly_sdk_error {
 static inline const char *embly_strerror(embly_err_t err) {
   switch (err) {
   case EMBLY_OK: return "ok";
+  case EMBLY_EACCES: return "EACCES: not allowed by the project file";
   case EMBLY_EAGAIN: return "EAGAIN: nothing to read yet";
   case EMBLY_EBADF: return "EBADF: unknown or closed handle";
   case EMBLY_EFAULT: return "EFAULT: buffer outside the instance's memory";
@@ -769,6 +771,143 @@ static inline embly_err_t embly_http_serve(embly_http_handler handler) {
   }
   embly_err_t closed = embly_close(EMBLY_HANDLE_PARENT);
   return err != EMBLY_OK ? err : closed;
+}
+
+/* ---------------------------------------------------------------- outbound HTTP (embly/http) */
+
+/* A parsed response. Strings point into `raw` and are NUL-terminated; the body is de-chunked
+ * and followed by a NUL. Free with embly_http_response_free(). */
+typedef struct {
+  int status;
+  const char *reason;
+  embly_http_header headers[EMBLY_HTTP_MAX_HEADERS];
+  size_t header_count;
+  const uint8_t *body;
+  size_t body_len;
+  embly_buffer raw;
+} embly_http_response;
+
+static inline void embly_http_response_free(embly_http_response *res) {
+  embly_buffer_free(&res->raw);
+  memset(res, 0, sizeof *res);
+}
+
+/* The first header called `name` (case-insensitive), or NULL. */
+static inline const char *embly_http_response_header(const embly_http_response *res, const char *name) {
+  for (size_t i = 0; i < res->header_count; i++) {
+    if (embly__ieq(res->headers[i].name, strlen(res->headers[i].name), name)) return res->headers[i].value;
+  }
+  return NULL;
+}
+
+/* Parses the complete response held in res->raw; `bodiless`: it answers a HEAD request. */
+static inline embly_err_t embly__parse_response(embly_http_response *res, int head_request) {
+  size_t head_len = embly__head_end(res->raw.data, res->raw.len);
+  if (head_len == 0) return res->raw.len > EMBLY_HTTP_MAX_HEAD_BYTES ? EMBLY_EHTTP_TOO_LARGE : EMBLY_EHTTP_TRUNCATED;
+  embly__framing framing;
+  size_t length = 0;
+  embly_err_t err = embly__framing_of((const char *)res->raw.data, head_len, &framing, &length);
+  if (err != EMBLY_OK) return err;
+  embly_http_request head; /* the start line's three words and the headers, as for a request */
+  memset(&head, 0, sizeof head);
+  err = embly__parse_head(&head, (char *)res->raw.data, head_len);
+  if (err != EMBLY_OK) return err;
+  int status = 0;
+  for (const char *c = head.path; *c; c++) {
+    if (*c < '0' || *c > '9' || status > 99) return EMBLY_EHTTP_MALFORMED;
+    status = status * 10 + (*c - '0');
+  }
+  if (status < 100 || strncmp(head.method, "HTTP/1.", 7) != 0) return EMBLY_EHTTP_MALFORMED;
+  uint8_t *body = res->raw.data + head_len;
+  size_t body_bytes = res->raw.len - head_len;
+  if (head_request || status < 200 || status == 204 || status == 304) {
+    length = 0;
+  } else if (framing == EMBLY__BODY_CHUNKED) {
+    int complete = 0;
+    err = embly__chunked(body, body_bytes, body, &length, &complete);
+    if (err == EMBLY_OK && !complete) err = EMBLY_EHTTP_TRUNCATED;
+  } else if (framing == EMBLY__BODY_LENGTH) {
+    if (body_bytes < length) err = EMBLY_EHTTP_TRUNCATED;
+  } else {
+    length = body_bytes; /* until EOF */
+  }
+  if (err != EMBLY_OK) return err;
+  body[length] = 0;
+  res->status = status;
+  res->reason = head.version;
+  memcpy(res->headers, head.headers, sizeof head.headers);
+  res->header_count = head.header_count;
+  res->body = body;
+  res->body_len = length;
+  return EMBLY_OK;
+}
+
+/* Reads a response from h until EOF (embly/http and child functions close after theirs) and
+ * parses it; `head_request`: it answers a HEAD, so it has no body. On success free it with
+ * embly_http_response_free(); on failure nothing needs freeing. */
+static inline embly_err_t embly_http_read_response(embly_handle_t h, int head_request, embly_http_response *res) {
+  memset(res, 0, sizeof *res);
+  embly_err_t err = embly_read_to_end(h, &res->raw);
+  if (err == EMBLY_OK) err = embly_buffer_reserve(&res->raw, 1); /* room for the body's NUL */
+  if (err == EMBLY_OK) err = embly__parse_response(res, head_request);
+  if (err != EMBLY_OK) embly_http_response_free(res);
+  return err;
+}
+
+/* The request bytes: "METHOD URL HTTP/1.1", Host from the URL unless given, the headers, a
+ * Content-Length when there is a body (or the method usually has one), the body. */
+static inline embly_err_t embly__outbound_request(embly_buffer *b, const char *method, const char *url,
+                                                  const embly_http_header *headers, size_t header_count,
+                                                  const void *body, size_t body_len) {
+  embly_err_t err = embly__append_str(b, method);
+  if (err == EMBLY_OK) err = embly__append_str(b, " ");
+  if (err == EMBLY_OK) err = embly__append_str(b, url);
+  if (err == EMBLY_OK) err = embly__append_str(b, " HTTP/1.1\r\n");
+  int has_host = 0;
+  for (size_t i = 0; i < header_count && err == EMBLY_OK; i++) {
+    if (embly__is_framing_header(headers[i].name)) continue;
+    has_host |= embly__ieq(headers[i].name, strlen(headers[i].name), "host");
+    err = embly__append_str(b, headers[i].name);
+    if (err == EMBLY_OK) err = embly__append_str(b, ": ");
+    if (err == EMBLY_OK) err = embly__append_str(b, headers[i].value);
+    if (err == EMBLY_OK) err = embly__append_str(b, "\r\n");
+  }
+  const char *authority = strstr(url, "://");
+  if (err == EMBLY_OK && !has_host && authority) {
+    authority += 3;
+    err = embly__append_str(b, "Host: ");
+    if (err == EMBLY_OK) err = embly_buffer_append(b, authority, strcspn(authority, "/?#"));
+    if (err == EMBLY_OK) err = embly__append_str(b, "\r\n");
+  }
+  int with_length = body_len > 0 || !strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH");
+  if (err == EMBLY_OK && with_length) err = embly__append_str(b, "Content-Length: ");
+  if (err == EMBLY_OK && with_length) err = embly__append_uint(b, body_len);
+  if (err == EMBLY_OK && with_length) err = embly__append_str(b, "\r\n");
+  if (err == EMBLY_OK) err = embly__append_str(b, "\r\n");
+  if (err == EMBLY_OK && body_len > 0) err = embly_buffer_append(b, body, body_len);
+  return err;
+}
+
+/* Makes one outbound HTTP call through the special function embly/http: `url` is absolute
+ * ("https://api.example.com/v1/x") and its origin must be in the function's
+ * allowed_outbound_hosts (else the answer is a 403 from Embly, and without any entry the
+ * spawn fails: EMBLY_EACCES). Embly's own answers (403, 502, 503, 504) carry an
+ * Embly-Error header. On success free *res with embly_http_response_free(). */
+static inline embly_err_t embly_http_send(const char *method, const char *url, const embly_http_header *headers,
+                                          size_t header_count, const void *body, size_t body_len,
+                                          embly_http_response *res) {
+  memset(res, 0, sizeof *res);
+  embly_handle_t child = 0;
+  embly_err_t err = embly_spawn("embly/http", &child);
+  if (err != EMBLY_OK) return err;
+  embly_buffer request = {NULL, 0, 0};
+  err = embly__outbound_request(&request, method, url, headers, header_count, body, body_len);
+  if (err == EMBLY_OK) err = embly_write_all(child, request.data, request.len);
+  embly_buffer_free(&request);
+  embly_err_t closed = embly_close(child);
+  if (err == EMBLY_OK) err = closed;
+  if (err == EMBLY_OK) err = embly_http_read_response(child, !strcmp(method, "HEAD"), res);
+  return err;
 }
 
 #ifdef __cplusplus

@@ -20,6 +20,7 @@ import { reloadProject, timeoutIn, type ReloadTarget } from './reload.js';
 import { daemonMetrics, serveMetrics, type DaemonMetrics, type MetricsAddress, type MetricsServer } from '../metrics/index.js';
 import { packageVersion } from '../version.js';
 import { LogLimiter } from './log-limiter.js';
+import { DaemonSpecials } from '../specials/index.js';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
 
 export const DEFAULT_SOCKET = '/tmp/embly.sock';
@@ -43,6 +44,8 @@ export interface DaemonOptions {
   metrics?: MetricsAddress;
   /** Where a reload's build goes instead of the project's .embly/ (`--state-dir`; the start's build was given it too). */
   stateDir?: string;
+  /** Where outbound TLS reads SSL_CERT_FILE and NODE_EXTRA_CA_CERTS (default process.env; docs/special-functions.md). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** How an instance's end reads in the log: a failure of the function is a warning; a kill (its client went, its runner died, the daemon stops) is not its failure. */
@@ -72,6 +75,8 @@ export class Daemon {
   /** The registry, whether or not /metrics is served: `emblyctl status` reads the same figures. */
   readonly metrics: DaemonMetrics;
   private metricsServer: MetricsServer | undefined;
+  /** embly/http and any other function built into the daemon */
+  private readonly specials: DaemonSpecials;
   /** The port /metrics is served on, once started (with `metrics`). */
   metricsPort: number | undefined;
   /** the reload running, if any: the next one waits for it */
@@ -87,7 +92,9 @@ export class Daemon {
     this.log = options.log ?? createLogger();
     this.lifecycle = this.log.child('embly');
     this.functionLogs = new LogLimiter(this.log);
+    this.specials = new DaemonSpecials(options.project.functions, { log: this.log.child('outbound'), env: options.env ?? process.env });
     this.master = new Master({
+      specials: this.specials.registry,
       socketPath: options.socketPath ?? DEFAULT_SOCKET,
       functions: new Map(options.project.functions.map((f) => [f.name, functionLimits(f)])),
       // Only runners we started (the kernel says which pid is connected),
@@ -121,6 +128,7 @@ export class Daemon {
     // Observed from the first instance on: the registry listens to the master,
     // served or not (`options.metrics`).
     this.metrics = daemonMetrics(this.master, options.project.functions, packageVersion());
+    this.specials.observe(this.metrics.outbound);
     this.gateways = new GatewaySet({ master: this.master, host: options.host, portOverrides: options.portOverrides, log: this.log, metrics: this.metrics.gateways });
   }
 
@@ -256,6 +264,7 @@ export class Daemon {
       replaceProject: (project) => {
         this.project = project;
         this.metrics.setFunctions(project.functions);
+        this.specials.setFunctions(project.functions);
       },
     };
   }
@@ -331,6 +340,7 @@ export class Daemon {
     await this.metricsServer?.close();
     await this.gateways.close();
     await Promise.all([...this.generations].map((g) => this.stopGeneration(g)));
+    await this.specials.close();
     await this.master.close();
     this.resolveFinished();
   }

@@ -1,25 +1,32 @@
-// A gateway connection's end of the master: an address of its own, the
-// parent of the one instance it starts. It owns the gateway's half of flow
-// control (docs/protocol.md, CREDIT), like undici's handlers: write() answers
-// false when the writer must pause, and onDrain() says when to go on; a
-// handler whose onData() answers false (its own reader is slow) gets its
-// child no more credit until resume(). Bytes written before the instance has
-// an address wait here, within a window.
+// An end of the master in the daemon, with an address of its own: a gateway
+// connection's (the parent of the one instance it starts) or a special
+// function's instance (specials.ts: the child of the instance that spawned
+// it). It owns the daemon's half of flow control (docs/protocol.md, CREDIT),
+// like undici's handlers: write() answers false when the writer must pause,
+// and onDrain() says when to go on; a handler whose onData() answers false
+// (its own reader is slow) gets its peer no more credit until resume().
+// Bytes a gateway writes before its instance has an address wait here,
+// within a window.
+import { InternalError } from '../errors.js';
 import { CREDIT_AFTER_BYTES, ExitReason, WINDOW_BYTES } from './frames.js';
 import type { StartHooks } from './instances.js';
 import type { SpawnError } from './spawn-error.js';
 
-/** What an endpoint's owner hears from its child. */
-export interface EndpointHandler {
-  /** The child's bytes. False: they could not all be passed on yet; the child
+/** What an endpoint's owner hears from its peer. */
+export interface PeerHandler {
+  /** The peer's bytes. False: they could not all be passed on yet; the peer
    * gets no more credit until resume(). */
   onData(bytes: Uint8Array): boolean;
-  /** The child closed its side. */
+  /** The peer closed its side. */
   onClose(): void;
-  /** The child ended; also one that ended before it started (reason error). */
+  /** The peer ended; also a child that ended before it started (reason error). */
   onExit(reason: ExitReason, code: number): void;
-  /** write() answered false, and the child may now take more. */
+  /** write() answered false, and the peer may now take more. */
   onDrain(): void;
+}
+
+/** What a gateway connection's endpoint hears from its child. */
+export interface EndpointHandler extends PeerHandler {
   /** No instance ran: none could be had (at capacity, no runner), or it did
    * not start in time (it is killed). Nothing more is heard of it. */
   onSpawnError(error: SpawnError): void;
@@ -29,7 +36,7 @@ export interface EndpointHandler {
 export interface EndpointLink {
   /** `requestedAt` (performance.now()): when the gateway had the request */
   spawn(fn: string, parent: bigint, hooks: StartHooks, requestedAt: number): void;
-  /** false when the child's window is full */
+  /** false when the peer's window is full */
   send(from: bigint, to: bigint, bytes: Uint8Array): boolean;
   closeTowards(from: bigint, to: bigint): void;
   credit(from: bigint, to: bigint, bytes: number): void;
@@ -38,8 +45,9 @@ export interface EndpointLink {
 }
 
 export class Endpoint implements StartHooks {
-  /** the instance it started, once it has an address */
-  child: bigint | undefined;
+  /** the instance it started, once it has an address; or the instance that
+   * spawned this special function's instance */
+  private peer: bigint | undefined;
   private early: Uint8Array[] = [];
   private earlyBytes = 0;
   /** no instance ran (onSpawnError) */
@@ -51,31 +59,40 @@ export class Endpoint implements StartHooks {
   private blocked = false;
   /** the handler's onData() answered false: credit waits for resume() */
   private paused = false;
-  /** the child's bytes handed to the handler and not yet credited */
+  /** the peer's bytes handed to the handler and not yet credited */
   private owed = 0;
 
-  constructor(readonly address: bigint, private readonly handler: EndpointHandler, private readonly link: EndpointLink) {}
+  /** `parent`: this is a special function's instance, whose parent is that instance. */
+  constructor(
+    readonly address: bigint,
+    private readonly handler: PeerHandler & Partial<EndpointHandler>,
+    private readonly link: EndpointLink,
+    private readonly parent?: bigint,
+  ) {
+    this.peer = parent;
+  }
 
   /** Starts fn as this endpoint's child. Write at once: bytes wait for its
    * address. `requestedAt` (performance.now(), default now): when the
    * gateway had the request or the connection, where its spawn latency starts. */
   spawn(fn: string, requestedAt = performance.now()): void {
+    if (this.parent !== undefined) throw new InternalError('a special function\'s instance spawns nothing');
     this.link.spawn(fn, this.address, this, requestedAt);
   }
 
-  /** Bytes for the child, in order. False: write nothing more until onDrain(). */
+  /** Bytes for the peer, in order. False: write nothing more until onDrain(). */
   write(bytes: Uint8Array): boolean {
-    if (this.child !== undefined) return this.room(this.link.send(this.address, this.child, bytes));
+    if (this.peer !== undefined) return this.room(this.link.send(this.address, this.peer, bytes));
     if (this.spawnFailed || this.closed) return true;
     this.early.push(bytes);
     this.earlyBytes += bytes.length;
     return this.room(this.earlyBytes < WINDOW_BYTES);
   }
 
-  /** No more bytes for the child: it reads EOF after the last. */
+  /** No more bytes for the peer: it reads EOF after the last. */
   end(): void {
     this.ending = true;
-    if (this.child !== undefined) this.link.closeTowards(this.address, this.child);
+    if (this.peer !== undefined) this.link.closeTowards(this.address, this.peer);
   }
 
   /** The handler's reader took what onData() could not pass on. */
@@ -85,13 +102,14 @@ export class Endpoint implements StartHooks {
     this.creditIfDue();
   }
 
-  /** Ends the child (a deadline, or a client gone). */
+  /** Ends the child (a deadline, or a client gone); a special function's
+   * instance kills nobody. */
   kill(reason: ExitReason.Timeout | ExitReason.Killed): void {
-    if (this.child !== undefined) this.link.kill(this.child, reason);
+    if (this.peer !== undefined && this.parent === undefined) this.link.kill(this.peer, reason);
   }
 
-  /** The endpoint is done; its address goes, and its child hears it as its
-   * peer's end. A child placed later is killed. */
+  /** The endpoint is done; its address goes, and its peer hears it as its
+   * peer's end (a child placed later is killed). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -104,8 +122,8 @@ export class Endpoint implements StartHooks {
   }
 
   private creditIfDue(): void {
-    if (this.owed < CREDIT_AFTER_BYTES || this.child === undefined) return;
-    this.link.credit(this.address, this.child, this.owed);
+    if (this.owed < CREDIT_AFTER_BYTES || this.peer === undefined) return;
+    this.link.credit(this.address, this.peer, this.owed);
     this.owed = 0;
   }
 
@@ -113,7 +131,7 @@ export class Endpoint implements StartHooks {
 
   placed(address: bigint): void {
     if (this.closed) return this.link.kill(address, ExitReason.Killed);
-    this.child = address;
+    this.peer = address;
     let room = true;
     for (const bytes of this.early) room = this.link.send(this.address, address, bytes);
     this.early = [];
@@ -129,7 +147,7 @@ export class Endpoint implements StartHooks {
     if (error.reason === 'start-failed' || this.closed) return;
     this.spawnFailed = true;
     this.early = [];
-    this.handler.onSpawnError(error);
+    this.handler.onSpawnError?.(error);
   }
 
   delivered(bytes: Uint8Array): void {
@@ -143,7 +161,7 @@ export class Endpoint implements StartHooks {
     this.handler.onClose();
   }
 
-  /** The child has room again. */
+  /** The peer has room again. */
   drained(): void {
     if (!this.blocked) return;
     this.blocked = false;

@@ -1,15 +1,21 @@
 // Flow control on a hop between an instance and its parent (docs/protocol.md,
 // CREDIT), as the master routes it: what each side has sent the other and
-// not had credited. The master enforces the bound an honest writer keeps; a
-// gateway connection's endpoint (endpoint.ts) keeps the window itself.
+// not had credited. The master enforces the bound an honest writer keeps; an
+// endpoint (endpoint.ts: a gateway connection's, or a special function's
+// instance) keeps the window itself.
 import { FrameError } from '../errors.js';
 import { formatAddress } from '../instance-address.js';
 import { MAX_UNCREDITED_BYTES, WINDOW_BYTES } from './frames.js';
 import type { Instance } from './instances.js';
 
-/** The parent may send `child` more: its window has room. */
-export function hasRoom(child: Instance): boolean {
-  return child.unacked < WINDOW_BYTES;
+/** Bytes `writer` sent its peer `reader` that `reader` has not credited. */
+function uncredited(writer: Instance, reader: Instance): number {
+  return reader.parent === writer.address ? reader.unacked : writer.sentUp;
+}
+
+/** `writer` may send its peer `reader` more: the window has room. */
+export function hasRoom(writer: Instance, reader: Instance): boolean {
+  return uncredited(writer, reader) < WINDOW_BYTES;
 }
 
 /** DATA of `bytes` from writer to reader. A runner whose instance sends past

@@ -1,6 +1,7 @@
-// The instance table: every live address, an instance on a runner or a
-// gateway connection's endpoint, with its parent and children (the only
-// peers it may talk to) and the flow-control counts of the hop to its parent.
+// The instance table: every live address, an instance on a runner or an
+// endpoint in the daemon (a gateway connection's, or a special function's
+// instance), with its parent and children (the only peers it may talk to)
+// and the flow-control counts of the hop to its parent.
 import { randomBytes } from 'node:crypto';
 import type { RunnerConnection } from './connection.js';
 import type { Endpoint } from './endpoint.js';
@@ -25,7 +26,8 @@ export interface Instance {
   children: Set<bigint> | undefined;
   /** hosts it; absent for endpoints */
   readonly runner: RunnerConnection | undefined;
-  /** a gateway connection's endpoint */
+  /** an endpoint in the daemon: a gateway connection's (no parent), or a
+   * special function's instance (a child of the instance that spawned it) */
   readonly endpoint: Endpoint | undefined;
   /** performance.now() of the spawn request */
   readonly requestedAt: number;
@@ -86,6 +88,16 @@ export class InstanceTable {
     const address = this.newAddress();
     const made = endpoint(address);
     this.byAddress.set(address, record(address, '', 0n, undefined, made, performance.now()));
+    return made;
+  }
+
+  /** A special function's instance, served in the daemon by an endpoint: a child of `parent`. */
+  addSpecial(fn: string, parent: bigint, endpoint: (address: bigint) => Endpoint): Endpoint {
+    const address = this.newAddress();
+    const made = endpoint(address);
+    this.byAddress.set(address, record(address, fn, parent, undefined, made, performance.now()));
+    const parentInstance = this.byAddress.get(parent);
+    if (parentInstance) (parentInstance.children ??= new Set()).add(address);
     return made;
   }
 

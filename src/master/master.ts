@@ -21,11 +21,13 @@ import { MasterSocket } from './listen.js';
 import { Router, type RoutedCounts } from './routing.js';
 import { RunnerChoice } from './runner-choice.js';
 import { Spawner, type FunctionLimits } from './spawning.js';
+import { Specials, type SpecialFunctions } from './specials.js';
 import { Templates } from './templates.js';
 import { SpawnError } from './spawn-error.js';
 
 export type { RunnerAuthorizer } from './admission.js';
-export type { Endpoint, EndpointHandler } from './endpoint.js';
+export type { Endpoint, EndpointHandler, PeerHandler } from './endpoint.js';
+export { SPECIAL_PREFIX, type SpecialCall, type SpecialFunction, type SpecialFunctions } from './specials.js';
 export type * from './events.js';
 export type { InstanceInfo } from './instances.js';
 export { ERRNO, SpawnError, type SpawnFailure } from './spawn-error.js';
@@ -48,6 +50,8 @@ export interface MasterOptions {
   startTimeoutMs?: number;
   /** The project file served, named beside the socket (`<socket>.json`) for a daemon it refuses. */
   project?: string;
+  /** Functions built into the daemon, by their reserved names (specials.ts; default none). */
+  specials?: SpecialFunctions;
 }
 
 export class Master extends EventEmitter<MasterEvents> {
@@ -78,14 +82,6 @@ export class Master extends EventEmitter<MasterEvents> {
     this.templates = new Templates(timeoutMs, this);
     this.choice = new RunnerChoice(this, timeoutMs);
     this.router = new Router(this.table, this, this.log);
-    this.spawner = new Spawner(this.functions, this.table, this.choice, this, timeoutMs);
-    this.admission = new Admission({
-      knows: (fn) => this.functions.has(fn), authorize: options.authorize, peerPid: options.peerPid, templates: this.templates,
-      generationOf: options.generationOf ?? (() => 0),
-      runner: (connection) => this.admitRunner(connection),
-      template: (connection) => this.templates.add(connection),
-      refuse: (connection, why) => this.drop(connection, why),
-    });
     this.link = {
       spawn: (fn, parent, hooks, requestedAt) => this.spawner.start(fn, parent, hooks, requestedAt),
       send: (from, to, bytes) => this.router.send(from, to, bytes),
@@ -94,6 +90,15 @@ export class Master extends EventEmitter<MasterEvents> {
       kill: (address, reason) => this.spawner.kill(address, reason),
       close: (address) => this.closeEndpoint(address),
     };
+    const specials = new Specials(options.specials ?? new Map(), this.table, this.link);
+    this.spawner = new Spawner(this.functions, this.table, this.choice, this, timeoutMs, specials);
+    this.admission = new Admission({
+      knows: (fn) => this.functions.has(fn), authorize: options.authorize, peerPid: options.peerPid, templates: this.templates,
+      generationOf: options.generationOf ?? (() => 0),
+      runner: (connection) => this.admitRunner(connection),
+      template: (connection) => this.templates.add(connection),
+      refuse: (connection, why) => this.drop(connection, why),
+    });
   }
 
   get socketPath(): string {
@@ -193,6 +198,8 @@ export class Master extends EventEmitter<MasterEvents> {
     const endpoint = this.table.get(address);
     if (!endpoint?.endpoint) return;
     this.table.remove(endpoint);
+    // A special function's instance: its parent hears it end as any child's.
+    if (endpoint.parent !== 0n) return this.router.tellPeerExit(address, endpoint.parent, ExitReason.Ok, 0);
     const children = endpoint.children;
     if (!children?.size) return;
     // After the frames already read: a child whose EXIT is among them needs no PEER_EXIT.

@@ -31,7 +31,7 @@ export class Router {
       return this.log.warn(`dropped a ${FrameKind[frame.kind]} from ${formatAddress(frame.from)} to ${formatAddress(frame.to)}: not its parent or child`);
     }
     if (!to) return;
-    const full = !hasRoom(from); // for a CREDIT: the window of its parent's bytes
+    const full = !hasRoom(to, from); // for a CREDIT: the window it opens
     this.counts[KIND[frame.kind]]++;
     if (frame.kind === FrameKind.Data) {
       countData(from, to, frame.bytes.length);
@@ -42,22 +42,24 @@ export class Router {
     if (!endpoint) return to.runner?.send(frame);
     if (frame.kind === FrameKind.Data) endpoint.delivered(frame.bytes);
     else if (frame.kind === FrameKind.Close) endpoint.peerClosed();
-    else if (full && hasRoom(from)) endpoint.drained();
+    else if (full && hasRoom(to, from)) endpoint.drained();
   }
 
-  /** Bytes from an endpoint to its child; false when the child's window is full. */
+  /** Bytes from an endpoint to its peer; false when the peer's window is full. */
   send(from: bigint, to: bigint, bytes: Uint8Array): boolean {
-    const child = this.table.get(to);
-    this.route({ kind: FrameKind.Data, from, to, bytes }, this.table.get(from), child);
-    return !child || child.parent !== from || hasRoom(child);
+    const writer = this.table.get(from);
+    const reader = this.table.get(to);
+    this.route({ kind: FrameKind.Data, from, to, bytes }, writer, reader);
+    return !writer || !reader || !mayTalk(writer, to) || hasRoom(writer, reader);
   }
 
-  /** An endpoint has passed on `bytes` of what its child sent it. */
-  credit(endpoint: bigint, child: bigint, bytes: number): void {
-    const writer = this.table.get(child);
+  /** An endpoint has passed on `bytes` of what its peer (its child, or the
+   * parent of a special function's instance) sent it. */
+  credit(endpoint: bigint, peer: bigint, bytes: number): void {
+    const writer = this.table.get(peer);
     const reader = this.table.get(endpoint);
-    if (!writer?.runner || !reader || writer.parent !== endpoint) return;
-    writer.runner.send({ kind: FrameKind.Credit, from: endpoint, to: child, bytes });
+    if (!writer?.runner || !reader || !mayTalk(reader, peer)) return;
+    writer.runner.send({ kind: FrameKind.Credit, from: endpoint, to: peer, bytes });
     countCredit(reader, writer, bytes);
   }
 

@@ -6,7 +6,7 @@ import { SpawnError } from '../errors.js';
 
 export { SpawnError };
 
-export const ERRNO = { ok: 0, ENOENT: 44, ENOMEM: 48, EAGAIN: 6 } as const;
+export const ERRNO = { ok: 0, EACCES: 2, ENOENT: 44, ENOMEM: 48, EAGAIN: 6 } as const;
 
 export type SpawnFailure =
   /** the project has no function of that name */
@@ -18,7 +18,9 @@ export type SpawnFailure =
   /** its runner did not say STARTED within the start timeout (it is killed) */
   | 'start-timeout'
   /** it ended before it started (the runner refused it, or died) */
-  | 'start-failed';
+  | 'start-failed'
+  /** the caller may not spawn it (a special function its project does not allow it) */
+  | 'not-permitted';
 
 const ERRNO_OF: Record<SpawnFailure, number> = {
   'unknown-function': ERRNO.ENOENT,
@@ -26,6 +28,7 @@ const ERRNO_OF: Record<SpawnFailure, number> = {
   'no-runner': ERRNO.EAGAIN,
   'start-timeout': ERRNO.EAGAIN,
   'start-failed': ERRNO.EAGAIN,
+  'not-permitted': ERRNO.EACCES,
 };
 
 /** What a runner's guest hears for a failed spawn (SPAWN_RESULT). */

@@ -15,6 +15,7 @@ import { ExitReason, FrameKind, type Frame } from './frames.js';
 import type { Instance, InstanceTable, StartHooks } from './instances.js';
 import type { RunnerChoice } from './runner-choice.js';
 import { ERRNO, SpawnError, spawnErrno } from './spawn-error.js';
+import type { Specials } from './specials.js';
 
 export interface FunctionLimits { maxInstances: number; isolation?: 'instance' | 'process'; }
 
@@ -31,11 +32,14 @@ export class Spawner {
     private readonly choice: RunnerChoice,
     private readonly events: EventEmitter<MasterEvents>,
     private readonly startTimeoutMs: number,
+    /** built into the daemon (specials.ts): started there, not on a runner */
+    private readonly specials: Specials,
   ) {}
 
   /** Starts an instance of fn whose parent is `parent`; `hooks` hear how it
    * goes. `requestedAt` (performance.now()): when whoever asked had the request. */
   start(fn: string, parent: bigint, hooks: StartHooks, requestedAt = performance.now()): void {
+    if (this.specials.start(fn, parent, hooks)) return;
     const limits = this.functions.get(fn);
     if (!limits) return hooks.failed(new SpawnError('unknown-function', `no function named "${fn}"`));
     if (this.table.liveCount(fn) >= limits.maxInstances) {

@@ -7,6 +7,8 @@ import type { Master } from '../master/master.js';
 import type { FunctionSpec } from '../project/index.js';
 import { gatewayMetrics, type GatewayMetrics } from './gateways.js';
 import { instanceMetrics } from './instances.js';
+import { outboundMetrics } from './outbound.js';
+import type { OutboundObserver } from '../specials/index.js';
 import { routingMetrics } from './routing.js';
 import { buildMetrics, type BuildMetrics } from './builds.js';
 import { runnerMetrics, type RunnerMetrics } from './runners.js';
@@ -16,6 +18,8 @@ const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_request
 export interface DaemonMetrics {
   registry: Registry;
   gateways: GatewayMetrics;
+  /** what embly/http reports its calls to (src/specials/) */
+  outbound: OutboundObserver;
   /** the daemon hands it each pool of runner processes it starts */
   runners: RunnerMetrics;
   /** the daemon hands it each build (embly run's, a reload's) */
@@ -44,7 +48,10 @@ export function daemonMetrics(master: Master, initial: readonly FunctionSpec[], 
     }
     functions.splice(0, functions.length, ...next);
   };
-  return { registry, gateways: gatewayMetrics(registry), runners, builds: buildMetrics(registry, functions), setFunctions };
+  return {
+    registry, gateways: gatewayMetrics(registry), outbound: outboundMetrics(registry, functions), runners,
+    builds: buildMetrics(registry, functions), setFunctions,
+  };
 }
 
 export { serveMetrics, DEFAULT_METRICS_ADDRESS, type MetricsAddress, type MetricsServer } from './server.js';

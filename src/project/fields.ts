@@ -34,13 +34,17 @@ function peekName(src: ProjectSource, node: YAMLMap): string | undefined {
   return typeof name === 'string' && NAME_PATTERN.test(name) ? name : undefined;
 }
 
-/** The `name` of a function or gateway: both follow NAME_PATTERN. */
-export function readName(item: Item): string | undefined {
+/** The `name` of a function or gateway: both follow NAME_PATTERN; names
+ * starting with `reserved` are refused as such. */
+export function readName(item: Item, reserved?: string): string | undefined {
   const entry = required(item, 'name', NAME_RULE);
   const name = entry && readString(item, entry, NAME_RULE);
   if (entry === undefined || name === undefined) return undefined;
   if (NAME_PATTERN.test(name)) return name;
-  item.src.report(entry, `${item.prefix}invalid name ${JSON.stringify(name)}`, NAME_RULE);
+  if (reserved !== undefined && name.startsWith(reserved)) {
+    item.src.report(entry, `${item.prefix}the name ${JSON.stringify(name)} is reserved: names starting with "${reserved}" are Embly's special functions`,
+      `a function spawns ${JSON.stringify(name)} without defining it (docs/special-functions.md); give this one another name`);
+  } else item.src.report(entry, `${item.prefix}invalid name ${JSON.stringify(name)}`, NAME_RULE);
   return undefined;
 }
 

@@ -7,11 +7,12 @@ import {
 } from './fields.js';
 import {
   DEFAULT_ISOLATION, DEFAULT_MAX_INSTANCES, DEFAULT_MEMORY_PAGES, DEFAULT_TIMEOUT_MS,
-  ENV_NAME_PATTERN, FUNCTION_KEYS, ISOLATIONS, LANGUAGES, MAX_MAX_INSTANCES,
+  ENV_NAME_PATTERN, FUNCTION_KEYS, ISOLATIONS, LANGUAGES, MAX_MAX_INSTANCES, RESERVED_NAME_PREFIX,
 } from './schema.js';
 import { describe, isEmptyValue, type Entry, type ProjectSource } from './source.js';
 import type { FunctionLimits, FunctionSpec, Language } from './types.js';
 import { MEMORY_HINT, parseMemory, parseTimeout, TIMEOUT_HINT } from './units.js';
+import { readOutbound } from './outbound.js';
 
 /** What one `functions:` item yielded: the spec when fully valid, and what the cross-checks need. */
 export interface FunctionResult {
@@ -41,16 +42,17 @@ export function readFunction(src: ProjectSource, node: Node | null, index: numbe
     return {};
   }
   const item = openItem(src, node, 'function', index, FUNCTION_KEYS);
-  const name = readName(item);
+  const name = readName(item, RESERVED_NAME_PREFIX);
   const pathCheck = requiredWith(item, 'path', PATH_HINT, (e) => readPath(item, e, root));
   const language = requiredWith(item, 'language', LANGUAGE_HINT, (e) => readChoice(item, e, LANGUAGES, LANGUAGE_ALIASES));
   const limits = readLimits(item);
   const isolation = optionalWith(item, 'isolation', DEFAULT_ISOLATION, (e) => readChoice(item, e, ISOLATIONS));
   const env = readEnv(item);
+  const outbound = readOutbound(item);
   const result: FunctionResult = { name, nameEntry: item.entries.get('name'), pathCheck };
   if (name !== undefined && pathCheck !== undefined && language !== undefined &&
-      limits !== undefined && isolation !== undefined && env !== undefined) {
-    result.spec = { name, path: pathCheck.path, language, limits, isolation, env };
+      limits !== undefined && isolation !== undefined && env !== undefined && outbound !== undefined) {
+    result.spec = { name, path: pathCheck.path, language, limits, isolation, env, outbound };
   }
   return result;
 }

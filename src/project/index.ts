@@ -5,5 +5,5 @@ export { ProjectFileError } from '../errors.js';
 export { DEFAULT_METRICS_LISTEN, PROJECT_FILE_NAME } from './schema.js';
 export { splitHostPort } from './metrics.js';
 export type {
-  FunctionLimits, FunctionSpec, GatewaySpec, GatewayType, Isolation, Language, ListenAddress, Project,
+  FunctionLimits, FunctionSpec, GatewaySpec, GatewayType, HostPattern, Isolation, Language, ListenAddress, OutboundSpec, Project,
 } from './types.js';

@@ -7,6 +7,7 @@ export const PROJECT_FILE_NAME = 'embly-project.yml';
 export const TOP_LEVEL_KEYS = ['functions', 'gateways', 'metrics'] as const;
 export const FUNCTION_KEYS = [
   'name', 'path', 'language', 'memory', 'timeout', 'max_instances', 'isolation', 'env',
+  'allowed_outbound_hosts', 'outbound_timeout', 'outbound_max_bytes', 'outbound_max_concurrent',
 ] as const;
 export const GATEWAY_KEYS = ['name', 'type', 'port', 'function'] as const;
 export const METRICS_KEYS = ['listen'] as const;
@@ -23,6 +24,9 @@ export const GATEWAY_TYPES: readonly GatewayType[] = ['http', 'tcp'];
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const NAME_RULE =
   'use 1-63 characters: lowercase letters, digits, "_" and "-", starting with a letter or digit';
+
+/** Names of Embly's special functions (`embly/http`): no function of a project can take one. */
+export const RESERVED_NAME_PREFIX = 'embly/';
 
 /** Environment names a POSIX shell would accept; anything else breaks environ lookups. */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -41,6 +45,14 @@ export const DEFAULT_MAX_INSTANCES = 1000;
 export const MAX_MAX_INSTANCES = 1_000_000;
 
 export const DEFAULT_ISOLATION: Isolation = 'instance';
+
+/** The embly/http special function (docs/special-functions.md). */
+export const DEFAULT_OUTBOUND_TIMEOUT_MS = 10_000;
+export const DEFAULT_OUTBOUND_MAX_BYTES = 64 * 1024 ** 2;
+export const DEFAULT_OUTBOUND_MAX_CONCURRENT = 100;
+export const MAX_OUTBOUND_MAX_CONCURRENT = 100_000;
+/** The largest size a byte-size key takes: 16 GiB, far past any response a function reads. */
+export const MAX_SIZE_BYTES = 16 * 1024 ** 3;
 
 export const MIN_PORT = 1;
 export const MAX_PORT = 65535;

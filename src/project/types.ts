@@ -15,6 +15,30 @@ export interface FunctionLimits {
 
 export type Isolation = 'instance' | 'process';
 
+/** One allowed_outbound_hosts entry: `scheme://host[:port]`. */
+export interface HostPattern {
+  /** as written (the metrics' origin label, the log's) */
+  text: string;
+  scheme: 'http' | 'https' | '*';
+  /** lower case: a name, an IPv4 or IPv6 address (no brackets), '*' (any
+   * host) or '*.example.com' (its subdomains, not example.com itself) */
+  host: string;
+  /** absent: the scheme's default port */
+  port: number | '*' | undefined;
+}
+
+/** Outbound HTTP through the embly/http special function. */
+export interface OutboundSpec {
+  /** the origins it may call; none: spawning embly/http fails (EACCES) */
+  allowedHosts: HostPattern[];
+  /** how long an origin may take to connect, to answer, and between two pieces of its body */
+  timeoutMs: number;
+  /** the most response body bytes one call passes on */
+  maxBytes: number;
+  /** calls of this function in flight at once */
+  maxConcurrent: number;
+}
+
 export interface FunctionSpec {
   /** Unique within the project; see NAME_PATTERN in schema.ts. */
   name: string;
@@ -24,6 +48,7 @@ export interface FunctionSpec {
   limits: FunctionLimits;
   isolation: Isolation;
   env: Record<string, string>;
+  outbound: OutboundSpec;
 }
 
 export type GatewayType = 'http' | 'tcp';

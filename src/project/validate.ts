@@ -6,7 +6,7 @@ import { sortProblems, type Problem } from './errors.js';
 import { readFunction, type FunctionResult, type PathCheck } from './function.js';
 import { readGateway, type GatewayResult } from './gateway.js';
 import { readMetrics } from './metrics.js';
-import { TOP_LEVEL_KEYS } from './schema.js';
+import { RESERVED_NAME_PREFIX, TOP_LEVEL_KEYS } from './schema.js';
 import { describe, isEmptyValue, ProjectSource, type Entries, type Entry } from './source.js';
 import { didYouMean } from './suggest.js';
 import type { Project } from './types.js';
@@ -136,6 +136,7 @@ function checkGatewayTargets(src: ProjectSource, gateways: GatewayResult[], func
 }
 
 function unknownFunctionHint(wanted: string, known: string[]): string {
+  if (wanted.startsWith(RESERVED_NAME_PREFIX)) return `"${wanted}" is a special function: functions spawn it, gateways serve the project's own functions`;
   if (known.length === 0) return 'no function has a valid name yet; define it under "functions"';
   const guess = didYouMean(wanted, known);
   const list = `known functions: ${known.join(', ')}`;

@@ -17,7 +17,7 @@ test.before('build the examples', async () => {
 test('a second build compiles nothing', async (t) => {
   const result = await runProcess(process.execPath, [embly, 'build', examples]);
   t.is(result.code, 0, result.stderr);
-  t.regex(result.stderr, /built 7 functions \(0 compiled, 7 up to date\)/);
+  t.regex(result.stderr, /built 8 functions \(0 compiled, 8 up to date\)/);
 });
 
 const HELLOS: [string, string][] = [
@@ -74,5 +74,5 @@ for (const [fn, mib] of [['hello-c', 3], ['hello-rust', 20]] as const) {
 test('exec of an unknown function names the ones there are', async (t) => {
   const result = await runProcess(process.execPath, [embly, 'exec', 'nope', '--project', examples]);
   t.is(result.code, 64);
-  t.regex(result.stderr, /no function "nope" in .*embly-project\.yml; it has: hello-rust, hello-c, hello-as, hello-wat, fanout, echo-wat, trap-c/);
+  t.regex(result.stderr, /no function "nope" in .*embly-project\.yml; it has: hello-rust, hello-c, hello-as, hello-wat, fanout, outbound, echo-wat, trap-c/);
 });

@@ -2,40 +2,16 @@
 // children, whatever a runner claims: a fake runner speaks the protocol here.
 import test from 'ava';
 import { mkdtempSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeFrame, FrameDecoder, FrameKind, MAX_UNCREDITED_BYTES, PROTOCOL_VERSION, type Frame } from '../../src/master/frames.js';
-import { toMonotonicNs } from '../../src/master/clock.js';
+import { FrameKind, MAX_UNCREDITED_BYTES, type Frame } from '../../src/master/frames.js';
 import { Master } from '../../src/master/master.js';
+import { toMonotonicNs } from '../../src/master/clock.js';
 import { memoryLogger } from '../../src/log.js';
 import { formatAddress } from '../../src/instance-address.js';
 import { spawnFrom } from '../helpers/endpoints.js';
+import { fakeRunner, type FakeRunner } from '../helpers/fake-runner.js';
 import { waitFor } from '../helpers/wait.js';
-
-interface FakeRunner { socket: Socket; frames: Frame[]; closed(): Promise<void>; send(frame: Frame): void; }
-
-async function fakeRunner(socketPath: string, master: Master): Promise<FakeRunner> {
-  const socket = connect(socketPath);
-  const frames: Frame[] = [];
-  const decoder = new FrameDecoder();
-  socket.on('data', (chunk: Buffer) => {
-    for (const frame of decoder.push(chunk)) {
-      frames.push(frame);
-      // Start every instance we are asked for.
-      if (frame.kind === FrameKind.Spawn) socket.write(encodeFrame({ kind: FrameKind.Started, address: frame.address, ranAtNs: toMonotonicNs(performance.now()) }));
-    }
-  });
-  let closed = false;
-  socket.on('close', () => { closed = true; });
-  const hello = new Promise((resolve) => master.once('runner', resolve));
-  socket.write(encodeFrame({ kind: FrameKind.Hello, version: PROTOCOL_VERSION, pid: process.pid, function: 'fn' }));
-  await hello;
-  return {
-    socket, frames, send: (frame) => socket.write(encodeFrame(frame)),
-    closed: () => waitFor(() => closed, { timeoutMs: 5000, what: 'the master to drop the runner' }),
-  };
-}
 
 async function setup() {
   const socketPath = join(mkdtempSync(join(tmpdir(), 'embly-routing-')), 'embly.sock');

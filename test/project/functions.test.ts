@@ -18,7 +18,7 @@ test('a misspelt key gets a suggestion, a strange one the list of keys', (t) => 
     'embly-project.yml:5:5: function "hello": unknown key "Max-Instances"',
     '  hint: did you mean "max_instances"?',
     'embly-project.yml:6:5: function "hello": unknown key "colour"',
-    '  hint: valid keys: name, path, language, memory, timeout, max_instances, isolation, env',
+    '  hint: valid keys: name, path, language, memory, timeout, max_instances, isolation, env, allowed_outbound_hosts, outbound_timeout, outbound_max_bytes, outbound_max_concurrent',
   );
 });
 

@@ -3,6 +3,9 @@ import path from 'node:path';
 import { parseProject } from '../../src/project/index.js';
 import { assertMessage, FILE, HELLO, parseError, yaml } from './helpers.js';
 
+/** A function's outbound defaults: no origin, 10 s, 64 MiB, 100 calls. */
+const NO_OUTBOUND = { allowedHosts: [], timeoutMs: 10_000, maxBytes: 64 * 1024 ** 2, maxConcurrent: 100 };
+
 test('a file using every key is read with its values converted', (t) => {
   const project = parseProject(yaml(
     'functions:',
@@ -14,6 +17,10 @@ test('a file using every key is read with its values converted', (t) => {
     '    max_instances: 50',
     '    isolation: process',
     '    env: { GREETING: hi, PORT: "8080" }',
+    '    allowed_outbound_hosts: ["https://api.example.com", "http://*.internal.test:*", "http://[::1]:8080"]',
+    '    outbound_timeout: 2s',
+    '    outbound_max_bytes: 1MiB',
+    '    outbound_max_concurrent: 8',
     '  - name: echo_2',
     '    path: /abs/echo.c',
     '    language: c',
@@ -39,11 +46,19 @@ test('a file using every key is read with its values converted', (t) => {
         name: 'hello', path: '/srv/app/hello', language: 'rust',
         limits: { memoryPages: 256, timeoutMs: 60_000, maxInstances: 50 },
         isolation: 'process', env: { GREETING: 'hi', PORT: '8080' },
+        outbound: {
+          allowedHosts: [
+            { text: 'https://api.example.com', scheme: 'https', host: 'api.example.com', port: undefined },
+            { text: 'http://*.internal.test:*', scheme: 'http', host: '*.internal.test', port: '*' },
+            { text: 'http://[::1]:8080', scheme: 'http', host: '::1', port: 8080 },
+          ],
+          timeoutMs: 2000, maxBytes: 1024 ** 2, maxConcurrent: 8,
+        },
       },
       {
         name: 'echo_2', path: '/abs/echo.c', language: 'c',
         limits: { memoryPages: 2, timeoutMs: 1500, maxInstances: 1000 },
-        isolation: 'instance', env: {},
+        isolation: 'instance', env: {}, outbound: NO_OUTBOUND,
       },
     ],
     gateways: [
@@ -59,7 +74,7 @@ test('optional keys get their defaults and gateways may be left out', (t) => {
   t.deepEqual(project.functions, [{
     name: 'hello', path: path.resolve('hello.wat'), language: 'wat',
     limits: { memoryPages: 256, timeoutMs: 10_000, maxInstances: 1000 },
-    isolation: 'instance', env: {},
+    isolation: 'instance', env: {}, outbound: NO_OUTBOUND,
   }]);
   t.deepEqual(project.gateways, []);
   t.deepEqual(project.metrics, { host: '127.0.0.1', port: 9465 }, 'on loopback unless configured');

@@ -10,6 +10,7 @@
 /* WASI errno values returned by every `embly` import. */
 enum embly_errno {
   EMBLY_OK = 0,
+  EMBLY_EACCES = 2, /* spawn: the project does not allow it (embly/http) */
   EMBLY_EAGAIN = 6,
   EMBLY_EBADF = 8,
   EMBLY_EFAULT = 21,

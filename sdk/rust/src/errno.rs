@@ -6,6 +6,8 @@ use std::io;
 pub struct Errno(i32);
 
 impl Errno {
+    /// `spawn` not allowed: `embly/http` for a function without `allowed_outbound_hosts`.
+    pub const EACCES: Errno = Errno(2);
     /// Nothing to read yet: the peer is open but has sent nothing new.
     pub const EAGAIN: Errno = Errno(6);
     /// Unknown handle, or writing to a handle this instance closed.
@@ -40,6 +42,7 @@ impl Errno {
     /// The errno's symbolic name, e.g. `"EAGAIN"`.
     pub fn name(self) -> &'static str {
         match self.0 {
+            2 => "EACCES",
             6 => "EAGAIN",
             8 => "EBADF",
             21 => "EFAULT",
@@ -54,6 +57,7 @@ impl Errno {
 
     fn meaning(self) -> &'static str {
         match self.0 {
+            2 => "not allowed by the project file",
             6 => "nothing to read yet",
             8 => "unknown or closed handle",
             21 => "buffer outside the instance's memory",
@@ -92,6 +96,7 @@ impl std::error::Error for Errno {}
 impl From<Errno> for io::Error {
     fn from(errno: Errno) -> io::Error {
         let kind = match errno {
+            Errno::EACCES => io::ErrorKind::PermissionDenied,
             Errno::EAGAIN => io::ErrorKind::WouldBlock,
             Errno::EINVAL => io::ErrorKind::InvalidInput,
             Errno::ENOENT => io::ErrorKind::NotFound,

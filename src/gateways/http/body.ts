@@ -11,6 +11,10 @@ const MAX_CHUNK_LINE = 4096;
 const CR = 0x0d;
 const LF = 0x0a;
 
+/** Told where a body's content lies in the bytes scanned: bytes[from, to),
+ * framing left out (what a chunked body's chunks carry). */
+export type ContentSink = (bytes: Uint8Array, from: number, to: number) => void;
+
 const enum Chunk {
   Size, Extension, SizeLf, Data, DataCr, DataLf, TrailerStart, TrailerLine, TrailerLf, FinalLf, Done,
 }
@@ -37,12 +41,13 @@ class ChunkedScanner {
     return this.state === Chunk.Done;
   }
 
-  scan(bytes: Uint8Array, from: number): number {
+  scan(bytes: Uint8Array, from: number, content?: ContentSink): number {
     let at = from;
     while (at < bytes.length && this.state !== Chunk.Done) {
       if (this.state === Chunk.Data) {
         const take = Math.min(this.left, bytes.length - at);
         this.left -= take;
+        if (content && take > 0) content(bytes, at, at + take);
         at += take;
         if (this.left === 0) this.state = Chunk.DataCr;
       } else {
@@ -146,16 +151,21 @@ export class BodyScanner {
     return this.framing.kind === 'until-close';
   }
 
-  /** How many bytes of `bytes`, from `from`, belong to this body. */
-  scan(bytes: Uint8Array, from: number): number {
+  /** How many bytes of `bytes`, from `from`, belong to this body; `content`
+   * hears where its content is. */
+  scan(bytes: Uint8Array, from: number, content?: ContentSink): number {
     switch (this.framing.kind) {
       case 'length': {
         const take = Math.min(this.left, bytes.length - from);
         this.left -= take;
+        if (content && take > 0) content(bytes, from, from + take);
         return take;
       }
-      case 'chunked': return this.chunked!.scan(bytes, from);
-      case 'until-close': return bytes.length - from;
+      case 'chunked': return this.chunked!.scan(bytes, from, content);
+      case 'until-close': {
+        if (content && bytes.length > from) content(bytes, from, bytes.length);
+        return bytes.length - from;
+      }
       default: return 0;
     }
   }

@@ -21,6 +21,7 @@ const SPAWN_FAILURES: Record<SpawnFailure, Omit<GatewayFailure, 'status'>> = {
   'no-runner': NOT_STARTED,
   'start-timeout': NOT_STARTED,
   'start-failed': NOT_STARTED,
+  'not-permitted': NOT_STARTED,
 };
 
 /** The answer to a spawn that found no instance: its status is the
@@ -37,7 +38,7 @@ export const FUNCTION_FAILURES = {
 } as const satisfies Record<string, GatewayFailure>;
 
 const PHRASES: Record<number, string> = {
-  400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large', 501: 'Not Implemented',
+  400: 'Bad Request', 403: 'Forbidden', 408: 'Request Timeout', 431: 'Request Header Fields Too Large', 501: 'Not Implemented',
   502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout', 505: 'HTTP Version Not Supported',
 };
 

@@ -3,13 +3,17 @@
 // where the message ends. It never copies a body; the bytes it hands on are
 // slices of what it was given.
 
-import { BodyScanner } from './body.js';
+import { BodyScanner, type ContentSink } from './body.js';
 import { HttpSyntaxError, type Framing } from './head.js';
 
 export interface MessageEvents<H> {
   /** The head, and its raw bytes (final CRLF CRLF included). */
   head(head: H, framing: Framing, raw: Buffer): void;
+  /** The body's raw bytes, framing (chunk lines) included. */
   body(raw: Buffer): void;
+  /** The body's content, as it comes: chunked framing taken out (for those
+   * that pass a body on decoded, as the embly/http special function does). */
+  content?(bytes: Buffer): void;
   end(): void;
 }
 
@@ -36,12 +40,16 @@ export class MessageReader<H> {
   private searchFrom = 0;
   private body: BodyScanner | null = null;
   private ended = false;
+  private readonly content: ContentSink | undefined;
 
   constructor(
     private readonly parseHead: (text: string) => { head: H; framing: Framing },
     private readonly limits: ReaderLimits,
     private readonly events: MessageEvents<H>,
-  ) {}
+  ) {
+    const { content } = events;
+    if (content) this.content = (bytes, from, to) => content.call(events, (bytes as Buffer).subarray(from, to));
+  }
 
   get inHead(): boolean {
     return this.body === null && !this.ended;
@@ -73,7 +81,7 @@ export class MessageReader<H> {
       if (this.inHead) return used;
     }
     if (this.ended) return used;
-    const taken = this.body!.scan(bytes, used);
+    const taken = this.body!.scan(bytes, used, this.content);
     if (taken > 0) this.events.body(used === 0 && taken === bytes.length ? bytes : bytes.subarray(used, used + taken));
     if (this.body!.done) this.finish();
     return used + taken;

@@ -72,6 +72,14 @@ pub(crate) fn parse_message(
     Ok(body.map(|body| (head, body)))
 }
 
+/// The head alone, once it has arrived (for a message that has no body).
+pub(crate) fn parse_head_only(buf: &[u8]) -> Result<Option<Head>, HttpError> {
+    match find_head_end(buf)? {
+        Some(len) => parse_head(&buf[..len]).map(Some),
+        None => Ok(None),
+    }
+}
+
 /// The length of the head including its blank line, once the blank line has arrived.
 fn find_head_end(buf: &[u8]) -> Result<Option<usize>, HttpError> {
     let mut line_start = 0;

@@ -1,4 +1,5 @@
-//! A small HTTP/1.1 helper: read the request a gateway wrote on handle 1, answer it.
+//! A small HTTP/1.1 helper: read the request a gateway wrote on handle 1, answer it; and
+//! [`send`] one outbound request through the special function `embly/http`.
 //!
 //! ```no_run
 //! use embly::http::{serve, Response};
@@ -67,6 +68,53 @@ where
     };
     response.write_to(Handle::PARENT)?;
     Handle::PARENT.close()
+}
+
+/// The special function that makes outbound HTTP calls (docs/special-functions.md).
+pub const HTTP_SPECIAL: &str = "embly/http";
+
+/// Makes one outbound HTTP call through the special function `embly/http`.
+///
+/// `request.path` is the absolute URL (`https://api.example.com/v1/x`); its origin must be in
+/// the function's `allowed_outbound_hosts`, or Embly answers `403`. A `Host` header is added
+/// from the URL unless the request has one. Embly's own answers (`403`, `502`, `503`, `504`)
+/// carry an `Embly-Error` header saying why. A function that the project allows no outbound
+/// hosts gets `Err(HttpError::Errno(Errno::EACCES))`.
+///
+/// ```no_run
+/// use embly::http::{send, Request};
+///
+/// let response = send(Request::new("GET", "https://api.example.com/v1/status"))?;
+/// println!("{}: {}", response.status, response.body_text());
+/// # Ok::<(), embly::http::HttpError>(())
+/// ```
+pub fn send(request: Request) -> Result<Response, HttpError> {
+    let request = with_host(request);
+    let child = crate::spawn(HTTP_SPECIAL)?;
+    let written = request.write_to(child);
+    let closed = child.close();
+    written?;
+    closed?;
+    // embly/http closes after its answer: read to EOF, which also releases the handle.
+    let mut answer = Vec::new();
+    child.read_to_end(&mut answer)?;
+    if request.method == "HEAD" {
+        Response::parse_bodiless(&answer)
+    } else {
+        Response::parse(&answer)
+    }
+}
+
+/// The request with a `Host` header from its absolute URL, unless it has one.
+fn with_host(request: Request) -> Request {
+    if request.header("host").is_some() {
+        return request;
+    }
+    let authority = match request.path.split_once("://") {
+        Some((_, rest)) => rest.split(|c| c == '/' || c == '?' || c == '#').next().unwrap_or("").to_string(),
+        None => return request,
+    };
+    request.with_header("Host", &authority)
 }
 
 /// The standard reason phrase for a status code (empty if unknown, which HTTP allows).

@@ -1,4 +1,4 @@
-use super::message::{find_header, parse_message, read_message, serialize, Head, Unframed};
+use super::message::{find_header, parse_head_only, parse_message, read_message, serialize, Head, Unframed};
 use super::{reason_phrase, HttpError};
 use crate::errno::Errno;
 use crate::handle::Handle;
@@ -77,6 +77,13 @@ impl Response {
     pub fn parse(bytes: &[u8]) -> Result<Response, HttpError> {
         let (head, body) = parse_message(bytes, Unframed::UntilEof, true)?.ok_or(HttpError::Truncated)?;
         Response::from_parts(head, body)
+    }
+
+    /// Parses the answer to a `HEAD` request: its head only (a Content-Length it has
+    /// describes the body a GET would get).
+    pub fn parse_bodiless(bytes: &[u8]) -> Result<Response, HttpError> {
+        let head = parse_head_only(bytes)?.ok_or(HttpError::Truncated)?;
+        Response::from_parts(head, Vec::new())
     }
 
     fn from_parts(head: Head, body: Vec<u8>) -> Result<Response, HttpError> {

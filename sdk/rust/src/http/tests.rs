@@ -77,3 +77,20 @@ fn round_trips_a_request() {
     assert_eq!((parsed.header("x-a"), parsed.header("content-length")), (Some("1"), Some("4")));
     assert_eq!(parsed.body, b"data");
 }
+
+#[test]
+fn parses_the_answer_to_a_head_request_without_its_body() {
+    let res = Response::parse_bodiless(b"HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n").unwrap();
+    assert_eq!((res.status, res.header("content-length")), (200, Some("1234")));
+    assert!(res.body.is_empty());
+    assert_eq!(Response::parse_bodiless(b"HTTP/1.1 200 OK\r\n"), Err(HttpError::Truncated));
+}
+
+#[test]
+fn an_outbound_request_gets_its_host_from_the_url() {
+    let with = super::with_host(Request::new("GET", "https://api.example.com:8443/v1?x=1"));
+    assert_eq!(with.header("host"), Some("api.example.com:8443"));
+    let kept = super::with_host(Request::new("GET", "http://a.test/").with_header("Host", "b.test"));
+    assert_eq!(kept.headers.len(), 1);
+    assert_eq!(kept.header("host"), Some("b.test"));
+}
