@@ -1,6 +1,10 @@
 // How long each property runs: a bounded time in CI. EMBLY_FUZZ_MS runs them
 // longer by hand; EMBLY_FUZZ_SEED replays a failure (fast-check prints its seed and path).
-import type { Parameters } from 'fast-check';
+import fc, { type Parameters } from 'fast-check';
+
+// fast-check's default size keeps arrays and strings to a few elements; the
+// readers' limits (head sizes, frame lengths) need inputs of hundreds of bytes.
+fc.configureGlobal({ baseSize: 'large' });
 
 export function budget<T>(runs = 2000): Parameters<T> {
   const seed = process.env.EMBLY_FUZZ_SEED;
