@@ -1,7 +1,8 @@
 // Fault: a runner that said a valid HELLO, then breaks the protocol: random
 // bytes, frames cut short of their kind's fields, frames longer than the
-// protocol allows (docs/faults.md). The master drops that connection alone,
-// says why in its log, and serves on: a real runner's instance answers after each.
+// protocol allows, a frame cut off by the connection's end (docs/faults.md).
+// The master drops that connection alone, says why in its log, and serves
+// on: a real runner's instance answers after each.
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -87,6 +88,21 @@ test('a runner that breaks the protocol after its HELLO is dropped alone, with w
     await waitFor(() => master.runnerCount('decoy') === 0, { what: `${bad.name}: the master to forget the decoy` });
     const c = await converse(master, 'hello', 'GET / HTTP/1.1\r\n\r\n');
     t.is(c.data.toString(), 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nhello\n', `${bad.name}: the master serves on`);
+  }
+  // A frame cut off by the end of the connection: nothing was wrong until
+  // the end, and the end says what was missing.
+  for (const [what, bytes] of [['a DATA frame', encodeFrame({ kind: FrameKind.Data, from: 1n, to: 2n, bytes: Buffer.alloc(500) }).subarray(0, 300)], ['a length field', Buffer.from([9, 0])]] as const) {
+    const fake = await fakeRunner(socketPath);
+    const fakeAdmitted = admitted('decoy');
+    fake.socket.write(hello());
+    await fakeAdmitted;
+    const linesBefore = log.lines.length;
+    fake.socket.end(bytes);
+    await waitFor(() => master.runnerCount('decoy') === 0, { what: `the master to forget the decoy cut off in ${what}` });
+    t.deepEqual(log.lines.slice(linesBefore), [`warn master: runner ${process.pid} (decoy) closed its connection in the middle of a frame (${bytes.length} bytes of it)`], what);
+    const c = await converse(master, 'hello', 'GET / HTTP/1.1\r\n\r\n');
+    t.regex(c.data.toString(), /^HTTP\/1\.1 200 OK\r\n/, `${what}: the master serves on`);
+    fake.socket.destroy();
   }
   t.is(master.runnerCount('hello'), 1, 'the real runner was never touched');
   t.false(log.lines.some((l) => l.startsWith('error ')), log.lines.join('\n'));
