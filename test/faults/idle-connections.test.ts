@@ -2,7 +2,8 @@
 // The gateway keeps every one of them, sends them nothing, and serves new
 // requests all the while; once they go, so do their fds.
 import test from 'ava';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { HttpGateway } from '../../src/gateways/http/index.js';
 import { memoryLogger } from '../../src/log.js';
@@ -49,7 +50,19 @@ createInterface({ input: process.stdin }).on('line', (line) => {
 });
 `;
 
+/** Raises this process's soft RLIMIT_NOFILE to its hard limit when it is
+ * below what the test needs (Node has no setrlimit; util-linux's prlimit
+ * sets another process's limits): the holder, spawned after, inherits it. */
+function raiseOpenFiles(needed: number): void {
+  const [, soft, hard] = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'))!;
+  const limit = (v: string) => (v === 'unlimited' ? Infinity : Number(v));
+  if (limit(soft!) >= needed) return;
+  if (limit(hard!) < needed) throw new Error(`this test needs ${needed} open files; the hard limit is ${hard} (raise it: ulimit -Hn)`);
+  execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${hard}:${hard}`]);
+}
+
 test('10,000 idle keep-alive connections: each is kept and sent nothing more, new requests are served meanwhile, their fds go with them', async (t) => {
+  raiseOpenFiles(IDLE + 1000);
   const h = await startHarness([await watFunction('hello', HELLO)]);
   const log = memoryLogger();
   // The daemon's gateway ends an idle connection after 5 s: long enough here
