@@ -132,3 +132,32 @@ for (const [what, parse, text] of [
     t.pass();
   });
 }
+
+test('pipelined valid requests, cut anywhere, read one after the other as the connection reads them', (t) => {
+  const message = request.map((r) => ({
+    head: `${r.method} ${r.target} HTTP/1.1\r\nHost: fuzz\r\n${fieldLines(r.fields)}${r.body.field}\r\n`, body: r.body.wire,
+  }));
+  fc.assert(fc.property(fc.array(message, { minLength: 1, maxLength: 5 }), fc.array(fc.nat(), { maxLength: 24 }), (messages, points) => {
+    const read: { head: string; body: string }[] = [];
+    let current = { head: '', body: '' };
+    const reader = new MessageReader(parseRequestHead, { maxHeadBytes: 16 * 1024, headTooLargeStatus: 431 }, {
+      head: (_, __, raw) => { current.head = raw.toString('latin1'); },
+      body: (raw) => { current.body += raw.toString('latin1'); },
+      end: () => { read.push(current); current = { head: '', body: '' }; },
+    });
+    // As connection.ts does: what a message did not use is the next one's, after a reset.
+    for (let piece of cut(Buffer.from(messages.map((m) => m.head + m.body).join(''), 'latin1'), points)) {
+      while (piece.length > 0) {
+        const used = reader.push(piece);
+        piece = piece.subarray(used);
+        if (!reader.complete) {
+          assert.equal(piece.length, 0, 'an unfinished message takes all it is given');
+          break;
+        }
+        reader.reset();
+      }
+    }
+    assert.deepEqual(read, messages);
+  }), budget(1000));
+  t.pass();
+});
