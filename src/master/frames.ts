@@ -192,6 +192,11 @@ function decodeFrame(kind: number, b: Buffer, view: DataView, at: number, end: n
 export class FrameDecoder {
   private pending: Buffer = EMPTY;
 
+  /** Bytes of a frame begun and not yet complete: a stream that ends now was cut short. */
+  get partialBytes(): number {
+    return this.pending.length;
+  }
+
   push(chunk: Buffer): Frame[] {
     const bytes = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     const frames: Frame[] = [];

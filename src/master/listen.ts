@@ -62,15 +62,20 @@ export class MasterSocket {
   private accept(socket: Socket): void {
     const connection = new RunnerConnection(socket);
     this.connections.add(connection);
+    let dropped = false;
     socket.on('data', (chunk: Buffer) => {
       try {
         for (const frame of connection.decoder.push(chunk)) this.events.frame(connection, frame);
       } catch (e) {
+        dropped = true;
         this.events.drop(connection, (e as Error).message);
       }
     });
     socket.on('error', () => {});
     socket.on('close', () => {
+      // A runner that died is reported by its supervisor; a frame cut short says why it went here.
+      const partial = connection.decoder.partialBytes;
+      if (partial > 0 && !dropped) this.events.warn(`${connection.describe()} closed its connection in the middle of a frame (${partial} bytes of it)`);
       this.connections.delete(connection);
       this.events.closed(connection);
     });

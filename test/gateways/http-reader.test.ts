@@ -213,3 +213,20 @@ test('mutated requests fed in random pieces: an HttpSyntaxError or a consistent 
   }
   t.true(accepted > 100, `only ${accepted} mutated requests were accepted`);
 });
+
+test('a head over the limit with a bare LF is refused the same however it is cut into reads (found by test/fuzz)', (t) => {
+  const status = (text: string, step: number) => {
+    try {
+      readRequest(text, step);
+    } catch (e) {
+      if (e instanceof HttpSyntaxError) return e.status;
+      throw e;
+    }
+    return 0;
+  };
+  // Before: 431 when read whole, 400 when its first read held the bare LF.
+  const early = `GET / HTTP/1.1\nHost: x\r\nX: ${'a'.repeat(17000)}`;
+  for (const step of [early.length, 4096, 100, 7]) t.is(status(early, step), 400, `bare LF within the limit, reads of ${step}`);
+  const late = `GET / HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(17000)}\nY: z`;
+  for (const step of [late.length, 4096, 100]) t.is(status(late, step), 431, `bare LF only past the limit, reads of ${step}`);
+});

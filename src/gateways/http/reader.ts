@@ -108,11 +108,14 @@ export class MessageReader<H> {
     const all = this.headBytes ? Buffer.concat([this.headBytes, bytes.subarray(start)]) : bytes.subarray(start);
     const end = all.indexOf(HEAD_END, this.searchFrom);
     if (end < 0 || end + 4 > this.limits.maxHeadBytes) {
-      if (all.length > this.limits.maxHeadBytes) throw new HttpSyntaxError(`head larger than ${this.limits.maxHeadBytes} bytes`, this.limits.headTooLargeStatus);
       // A head with bare line ends would never show CRLF CRLF: refuse it now
       // rather than wait for its deadline (a complete head is checked whole).
-      const bare = bareLineEnd(all, before);
+      // Only within the largest head, and before its size: then the answer
+      // is the same however the bytes were cut into reads.
+      const max = this.limits.maxHeadBytes;
+      const bare = before < max ? bareLineEnd(all.length > max ? all.subarray(0, max) : all, before) : undefined;
       if (bare) throw new HttpSyntaxError(`bare ${bare} in the head`);
+      if (all.length > max) throw new HttpSyntaxError(`head larger than ${max} bytes`, this.limits.headTooLargeStatus);
       this.headBytes = Buffer.from(all); // own copy: the caller may reuse its buffer
       this.searchFrom = Math.max(0, all.length - 3);
       return bytes.length;
