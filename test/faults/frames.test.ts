@@ -44,6 +44,7 @@ const BAD: { name: string; bytes: () => Buffer; logged: RegExp }[] = [
   { name: 'an unknown kind', bytes: () => rawFrame(7, Buffer.alloc(4)), logged: /: unknown frame kind 7/ },
   { name: 'DATA about an instance it does not host', bytes: () => encodeFrame({ kind: FrameKind.Data, from: 77n, to: 1n, bytes: Buffer.from('x') }), logged: /: frame about address .+, which this runner does not host/ },
   { name: 'a second HELLO', bytes: () => hello(), logged: /: unexpected Hello frame from a runner/ },
+  { name: 'a MEMORY_QUERY, which only the master sends', bytes: () => encodeFrame({ kind: FrameKind.MemoryQuery, address: 1n }), logged: /: unexpected MemoryQuery frame from a runner/ },
 ];
 
 function hello(): Buffer {

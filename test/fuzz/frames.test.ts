@@ -34,6 +34,8 @@ const frame: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({ kind: fc.constant(FrameKind.Forked), request: u32, pid: u32, errno: u32 }),
   fc.record({ kind: fc.constant(FrameKind.ChildExit), pid: u32, code: i32, signal: u8, coreDumped: fc.boolean(), userCpuMicros: u64, systemCpuMicros: u64, maxRssKiB: u64 }),
   fc.record({ kind: fc.constant(FrameKind.Credit), from: u64, to: u64, bytes: u32 }),
+  fc.record({ kind: fc.constant(FrameKind.MemoryQuery), address: u64 }),
+  fc.record({ kind: fc.constant(FrameKind.MemorySize), address: u64, bytes: u64 }),
 ) as fc.Arbitrary<Frame>;
 
 /** A frame as plain data: byte strings as Buffers, whatever the decoder hands back. */
