@@ -2,6 +2,7 @@
 // itself to the program; program.ts parses, shows help and reports errors.
 
 import { addBuildCommand } from './build.js';
+import { addDevCommand } from './dev.js';
 import { addExecCommand } from './exec.js';
 import { createProgram, runProgram } from './program.js';
 import { addRunCommand } from './run.js';
@@ -10,6 +11,7 @@ import { packageVersion } from '../version.js';
 
 const program = createProgram({ name: 'embly', description: 'a safe, fast, serverless WebAssembly runtime', version: packageVersion() });
 addBuildCommand(program);
+addDevCommand(program);
 addExecCommand(program);
 addRunCommand(program);
 addServiceCommand(program);
