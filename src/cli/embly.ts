@@ -4,8 +4,10 @@
 import { addBuildCommand } from './build.js';
 import { addDevCommand } from './dev.js';
 import { addExecCommand } from './exec.js';
+import { addNewCommand } from './new.js';
 import { createProgram, runProgram } from './program.js';
 import { addRunCommand } from './run.js';
+import { addSdkPathCommand } from './sdk-path.js';
 import { addServiceCommand } from './service.js';
 import { packageVersion } from '../version.js';
 
@@ -13,7 +15,9 @@ const program = createProgram({ name: 'embly', description: 'a safe, fast, serve
 addBuildCommand(program);
 addDevCommand(program);
 addExecCommand(program);
+addNewCommand(program);
 addRunCommand(program);
+addSdkPathCommand(program);
 addServiceCommand(program);
 program.command('version').description('show the version').action(() => { console.log(packageVersion()); });
 
