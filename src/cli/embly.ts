@@ -3,6 +3,7 @@
 
 import { addBuildCommand } from './build.js';
 import { addDevCommand } from './dev.js';
+import { addDoctorCommand } from './doctor.js';
 import { addExecCommand } from './exec.js';
 import { addNewCommand } from './new.js';
 import { createProgram, runProgram } from './program.js';
@@ -14,6 +15,7 @@ import { packageVersion } from '../version.js';
 const program = createProgram({ name: 'embly', description: 'a safe, fast, serverless WebAssembly runtime', version: packageVersion() });
 addBuildCommand(program);
 addDevCommand(program);
+addDoctorCommand(program);
 addExecCommand(program);
 addNewCommand(program);
 addRunCommand(program);
