@@ -24,8 +24,10 @@ export function ensureNativeBuild(say: (line: string) => void): void {
   const build = spawnSync(process.execPath, [cmakeJs, 'compile', '--out', 'build/native'], { cwd: packageRoot, encoding: 'utf8' });
   if (build.status === 0 && nativeBuilt()) return;
   const output = `${build.stdout ?? ''}${build.stderr ?? ''}`;
-  const reason = /EACCES|Permission denied/.test(output) ? `${packageRoot} is not writable: run "sudo npm rebuild -g embly"`
-    : /cmake: not found|CMAKE_CXX_COMPILER|Could not find|seccomp/i.test(output) ? `a build tool or library is missing: ${BUILD_PACKAGES}, then "npm rebuild -g embly"`
+  const named = /embly: the native build needs ([^\n]*)/.exec(output)?.[1]; // CMakeLists.txt names the Debian package
+  const reason = named ? `it needs ${named}, then "npm rebuild -g embly"`
+    : /EACCES|Permission denied/.test(output) ? `${packageRoot} is not writable: run "sudo npm rebuild -g embly"`
+    : /CMake executable is not found|cmake: not found|CMAKE_CXX_COMPILER|Could not find/i.test(output) ? `a build tool or library is missing: ${BUILD_PACKAGES}, then "npm rebuild -g embly"`
     : `run "npm rebuild -g embly --foreground-scripts" to see the build's output`;
   throw new InstallationError(`the native build failed: ${reason}`);
 }

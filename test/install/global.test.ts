@@ -4,7 +4,8 @@
 // temporary folder `embly new` for each language, `embly build` and
 // `embly exec` answering each hello, and `embly doctor`. Then the native
 // build removed, as when npm did not run the install script: doctor says so
-// (exit 69) and the next command builds it first, in one line.
+// (exit 69), a missing libseccomp-dev is named in one line, and the next
+// command builds it first, saying so in one line.
 import test from 'ava';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -56,6 +57,11 @@ test('packed, installed globally into a temporary prefix: embly new, build and e
   const unbuilt = await embly(['doctor']);
   t.is(unbuilt.code, 69, unbuilt.stdout.toString());
   t.regex(unbuilt.stdout.toString(), /^fix native build: npm rebuild -g embly$/m);
+  // pkg-config told to search nowhere: as on a machine without libseccomp-dev
+  const noSeccomp = await runProcess('/usr/bin/env', ['PKG_CONFIG_LIBDIR=/nonexistent', join(prefix, 'bin', 'embly'), 'exec', 'hello-c'], REQUEST, project);
+  t.is(noSeccomp.code, 72, noSeccomp.stderr);
+  t.is(noSeccomp.stderr.trimEnd().split('\n').pop(), 'embly: the native build failed: it needs libseccomp: apt-get install libseccomp-dev, then "npm rebuild -g embly"');
+  await rm(join(installedRoot, 'build'), { recursive: true, force: true }); // cmake's cache of that failure
   const firstUse = await embly(['exec', 'hello-c'], REQUEST);
   t.is(firstUse.code, 0, firstUse.stderr);
   t.regex(firstUse.stderr, /^embly: building the native parts in .* \(npm did not run the install script; once only\)\n/);
