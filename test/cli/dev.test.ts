@@ -1,6 +1,7 @@
 // `embly dev` as a user runs it: a wat function's source edited while an
 // in-test client keeps sending requests. The new answer appears with no
-// request failing; a syntax error is reported and the old answer stays.
+// request failing; a syntax error is reported and the old answer stays. A
+// function added to the project file is served, and its sources watched.
 import test from 'ava';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,7 +10,8 @@ import { startLoad } from '../helpers/load.js';
 import { freePort } from '../helpers/raw-http.js';
 import { waitFor } from '../helpers/wait.js';
 import { answerAfterRequest } from '../helpers/wat.js';
-import { startEmbly } from './helpers.js';
+import { runProcess } from '../helpers/objects.js';
+import { emblyScript, startEmbly } from './helpers.js';
 
 test('embly dev swaps in an edited function with no request failing, and keeps the old one over a syntax error', async (t) => {
   const dir = await tempDir(t, 'embly-dev-');
@@ -44,4 +46,22 @@ test('embly dev swaps in an edited function with no request failing, and keeps t
 
   dev.child.kill('SIGTERM');
   t.is((await dev.exited).code, 0, dev.log());
+});
+
+test('embly dev serves a function that embly new adds to the project file, and watches its sources from then on', async (t) => {
+  const dir = await tempDir(t, 'embly-dev-');
+  const [port, added] = [await freePort(), await freePort()];
+  await writeProject(dir, { functions: [{ name: 'hello', wat: answerAfterRequest('one\n') }], gateways: [{ name: 'web', port, function: 'hello' }] });
+  const socket = join(await tempDir(t, 'embly-dev-socket-'), 'embly.sock');
+  const dev = startEmbly(['dev', dir, '--host', '127.0.0.1', '--socket', socket, '--runners', '1', '--metrics', 'off'], 'embly dev: watching', 120_000);
+  t.teardown(() => { dev.child.kill('SIGKILL'); });
+  await dev.started;
+
+  const made = await runProcess(process.execPath, [emblyScript, 'new', 'second', '--language', 'wat', '--gateway', `http:${added}`], '', dir);
+  t.is(made.code, 0, made.stderr);
+  const answer = async () => fetch(`http://127.0.0.1:${added}/`).then((r) => r.text(), () => '');
+  await waitFor(async () => (await answer()) === 'Hello from second!\n', { timeoutMs: 60_000, what: 'the added function' });
+  await writeFile(join(dir, 'second', 'second.wat'), answerAfterRequest('edited\n'));
+  await waitFor(async () => (await answer()) === 'edited\n', { timeoutMs: 60_000, what: "the added function's edit" });
+  t.is(await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text()), 'one\n');
 });
