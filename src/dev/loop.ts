@@ -60,8 +60,9 @@ export class DevLoop {
       const summary = await daemon.reload();
       write(`${clock()} rebuilt in ${took()}: ${describeReload(summary).replace(/^reloaded: /, '')}`);
     } catch (e) {
-      // The message holds the compiler's own output (ReloadFailedError).
-      write(`${clock()} rebuild failed after ${took()}; the previous version serves on:\n${(e as Error).message}`);
+      // The message holds the compiler's own output (ReloadFailedError); its preamble says what this line does.
+      const message = (e as Error).message.replace(/^reload failed, the previous version goes on serving: /, '');
+      write(`${clock()} rebuild failed after ${took()}; the previous version serves on:\n${message}`);
     }
     await this.rewatch();
   }
