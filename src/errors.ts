@@ -99,6 +99,9 @@ export class UsageError extends defineError({ code: 'EMBLY_USAGE', kind: 'user',
 /** The command names a function the project does not have. */
 export class UnknownFunctionError extends defineError({ code: 'EMBLY_UNKNOWN_FUNCTION', kind: 'user', exitCode: EXIT.usage }) {}
 
+/** `embly new` cannot add the function: its name is taken, its folder exists, or the project file cannot be edited. */
+export class NewFunctionError extends defineError({ code: 'EMBLY_NEW_REFUSED', kind: 'user', exitCode: EXIT.cantCreate }) {}
+
 /** Embly's own files (package.json, native/) are not where the code expects them. */
 export class InstallationError extends defineError({ code: 'EMBLY_INSTALLATION', kind: 'user', exitCode: EXIT.osFile }) {}
 

@@ -14,7 +14,7 @@ import { progressReporter } from '../compile/progress.js';
 import { Daemon, DEFAULT_SOCKET, type ListeningGateway } from '../daemon/daemon.js';
 import { ControlServer, controlSocketPath, LogRing } from '../control/index.js';
 import { createLogger, stderrSink, teeSink, type Logger, type LogLevel } from '../log.js';
-import { loadProject } from '../project/index.js';
+import { loadProject, type Project } from '../project/index.js';
 import { refuseIfHeld } from '../master/socket-file.js';
 import { signalStatus } from '../supervisor/index.js';
 import { DEFAULT_METRICS_ADDRESS, type MetricsAddress } from '../metrics/index.js';
@@ -25,11 +25,17 @@ import { gracePeriod, logLevelOption, metricsAddress, path, positiveInteger, sta
 import { withExitStatus } from './program.js';
 
 /** metrics: undefined when --metrics is not given (the project file says, or the default). */
-interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; metrics?: MetricsAddress | null; grace: number; stateDir?: string; control?: string; }
+export interface RunFlags { socket: string; host: string; runners?: number; logLevel: LogLevel; metrics?: MetricsAddress | null; grace: number; stateDir?: string; control?: string; }
 
 export function addRunCommand(program: Command): void {
-  program.command('run')
-    .description("serve the project's gateways (master, runner pools, gateways) until SIGTERM or SIGINT; SIGHUP reloads")
+  addServeOptions(program.command('run')
+    .description("serve the project's gateways (master, runner pools, gateways) until SIGTERM or SIGINT; SIGHUP reloads"))
+    .action(withExitStatus((dir: string | undefined, flags: RunFlags) => serve(dir, flags)));
+}
+
+/** The arguments and flags `embly run` and `embly dev` share. */
+export function addServeOptions(command: Command): Command {
+  return command
     .argument('[project_dir]', 'the directory of embly-project.yml (default: the current one)')
     .option('--socket <path>', "the master's socket", path, DEFAULT_SOCKET)
     .option('--host <address>', 'where gateways listen', '0.0.0.0')
@@ -38,8 +44,7 @@ export function addRunCommand(program: Command): void {
     .addOption(stateDirOption())
     .option('--metrics <host:port>', `where /metrics is served for Prometheus, or off (default: the project file's metrics:, else ${DEFAULT_METRICS_ADDRESS.host}:${DEFAULT_METRICS_ADDRESS.port}; docs/metrics.md)`, metricsAddress)
     .option('--grace <duration>', 'how long a stop lets requests under way finish before it kills them (seconds, or 500ms, 1m)', gracePeriod, 10_000)
-    .option('--control <path>', "the control socket emblyctl talks to (default: $EMBLY_CONTROL, else docs/service.md)", path)
-    .action(withExitStatus(run));
+    .option('--control <path>', "the control socket emblyctl talks to (default: $EMBLY_CONTROL, else docs/service.md)", path);
 }
 
 /** An IPv6 address goes in brackets in a URL. */
@@ -59,7 +64,11 @@ function statusLine(daemon: Daemon, host: string, metrics: MetricsAddress | unde
   return servingStatus({ functions: daemon.functionCount, gateways: daemon.listening(), host, metrics: served });
 }
 
-async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
+/** What runs alongside the daemon once it serves (`embly dev`'s watcher); its result is stopped once the daemon has. */
+export type WhileServing = (daemon: Daemon, project: Project, log: Logger) => { stop(): void };
+
+/** Builds and serves the project until a drain ends it; resolves to the exit status. */
+export async function serve(dir: string | undefined, flags: RunFlags, whileServing?: WhileServing): Promise<number> {
   const logs = new LogRing(); // what `emblyctl logs` shows, beside stderr
   const log = createLogger({ level: flags.logLevel, sink: teeSink(stderrSink, logs.sink) });
   const notifier = ServiceNotifier.fromEnvironment({ log: log.child('notify') }); // before any child process inherits NOTIFY_SOCKET
@@ -81,7 +90,9 @@ async function run(dir: string | undefined, flags: RunFlags): Promise<number> {
   if (metrics && daemon.metricsPort !== undefined) console.log(`  metrics: curl http://${urlHost(metrics.host)}:${daemon.metricsPort}/metrics`);
   console.log(`  control: emblyctl status (socket ${control.path})`);
   notifier.ready(statusLine(daemon, flags.host, metrics)); // every gateway listens, every function has a runner, emblyctl is served
+  const companion = whileServing?.(daemon, project, log);
   await daemon.finished; // a drain, or a stop asked for another way
+  companion?.stop();
   await control.close(); // last: `emblyctl stop` returns when it closes
   notifier.close();
   return stop.status();

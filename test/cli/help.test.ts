@@ -2,7 +2,7 @@
 import test from 'ava';
 import { embly } from './helpers.js';
 
-for (const command of ['build', 'exec', 'run']) {
+for (const command of ['build', 'dev', 'doctor', 'exec', 'new', 'run', 'sdk-path']) {
   test(`embly ${command} --help shows its usage and options, exit 0`, async (t) => {
     const result = await embly(command, '--help');
     t.is(result.code, 0, result.stderr);
@@ -22,7 +22,7 @@ test('embly, embly --help and embly -h list every command, exit 0', async (t) =>
   for (const args of [[], ['--help'], ['-h']]) {
     const result = await embly(...args);
     t.is(result.code, 0, result.stderr);
-    for (const command of ['build', 'exec', 'run', 'version', 'help']) t.regex(result.stdout.toString(), new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['build', 'dev', 'doctor', 'exec', 'new', 'run', 'sdk-path', 'version', 'help']) t.regex(result.stdout.toString(), new RegExp(`^  ${command} `, 'm'));
   }
 });
 

@@ -140,11 +140,19 @@ function pickBinary(req: CompileRequest, rust: Rust, binaries: Map<string, strin
   throw new CompileError(req.name, rust.toolchain, `the crate built ${found}: a function needs exactly one (or one named "${req.name}")`);
 }
 
+/** A crate names `embly = "0.1"` as from crates.io; cargo takes it from the
+ * SDK that ships in this package instead (docs/sdk.md): no path into a source
+ * tree in the user's Cargo.toml. A crate with a path dependency on the SDK
+ * (examples/) leaves the patch unused, which cargo only warns about. */
+export function sdkPatch(sdkDir: string): string[] {
+  return ['--config', `patch.crates-io.embly.path=${JSON.stringify(join(sdkDir, 'rust'))}`];
+}
+
 async function compileCrate(req: CompileRequest, rust: Rust): Promise<string> {
   if (!rust.cargo) throw missing(`there is no cargo beside ${rust.rustc}`);
   const args = ['build', '--release', '--offline', '--target', rust.target,
     '--manifest-path', join(req.sourcePath, 'Cargo.toml'), '--target-dir', join(req.outDir, 'cargo-target'),
-    '--message-format=json-render-diagnostics'];
+    '--message-format=json-render-diagnostics', ...sdkPatch(req.sdkDir)];
   const env = {
     ...process.env,
     RUSTC: rust.rustc, // else cargo asks whichever rustc is first on PATH
@@ -225,7 +233,8 @@ async function inputs(sourcePath: string, sdkDir: string): Promise<string[]> {
     if (!(await exists(join(sourcePath, 'Cargo.toml')))) return findFiles(sourcePath, ['.rs']);
     const root = resolve(sourcePath);
     const lock = join(root, 'Cargo.lock'); // only the root crate's lock file is used
-    return uniqueSorted([...(await crateInputs(root, new Set())), ...((await exists(lock)) ? [lock] : [])]);
+    const sdk = await crateInputs(join(sdkDir, 'rust'), new Set()); // patched in when the crate names embly = "0.1"
+    return uniqueSorted([...(await crateInputs(root, new Set())), ...sdk, ...((await exists(lock)) ? [lock] : [])]);
   }
   const source = await entryFile(sourcePath, sourcePath, '.rs');
   return uniqueSorted([source, ...(await crateInputs(join(sdkDir, 'rust'), new Set()))]);
