@@ -12,8 +12,11 @@ class Aggregate {
   readonly counts: Float64Array;
   sum = 0;
   private pending = false;
+  /** a typed copy: prom-client's bounds are a frozen array, slower to read */
+  private readonly bounds: Float64Array;
 
-  constructor(private readonly bounds: readonly number[]) {
+  constructor(bounds: readonly number[]) {
+    this.bounds = Float64Array.from(bounds);
     this.counts = new Float64Array(bounds.length + 1);
   }
 
