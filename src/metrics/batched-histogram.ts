@@ -8,6 +8,7 @@
 // so its hash and shape are prom-client's own. test/metrics/recorder.test.ts
 // compares the rendered text with observe()'s, so a layout change fails it.
 import type { Histogram } from 'prom-client';
+import { InternalError } from '../errors.js';
 
 interface SeriesEntry { labels: Record<string, string | number>; bucketValues: Record<string, number>; sum: number; count: number; }
 interface HistogramInternals { hashMap: Record<string, SeriesEntry>; upperBounds: readonly number[]; }
@@ -20,7 +21,7 @@ export class HistogramSeries {
 
   constructor(private readonly histogram: Histogram, private readonly labels: Record<string, string>) {
     const bounds = internals(histogram).upperBounds;
-    if (!Array.isArray(bounds) || bounds.some((b) => typeof b !== 'number')) throw new Error('prom-client Histogram without upperBounds: its internal layout changed (batched-histogram.ts)');
+    if (!Array.isArray(bounds) || bounds.some((b) => typeof b !== 'number')) throw new InternalError('prom-client Histogram without upperBounds: its internal layout changed (batched-histogram.ts)');
     this.bounds = bounds;
   }
 
@@ -50,7 +51,7 @@ export class HistogramSeries {
     }
     const entry = this.hash === undefined ? undefined : internals(this.histogram).hashMap[this.hash];
     if (!entry || typeof entry.bucketValues !== 'object' || typeof entry.count !== 'number') {
-      throw new Error('prom-client Histogram series not where expected: its internal layout changed (batched-histogram.ts)');
+      throw new InternalError('prom-client Histogram series not where expected: its internal layout changed (batched-histogram.ts)');
     }
     return entry;
   }
