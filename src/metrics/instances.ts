@@ -65,7 +65,7 @@ export function instanceMetrics(registry: Registry, master: Master, functions: r
     const key = `${f.name} ${f.isolation} ${start}`;
     if (!spawnSeries.has(key)) spawn.zero(labels);
     spawnSeries.add(key);
-    return new ExemplarHistogramRecorder(spawn, labels, SPAWN_BUCKETS, exemplar);
+    return new ExemplarHistogramRecorder(spawn, labels, exemplar);
   };
   const addFunction = (f: FunctionSpec) => {
     const known = byName.get(f.name);

@@ -19,7 +19,7 @@ test('OpenMetrics only for an Accept that prefers it', (t) => {
 test('each observation counts once; each bucket\'s exemplar is its slowest since the last flush', async (t) => {
   const registry = newRegistry();
   const histogram = new Histogram({ name: 'h_seconds', help: 'h', buckets: [1, 10], labelNames: ['f'], enableExemplars: true, registers: [registry] });
-  const recorder = new ExemplarHistogramRecorder(histogram, { f: 'a' }, [1, 10], (address) => ({ address: address.toString(16) }));
+  const recorder = new ExemplarHistogramRecorder(histogram, { f: 'a' }, (address) => ({ address: address.toString(16) }));
   for (const [value, address] of [[0.5, 0xan], [0.7, 0xbn], [0.6, 0xcn], [5, 0xdn], [20, 0xen]] as const) recorder.record(value, address);
   recorder.flush();
   const text = (await renderMetrics(registry, 'openmetrics')).text;
