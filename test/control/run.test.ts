@@ -4,7 +4,6 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { DaemonStatus } from '../../src/control/status.js';
 import { HELLO } from '../gateways/functions.js';
@@ -12,15 +11,7 @@ import { startEmbly } from '../cli/helpers.js';
 import { tempDir, watProject } from '../daemon/helpers.js';
 import { waitFor } from '../helpers/wait.js';
 import { emblyctl, emblyctlJson, startEmblyctl } from './helpers.js';
-
-/** A port nothing listens on now (a project file cannot say 0). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../helpers/ports.js';
 
 test('embly run answers emblyctl; emblyctl stop stops it (exit 0) and returns once it has', async (t) => {
   const dir = await watProject(t, [{ name: 'hello', wat: HELLO }]);

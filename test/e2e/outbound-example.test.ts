@@ -4,18 +4,10 @@
 // example's, written out with the ports this test's gateways got.
 import test from 'ava';
 import { writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/paths.js';
 import { startDaemon, tempDir } from '../daemon/helpers.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../helpers/ports.js';
 
 test('the outbound example calls its project\'s own gateways through embly/http', async (t) => {
   const examples = join(packageRoot, 'examples');

@@ -2,7 +2,6 @@
 // max_instances, and where `embly run` serves the page (the project file's
 // `metrics:`, which --metrics overrides).
 import test, { type ExecutionContext } from 'ava';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { buildProject } from '../../src/compile/project-build.js';
@@ -12,6 +11,7 @@ import { projectDir, startEmbly } from '../cli/helpers.js';
 import { startDaemon, watProject } from '../daemon/helpers.js';
 import { HELLO } from '../gateways/functions.js';
 import { sample, scrape } from './helpers.js';
+import { freePort } from '../helpers/ports.js';
 
 const METRICS = { metrics: { host: '127.0.0.1', port: 0 } };
 
@@ -52,15 +52,6 @@ test('embly_instances_max is each function\'s max_instances', async (t) => {
   t.is(sample(page, 'embly_instances_max', 'function="limited"'), 7);
   t.is(sample(page, 'embly_instances_max', 'function="default"'), 1000);
 });
-
-/** A port nobody listens on now (the kernel's pick, released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** `embly run` of a one-function project (no gateways) with `metrics` lines, until `ready` is on stdout; stopped by SIGTERM when the test ends. */
 async function runWithMetrics(t: ExecutionContext, metrics: string[], flags: string[], ready: string) {

@@ -7,15 +7,7 @@ import { tempDir } from '../daemon/helpers.js';
 import { absoluteRequest, rawRequest } from './client.js';
 import { RELAY_C } from './functions.js';
 import { makeTestCa, routes, startOrigin } from './origins.js';
-import { createServer, type AddressInfo } from 'node:net';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../helpers/ports.js';
 
 test('embly run trusts the system store, plus NODE_EXTRA_CA_CERTS', async (t) => {
   const ca = await makeTestCa(t);

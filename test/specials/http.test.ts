@@ -5,14 +5,13 @@
 // test needs. Every answer and refusal is checked with its status, its bytes
 // and its log line.
 import test, { type ExecutionContext } from 'ava';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { memoryLogger } from '../../src/log.js';
 import type { RunningDaemon } from '../daemon/helpers.js';
 import { waitFor } from '../helpers/wait.js';
 import { absoluteRequest, dechunk, rawRequest } from './client.js';
 import { outboundDaemon, PIPE_C, QUIT_C, RELAY_C, SEND_AS, SEND_C } from './functions.js';
 import { makeTestCa, routes, startOrigin, type TestOrigin } from './origins.js';
+import { freePort } from '../helpers/ports.js';
 
 /** Teardowns for what the hooks start (ava allows t.teardown in tests only). */
 const cleanups: (() => unknown)[] = [];
@@ -30,14 +29,6 @@ let h2: TestOrigin; // HTTPS offering HTTP/2
 let rogue: TestOrigin; // HTTPS with a certificate from a CA nobody trusts
 let closedPort: number;
 const dripClosed = { count: 0 };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test.before(async () => {
   const ca = await makeTestCa(shared);
