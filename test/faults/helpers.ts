@@ -1,7 +1,6 @@
 // Shared by the fault cases (docs/faults.md): what /metrics says, and a
 // client whose request stays open until the test lets it finish.
 import { RawClient, type RawResponse } from '../helpers/raw-http.js';
-import { waitFor } from '../helpers/wait.js';
 
 /** The sum of a counter's or gauge's samples on /metrics whose labels include every one of `labels`. */
 export async function metricSum(port: number, name: string, labels: Record<string, string> = {}): Promise<number> {
@@ -37,19 +36,3 @@ export async function holdRequest(port: number): Promise<HeldRequest> {
   return held;
 }
 
-/** The value once it has not changed for `steadyMs`, counted from when
- * `begun` holds: "the writer stopped" is an absence, with no event of its own. */
-export async function whenSteady(read: () => number, what: string, begun: () => boolean, steadyMs = 1000): Promise<number> {
-  let last = NaN;
-  let since = 0;
-  await waitFor(() => {
-    const now = read();
-    if (!begun() || now !== last) {
-      last = now;
-      since = Date.now();
-      return false;
-    }
-    return Date.now() - since >= steadyMs;
-  }, { timeoutMs: 30_000, intervalMs: 50, what: () => `${what} to stop changing (at ${last})` });
-  return last;
-}

@@ -12,7 +12,7 @@ import { startHarness } from '../helpers/harness.js';
 import { watFunction } from '../helpers/objects.js';
 import { waitFor } from '../helpers/wait.js';
 import { processFigures, startDaemon, watProject } from '../daemon/helpers.js';
-import { whenSteady } from './helpers.js';
+import { whenSteady } from '../helpers/wait.js';
 
 const MiB = 1 << 20;
 const HEAD_TIMEOUT_MS = 3000;

@@ -10,7 +10,7 @@ import { WINDOW_BYTES } from '../../src/master/frames.js';
 import type { Master } from '../../src/master/master.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { watFunction, type TestFunction } from '../helpers/objects.js';
-import { waitFor } from '../helpers/wait.js';
+import { whenSteady } from '../helpers/wait.js';
 import { EARLY, ECHO, FLOOD, TCP_ECHO } from './functions.js';
 
 const MiB = 1 << 20;
@@ -32,7 +32,8 @@ function routedBytes(master: Master, fn: string, to: boolean): () => number {
   return () => bytes;
 }
 
-const STEADY_MS = 750;
+/** "The writer stopped" (whenSteady): 750 ms without a change, within 20 s. */
+const STEADY = { steadyMs: 750, timeoutMs: 20_000 };
 
 /** What an echo may have been passed beyond what it answered, once its
  * client has stopped taking the answer: a window of its answer unsent in its
@@ -40,27 +41,6 @@ const STEADY_MS = 750;
  * (in its runner, unread), and the one client chunk the gateway passes on
  * past a full window. */
 const HELD_BACK = 2 * WINDOW_BYTES + 4096 + 64 * 1024;
-
-/** The value once it has stopped changing for STEADY_MS, counted from when
- * `begun` (a sign that bytes are flowing) holds; it fails after 20 s.
- * "The writer stopped" is an absence, and its last link says nothing when it
- * happens: a gateway pauses its reading or its function's credit on the
- * endpoint's signals (write() false, onData() false), but the kernel's socket
- * buffers, which fill last, have no event for "full", only none for "drained". */
-async function whenSteady(read: () => number, what: string, begun: () => boolean): Promise<number> {
-  let last = NaN;
-  let since = 0;
-  await waitFor(() => {
-    const now = read();
-    if (!begun() || now !== last) {
-      last = now;
-      since = Date.now();
-      return false;
-    }
-    return Date.now() - since >= STEADY_MS;
-  }, { timeoutMs: 20_000, intervalMs: 50, what: () => `${what} to stop changing (at ${last})` });
-  return last;
-}
 
 /** Resumes a paused socket; resolves with what arrived once `bytes` have
  * arrived after the first `skipHead` (an HTTP head, when true). */
@@ -99,7 +79,7 @@ test('http: a client that reads nothing holds back a function that answers 64 Mi
   h.master.on('log', (l: { function: string }) => { if (l.function === 'flood') mib++; });
   const socket = await paused(port);
   socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-  const sent = await whenSteady(answered, 'the bytes the function sent', () => answered() > WINDOW_BYTES);
+  const sent = await whenSteady(answered, 'the bytes the function sent', () => answered() > WINDOW_BYTES, STEADY);
   t.true(sent < 32 * MiB, `the function sent ${sent} bytes while its client read nothing`);
   t.true(mib < 32, `the function wrote ${mib} MiB`); // its runner holds at most a window more than it sent
   const body = await readAll(socket, 64 * MiB, true);
@@ -119,7 +99,7 @@ test('http: a 64 MiB body is read from the client only as fast as the function t
   // The function echoes, into a client that does not read: it stops, so
   // the gateway stops reading the body, so the client's writes stay queued.
   // Both ways steady: nothing is in transit between the master and the runner.
-  await whenSteady(() => taken() + answered(), 'the bytes routed either way', () => taken() > WINDOW_BYTES);
+  await whenSteady(() => taken() + answered(), 'the bytes routed either way', () => taken() > WINDOW_BYTES, STEADY);
   t.true(taken() <= answered() + HELD_BACK, `the function was passed ${taken()} bytes and answered ${answered()}`);
   t.true(socket.writableLength > 0, "the client's write is not through");
   const echoed = await readAll(socket, request.length, true); // ECHO answers the raw request
@@ -137,7 +117,7 @@ test('tcp: bytes flow both ways no faster than the slower side reads', async (t)
   for (let i = 0; i < sent.length; i += 4096) sent.writeUInt32LE(i, i);
   socket.write(sent);
   // Both ways steady: nothing is in transit between the master and the runner.
-  await whenSteady(() => taken() + answered(), 'the bytes routed either way', () => taken() > WINDOW_BYTES);
+  await whenSteady(() => taken() + answered(), 'the bytes routed either way', () => taken() > WINDOW_BYTES, STEADY);
   t.true(taken() <= answered() + HELD_BACK, `the function was passed ${taken()} bytes and answered ${answered()}`);
   t.true(socket.writableLength > 0, "the client's write is not through");
   const echoed = await readAll(socket, 64 * MiB);

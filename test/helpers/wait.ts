@@ -20,3 +20,21 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, optio
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** The value once it has not changed for `steadyMs`, counted from when
+ * `begun` holds: "the writer stopped" is an absence, with no event of its
+ * own (the kernel's socket buffers, which fill last, say nothing when full). */
+export async function whenSteady(read: () => number, what: string, begun: () => boolean, { steadyMs = 1000, timeoutMs = 30_000 } = {}): Promise<number> {
+  let last = NaN;
+  let since = 0;
+  await waitFor(() => {
+    const now = read();
+    if (!begun() || now !== last) {
+      last = now;
+      since = Date.now();
+      return false;
+    }
+    return Date.now() - since >= steadyMs;
+  }, { timeoutMs, intervalMs: 50, what: () => `${what} to stop changing (at ${last})` });
+  return last;
+}
