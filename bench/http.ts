@@ -35,6 +35,7 @@ const run = promisify(execFile);
 const GOAL_RPS_RATIO = 0.6;
 const GOAL_SPAWN_P50_NS = 100_000;
 const GOAL_SPAWN_P99_NS = 1_000_000;
+const GOAL_METRICS_COST = 0.03;
 
 const USAGE = `usage: node dist/bench/http.js [options]
 
@@ -47,8 +48,9 @@ const USAGE = `usage: node dist/bench/http.js [options]
                     can keep up with (default 200; 0 to skip), R × 3 s of requests per round
   --runners N       runner processes per function (default: the daemon's, one per core)
   --no-process      skip the isolation: process function
-  --metrics         the daemon records its Prometheus metrics, scraped only between runs: compare runs
-                    with and without; also prints the spawn p50/p99 that /metrics reports of each run
+  --metrics         also a second daemon that records its Prometheus metrics (scraped only between
+                    runs), loaded in the same rounds: its requests/s against the first's is the cost of
+                    metrics (goal ≤ 3 %); also prints the spawn p50/p99 that /metrics reports of each run
   --perf            after measuring, profile under wrk load with perf: the daemon and its
                     runners on the instance function, the whole machine on the process one
                     (the daemon runs with --perf-basic-prof for JS symbols)
@@ -268,7 +270,8 @@ function table(rows: string[][]): string {
 
 // ------------------------------------------------------------------- main
 
-interface Target { name: string; label: string; server: ServerProcess; port: number; }
+/** name: the row's key; fn: the function behind the port (one name in several daemons). */
+interface Target { name: string; fn: string; label: string; server: ServerProcess; port: number; }
 
 /** One latency measurement: a target at a rate. */
 interface Probe { key: string; target: Target; rate: number; requests: number; }
@@ -284,9 +287,9 @@ interface LatencyRound {
 async function withSpawnHistogram<T>(t: Target, options: Options, measure: () => Promise<T>): Promise<[T, HistogramFigures | undefined]> {
   const port = t.server.metricsPort;
   if (!options.metrics || port === undefined || t.name === 'plain') return [await measure(), undefined];
-  const before = await scrapeSpawnBuckets(port, t.name);
+  const before = await scrapeSpawnBuckets(port, t.fn);
   const result = await measure();
-  return [result, spawnsBetween(before, await scrapeSpawnBuckets(port, t.name))];
+  return [result, spawnsBetween(before, await scrapeSpawnBuckets(port, t.fn))];
 }
 
 const histogramText = (h: HistogramFigures | undefined) =>
@@ -311,7 +314,7 @@ async function main(argv: string[]): Promise<number> {
   if (!existsSync(runnerBinary)) throw new BenchError(`${runnerBinary} is missing: build it with \`npx cmake-js compile --out build/native\``);
   if (options.perf) await run('perf', ['--version']).catch(() => { throw new BenchError('perf is missing: apt-get install linux-perf'); });
 
-  const targets: string[] = ['plain', 'stamp', ...(options.process ? ['stamp-process'] : [])];
+  const targets: string[] = ['plain', 'stamp', ...(options.metrics ? ['stamp-metrics'] : []), ...(options.process ? ['stamp-process'] : [])];
   const slowProcess = options.process && options.processRate > 0;
   const seconds = options.rounds * (targets.length * (options.duration + options.requests / options.rate + 1) + (slowProcess ? 4 : 0)) + targets.length * 3;
   console.log(`HTTP benchmark: ${options.rounds} rounds; wrk -t1 -c${options.connections} -d${options.duration}s; ` +
@@ -327,13 +330,17 @@ async function main(argv: string[]): Promise<number> {
   try {
     const plain = await ServerProcess.start('plain', ['plain'], work, []);
     servers.push(plain);
-    const emblyArgs = ['embly', ...(options.runners ? ['--runners', String(options.runners)] : []), ...(options.metrics ? ['--metrics'] : [])];
+    const emblyArgs = ['embly', ...(options.runners ? ['--runners', String(options.runners)] : [])];
     const embly = await ServerProcess.start('embly', emblyArgs, work, options.perf ? ['--perf-basic-prof'] : []);
     servers.push(embly);
+    // The same daemon with metrics on, idle while the others are loaded.
+    const measured = options.metrics ? await ServerProcess.start('embly-metrics', [...emblyArgs, '--metrics'], work, []) : embly;
+    if (measured !== embly) servers.push(measured);
     const all: Target[] = [
-      { name: 'plain', label: 'plain Node http', server: plain, port: plain.ports.plain! },
-      { name: 'stamp', label: 'Embly, isolation: instance', server: embly, port: embly.ports.stamp! },
-      { name: 'stamp-process', label: 'Embly, isolation: process', server: embly, port: embly.ports['stamp-process']! },
+      { name: 'plain', fn: 'plain', label: 'plain Node http', server: plain, port: plain.ports.plain! },
+      { name: 'stamp', fn: 'stamp', label: 'Embly, isolation: instance', server: embly, port: embly.ports.stamp! },
+      { name: 'stamp-metrics', fn: 'stamp', label: 'Embly, instance, metrics on', server: measured, port: measured.ports.stamp! },
+      { name: 'stamp-process', fn: 'stamp-process', label: 'Embly, isolation: process', server: embly, port: embly.ports['stamp-process']! },
     ];
     const list = all.filter((t) => targets.includes(t.name));
     const probes: Probe[] = list.map((t) => ({ key: t.name, target: t, rate: options.rate, requests: options.requests }));
@@ -375,7 +382,7 @@ async function main(argv: string[]): Promise<number> {
       for (let i = 0; i < probes.length; i++) {
         const probe = probes[(round + i + 1) % probes.length]!;
         const t = probe.target;
-        const probing = t.server === embly;
+        const probing = t.server !== plain;
         if (probing) t.server.tell({ type: 'probe', on: true });
         const [{ samples, seconds }, histogram] = await withSpawnHistogram(t, options, () => pacedRun(t.port, probe.rate, probe.requests, seq));
         seq += probe.requests;
@@ -472,6 +479,14 @@ function report(list: Target[], probes: Probe[], throughput: Map<string, WrkResu
     if (errors) console.log(`  ${t.label}: ${errors} errors (non-2xx or socket) during wrk runs`);
   }
   console.log(table(rows));
+  const measured = throughput.get('stamp-metrics');
+  if (measured) {
+    const perRound = measured.map((r, i) => r.rps / throughput.get('stamp')![i]!.rps);
+    const cost = 1 - median(perRound);
+    console.log(`  metrics cost: the daemon with metrics on serves ${(median(perRound) * 100).toFixed(1)} % of the requests/s of the one without ` +
+      `(median of rounds ${perRound.map((x) => x.toFixed(3)).join(', ')}; goal ≥ 97 %) ${cost <= GOAL_METRICS_COST ? '✓' : '✗'}`);
+    if (cost > GOAL_METRICS_COST) missed.push(`metrics cost ${(cost * 100).toFixed(1)} % of requests/s (goal ≤ 3 %)`);
+  }
   console.log('  cpu µs/req: CPU time per request of the server: its Node process (node) and its runner processes (runners); wrk is not counted.');
 
   console.log(`\nLatency: 1 connection, sequential requests paced at a fixed rate, ${options.rounds} rounds pooled`);
