@@ -30,7 +30,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { runnerBinary } from '../src/paths.js';
-import { SEQUENCE_HEADER, type SpawnSample } from './http-common.js';
+import { masked, SEQUENCE_HEADER, type SpawnSample } from './http-common.js';
 import { BenchError, runBench } from './cli.js';
 import { figureOf, type BenchDistribution, type BenchFigure, type BenchFile } from './figures.js';
 import { buildBenchProject, serverCpuSeconds, ServerProcess } from './server-process.js';
@@ -311,8 +311,6 @@ async function withSpawnHistogram<T>(t: Target, options: Options, measure: () =>
 const histogramText = (h: HistogramFigures | undefined) =>
   (h ? `  /metrics spawn p50 ${us(h.p50Ns).padStart(6)} µs  p99 ${us(h.p99Ns).padStart(7)} µs (${h.count})` : '');
 
-/** Every byte of a response except the clock values, which differ on every answer. */
-const masked = (response: string) => response.replace(/(X-(?:Start|Read)-Ns: )\d{20}/g, '$1#').replace(/^Date: .*$/m, 'Date: #');
 
 async function main(argv: string[]): Promise<number> {
   const options = parseOptions(argv);
