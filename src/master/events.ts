@@ -43,6 +43,10 @@ export interface ChildExit { function: string; template: number; report: ChildEx
 /** A template's answer to fork(): the child's pid, or 0 and an errno. */
 export interface Forked { function: string; template: number; request: number; pid: number; errno: number; }
 
+/** Told of every STARTED with plain arguments, for the metrics: an event
+ * would make an object per spawn, and emit() an array of its arguments. */
+export type SpawnObserver = (fn: string, spawnMs: number, cold: boolean, address: bigint) => void;
+
 export interface MasterEvents {
   /** a runner said HELLO and was admitted */
   runner: [RunnerInfo];
