@@ -21,6 +21,10 @@ export interface InstanceStarted {
   spawnMs: number;
   /** the first instance its runner process ran */
   cold: boolean;
+  /** the runner's CLOCK_MONOTONIC ns (process.hrtime's clock) as it read the SPAWN, after
+   * its wake-up, and as it switched to the instance: where the spawn's time went */
+  spawnReadNs: number;
+  ranAtNs: number;
 }
 
 export interface InstanceExit {

@@ -77,7 +77,7 @@ export class Spawner {
       const { function: fn, parent, requestedAt } = instance;
       const spawnMs = fromMonotonicNs(frame.ranAtNs) - requestedAt;
       this.observer?.(fn, spawnMs, cold, address);
-      if (emitted) this.events.emit('started', { address, function: fn, parent, spawnMs, cold });
+      if (emitted) this.events.emit('started', { address, function: fn, parent, spawnMs, cold, spawnReadNs: frame.spawnReadNs, ranAtNs: frame.ranAtNs });
     }
     hooks?.started(address);
   }
