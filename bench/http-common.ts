@@ -21,6 +21,10 @@ export interface SpawnSample {
   spawnCalled: number;
   /** the master's 'started' event: the runner's STARTED frame has been handled (-1: it had not by the time the response began) */
   spawnResolved: number;
+  /** the runner read the SPAWN (its stamp in STARTED; -1 as spawnResolved) */
+  spawnRead: number;
+  /** the runner switched to the instance for the first time (its stamp in STARTED; -1 as spawnResolved) */
+  ranAt: number;
   /** the function's first instruction (X-Start-Ns) */
   functionStarted: number;
   /** the function saw EOF on handle 1: the whole request had arrived (X-Read-Ns) */

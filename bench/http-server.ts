@@ -135,7 +135,10 @@ class Probe {
   /** the master read the runner's STARTED */
   private readonly onStarted = (s: InstanceStarted) => {
     const sample = this.open.get(s.parent);
-    if (sample) sample.spawnResolved = now();
+    if (!sample) return;
+    sample.spawnResolved = now();
+    sample.spawnRead = s.spawnReadNs;
+    sample.ranAt = s.ranAtNs;
   };
 
   constructor(private readonly master: Master) {}
@@ -205,7 +208,7 @@ class Probe {
 
   /** The samples so far (forgotten here); spawnResolved is -1 where STARTED was not seen. */
   take(): SpawnSample[] {
-    return this.finished.splice(0).map((s) => ({ seq: -1, spawnResolved: -1, ...s }) as SpawnSample);
+    return this.finished.splice(0).map((s) => ({ seq: -1, spawnResolved: -1, spawnRead: -1, ranAt: -1, ...s }) as SpawnSample);
   }
 }
 

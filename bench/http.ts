@@ -661,15 +661,19 @@ function report(list: Target[], probes: Probe[], throughput: Map<string, WrkResu
   if (options.metrics) console.log(histogramTable(list, probes, throughput, latency, labelOf));
 
   console.log('\nWhere an Embly request\'s time goes (medians, µs; plain: send -> handler -> received)');
-  const drows = [['target', 'client->request', 'request->spawn', 'spawn->STARTED', 'spawn->running', 'running->request read', 'request read->response at gateway', 'gateway->client', 'total']];
-  drows.push(['plain Node http', us(plainToHandler), '', '', '', '', '', us(median(plainClient.map((c) => c.received - c.started))),
+  const drows = [['target', 'client->request', 'request->spawn', 'spawn->STARTED', 'spawn->running', '(spawn->runner read SPAWN', 'read->switch', 'switch->running)', 'running->request read', 'request read->response at gateway', 'gateway->client', 'total']];
+  drows.push(['plain Node http', us(plainToHandler), '', '', '', '', '', '', '', '', us(median(plainClient.map((c) => c.received - c.started))),
     us(median(plainClient.map((c) => c.received - c.sent)))]);
   for (const p of probes.filter((x) => isEmbly(x.target))) {
     const j = joined(latency.filter((l) => l.probe === p.key));
     const m = (f: (x: Joined) => number) => us(median(j.map(f).filter((v) => Number.isFinite(v))));
     drows.push([labelOf(p), m((x) => x.spawn.requestStarted - x.client.sent), m((x) => x.spawn.spawnCalled - x.spawn.requestStarted),
       m((x) => (x.spawn.spawnResolved < 0 ? NaN : x.spawn.spawnResolved - x.spawn.spawnCalled)),
-      m((x) => x.spawn.functionStarted - x.spawn.spawnCalled), m((x) => x.spawn.requestRead - x.spawn.functionStarted),
+      m((x) => x.spawn.functionStarted - x.spawn.spawnCalled),
+      m((x) => (x.spawn.spawnResolved < 0 ? NaN : x.spawn.spawnRead - x.spawn.spawnCalled)),
+      m((x) => (x.spawn.spawnResolved < 0 ? NaN : x.spawn.ranAt - x.spawn.spawnRead)),
+      m((x) => (x.spawn.spawnResolved < 0 ? NaN : x.spawn.functionStarted - x.spawn.ranAt)),
+      m((x) => x.spawn.requestRead - x.spawn.functionStarted),
       m((x) => x.spawn.responseArrived - x.spawn.requestRead), m((x) => x.client.received - x.spawn.responseArrived),
       m((x) => x.client.received - x.client.sent)]);
   }
