@@ -70,7 +70,10 @@ export function spawnAgreement(figures: BenchFigure[]): string | null {
     ? `**They agree**: every one of the ${paired.length} figures lies within one bucket of embly_spawn_duration_seconds of what /metrics reports for the same runs (${spread}).`
     : `**They disagree** on ${off.map((f) => f.figure).join(', ')}: more than one histogram bucket apart (${spread}).`;
   return `${verdict} The baseline column is histogram_quantile() over the daemon's own histogram, scraped before and after each run; ` +
-    'it interpolates within buckets (bounds 10, 25, 50, 100, 250, 500 µs, 1 ms, …), so within a bucket is as close as it can tell.';
+    'it interpolates within buckets (bounds 10, 25, 50, 100, 250, 500 µs, 1 ms, …), so within a bucket is as close as it can tell. ' +
+    "Both start when the gateway had read the request's head; the probe ends at the function's first instruction (its own clock), " +
+    "the histogram when the runner switched to the instance (its stamp in STARTED), so they can part at the tail when a runner is " +
+    'descheduled in between, and a p99.9 of few requests is their worst one or two.';
 }
 
 function machineTable(m: Machine): string {
