@@ -81,3 +81,14 @@ export function flatness(samples: number[], window: number, tolerance: Tolerance
   const last = average(samples.slice(-window));
   return { first, last, flat: last - first <= Math.max(tolerance.absolute, tolerance.fraction * first) };
 }
+
+/** Every process below `root` (children, their children, ...). */
+export function descendantPids(root: number): number[] {
+  const found: number[] = [];
+  for (let queue = childPids(root); queue.length > 0;) {
+    const pid = queue.shift()!;
+    found.push(pid);
+    queue.push(...childPids(pid));
+  }
+  return found;
+}
