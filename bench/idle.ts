@@ -15,7 +15,7 @@
 // runners exist to avoid. The ramp then asks for more and more sleepers, to the
 // goal of 10,000 and beyond, and says what stopped it.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ import { createInterface } from 'node:readline';
 import { BenchError, runBench } from './cli.js';
 import { figureOf, type BenchFigure } from './figures.js';
 import { buildPipes } from './pipes.js';
-import { childPids, descendantPids, fdCount, median, pssBytes, sumOver } from './proc.js';
+import { childPids, descendantPids, fdCount, mappingCount, median, pssBytes, sumOver } from './proc.js';
 import { parseOptions, rerunCommand, table, wholeNumber, writeJson } from './report.js';
 import { buildBenchProject, ServerProcess } from './server-process.js';
 
@@ -82,6 +82,9 @@ class Spawner {
   }
 }
 
+const lastLines = (file: string, n: number) => readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n');
+const maxMapCount = () => readFileSync('/proc/sys/vm/max_map_count', 'latin1').trim();
+
 /** The daemon's embly_instances gauge for `fn`. */
 async function liveInstances(metricsPort: number, fn: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -89,22 +92,30 @@ async function liveInstances(metricsPort: number, fn: string): Promise<number> {
   return match ? Number(match[1]) : 0;
 }
 
-/** Waits until the gauge reads `count`; the last reading if it did not within timeoutMs. */
+/** Waits until the gauge reads `count`; the last reading if it did not within timeoutMs,
+ * or if it stood still for 10 s (instances that failed to start do not come back). */
 async function settle(metricsPort: number, fn: string, count: number, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let live = await liveInstances(metricsPort, fn);
-  while (live !== count && Date.now() < deadline) {
+  let changed = Date.now();
+  while (live !== count && Date.now() < deadline && Date.now() - changed < 10_000) {
     await sleep(100);
-    live = await liveInstances(metricsPort, fn);
+    const now = await liveInstances(metricsPort, fn);
+    if (now !== live) changed = Date.now();
+    live = now;
   }
   return live;
 }
 
-interface Footprint { daemon: number; processes: number; runners: number; daemonFds: number }
+interface Footprint { daemon: number; processes: number; runners: number; daemonFds: number; mostMappings: number }
 
 function footprint(daemonPid: number): Footprint {
   const below = descendantPids(daemonPid);
-  return { daemon: pssBytes(daemonPid), processes: sumOver(below, pssBytes), runners: below.length, daemonFds: fdCount(daemonPid) };
+  return {
+    daemon: pssBytes(daemonPid), processes: sumOver(below, pssBytes), runners: below.length, daemonFds: fdCount(daemonPid),
+    // against vm.max_map_count: each instance maps its memory and its stack
+    mostMappings: Math.max(0, ...below.map(mappingCount).filter((n) => Number.isFinite(n))),
+  };
 }
 
 /** Δ PSS per instance (bytes) of the daemon and of its runners, for `count` sleepers. */
@@ -159,7 +170,7 @@ async function ramp(server: ServerProcess, port: number, targets: number[]): Pro
       steps.push({ asked, count, errno, live, footprint: footprint(server.pid) });
       process.stderr.write(`  ${asked}: ${count} spawned, ${live} running\n`);
       if (errno !== 0) return { steps, stopped: `a spawn failed with ${ERRNO_NAMES[errno] ?? `errno ${errno}`} at ${count}` };
-      if (live !== count) return { steps, stopped: `${count} spawned but only ${live} running after 120 s (see the server log)` };
+      if (live !== count) return { steps, stopped: `${count} spawned but only ${live} running (the count stood still); the server log says:\n${lastLines(server.logFile, 5)}` };
     }
     return { steps, stopped: `nothing: the ramp ended at ${targets.at(-1)} (--ramp-to)` };
   } catch (e) {
@@ -222,9 +233,10 @@ async function main(argv: string[]): Promise<number> {
     ]));
     console.log(`\nramp (one spawner, targets up to ${rampTo}):`);
     console.log(table([
-      ['asked', 'spawned', 'running', 'errno', 'daemon PSS MiB', 'all PSS below MiB', 'processes below', 'daemon fds'],
-      ...steps.map((s) => [String(s.asked), String(s.count), String(s.live), String(s.errno), (s.footprint.daemon / MiB).toFixed(0), (s.footprint.processes / MiB).toFixed(0), String(s.footprint.runners), String(s.footprint.daemonFds)]),
+      ['asked', 'spawned', 'running', 'errno', 'daemon PSS MiB', 'all PSS below MiB', 'processes below', 'daemon fds', 'most mappings in one'],
+      ...steps.map((s) => [String(s.asked), String(s.count), String(s.live), String(s.errno), (s.footprint.daemon / MiB).toFixed(0), (s.footprint.processes / MiB).toFixed(0), String(s.footprint.runners), String(s.footprint.daemonFds), String(s.footprint.mostMappings)]),
     ]));
+    console.log(`(vm.max_map_count is ${maxMapCount()}: a process cannot hold more mappings)`);
     console.log(`most concurrent sleeping instances: ${reached} (goal 10,000: ${reached >= 10_000 ? 'met' : 'NOT met'}); what stopped the ramp: ${stopped}`);
     console.log(`rerun: ${command}`);
     writeJson(common, 'idle', figures);

@@ -92,3 +92,15 @@ export function descendantPids(root: number): number[] {
   }
   return found;
 }
+
+/** Memory mappings of a process (lines of /proc/PID/maps); NaN if it is gone. */
+export function mappingCount(pid: number): number {
+  try {
+    const maps = readFileSync(`/proc/${pid}/maps`, 'latin1');
+    let lines = 0;
+    for (let at = maps.indexOf('\n'); at >= 0; at = maps.indexOf('\n', at + 1)) lines++;
+    return lines;
+  } catch {
+    return NaN;
+  }
+}
