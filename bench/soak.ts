@@ -109,8 +109,9 @@ async function main(argv: string[]): Promise<number> {
   const server = await ServerProcess.start('embly', ['embly'], work, []);
   try {
     const port = server.ports.stamp!;
-    process.stderr.write('finding the highest sustainable rate:\n');
-    const connections = values.connections ? wholeNumber(values.connections as string, '--connections', 1) : await findConnections(port, common.quick ? 2 : 3);
+    const connections = values.connections
+      ? wholeNumber(values.connections as string, '--connections', 1)
+      : (process.stderr.write('finding the highest sustainable rate:\n'), await findConnections(port, common.quick ? 2 : 3));
     process.stderr.write(`soaking at ${connections} connections for ${seconds} s ...\n`);
     const samples: Sample[] = [];
     const sampler = setInterval(() => samples.push(sample(server.pid)), 1000);
@@ -122,6 +123,10 @@ async function main(argv: string[]): Promise<number> {
       ['series', `first ${WINDOW} s`, `last ${WINDOW} s`, 'growth allowed', 'flat'],
       ...judged.map((s) => [s.name + (s.unit ? ` (${s.unit})` : ''), show(s.first, s.unit), show(s.last, s.unit), toleranceText(s.tolerance, s.unit), s.flat ? 'yes' : 'NO']),
     ]));
+    // The daemon's and the runners' memory in 10 s steps: a plateau and a steady climb look alike at the two ends only.
+    const steps = (values: number[]) => Array.from({ length: Math.floor(values.length / WINDOW) }, (_, i) => (values.slice(i * WINDOW, (i + 1) * WINDOW).reduce((a, b) => a + b, 0) / WINDOW / MiB).toFixed(1)).join(' ');
+    console.log(`daemon RSS by ${WINDOW} s (MiB):  ${steps(judged[0]!.values)}`);
+    console.log(`runners RSS by ${WINDOW} s (MiB): ${steps(judged[2]!.values)}`);
     const flat = judged.every((s) => s.flat);
     console.log(`errors: ${load.errors === 0 ? 'none' : load.errors}; flat: ${flat ? 'yes' : 'NO'}`);
     const command = `npm run soak -- --seconds ${seconds} --connections ${connections}`;
