@@ -2,7 +2,7 @@
 // and the daemon's and runners' memory, fds and runner count flat from the
 // first 10 s to the last. See bench/README.md, "soak".
 //
-//   npm run soak -- [--seconds S] [--connections C] [--quick] [--json FILE]
+//   npm run soak -- [--seconds S] [--warmup S] [--connections C] [--quick] [--json FILE]
 //   node dist/bench/soak.js ...
 //
 // Load: wrk (Debian's, closed loop, no -R) at a fixed number of connections
@@ -11,7 +11,10 @@
 // (3 s each at 1, 2, 4, ... 64 connections) picks the fewest connections
 // within 5% of the best throughput seen: a closed-loop client's rate is
 // sustainable by construction, and beyond that point more connections only
-// queue. Every second the driver samples /proc: the daemon's RSS and fds,
+// queue. A warm-up at that load (60 s; --warmup 0 for none) lets the daemon's V8
+// heap grow to its working size first: measured here, the daemon's RSS climbs
+// for about a minute at ~15,000 requests/s and then holds (bench/README.md).
+// Every second (warm-up too) the driver samples /proc: the daemon's RSS and fds,
 // every runner's RSS and fds, and how many runners there are.
 //
 // exit status: 0 flat and no errors, 1 a run failed, 2 usage or a missing tool, 3 an error or a series that grew
@@ -73,6 +76,14 @@ function sample(daemonPid: number): Sample {
   };
 }
 
+/** Runs `load`, sampling the daemon and its runners every second meanwhile. */
+async function sampled<T>(daemonPid: number, load: () => Promise<T>): Promise<{ result: T; samples: Sample[] }> {
+  const samples: Sample[] = [];
+  const sampler = setInterval(() => samples.push(sample(daemonPid)), 1000);
+  const result = await load().finally(() => clearInterval(sampler));
+  return { result, samples };
+}
+
 /** A series judged for flatness, with its tolerance in words. */
 interface Series { name: string; values: number[]; unit: 'MiB' | ''; tolerance: Tolerance }
 
@@ -101,8 +112,9 @@ const toleranceText = (t: Tolerance, unit: Series['unit']) =>
   t.fraction === 0 ? `+${show(t.absolute, unit)}` : `+max(${t.fraction * 100}%, ${show(t.absolute, unit)} ${unit})`;
 
 async function main(argv: string[]): Promise<number> {
-  const { common, values } = parseOptions(argv, { seconds: { type: 'string' }, connections: { type: 'string' } }, 1, 1);
+  const { common, values } = parseOptions(argv, { seconds: { type: 'string' }, connections: { type: 'string' }, warmup: { type: 'string' } }, 1, 1);
   const seconds = wholeNumber(values.seconds as string | undefined, '--seconds', common.quick ? 2 * WINDOW : 60);
+  const warmup = values.warmup === '0' ? 0 : wholeNumber(values.warmup as string | undefined, '--warmup', common.quick ? 10 : 60);
   if (seconds < 2 * WINDOW) throw new BenchError(`--seconds must be at least ${2 * WINDOW} (the first and last ${WINDOW} s are compared)`);
   const work = mkdtempSync(join(tmpdir(), 'embly-bench-soak-'));
   await buildBenchProject();
@@ -112,24 +124,30 @@ async function main(argv: string[]): Promise<number> {
     const connections = values.connections
       ? wholeNumber(values.connections as string, '--connections', 1)
       : (process.stderr.write('finding the highest sustainable rate:\n'), await findConnections(port, common.quick ? 2 : 3));
+    let warm: Sample[] = [];
+    if (warmup > 0) {
+      process.stderr.write(`warming up at ${connections} connections for ${warmup} s ...\n`);
+      const warming = await sampled(server.pid, () => wrk(port, connections, warmup));
+      if (warming.result.errors > 0) throw new BenchError(`${warming.result.errors} errors while warming up`, 1);
+      warm = warming.samples;
+    }
     process.stderr.write(`soaking at ${connections} connections for ${seconds} s ...\n`);
-    const samples: Sample[] = [];
-    const sampler = setInterval(() => samples.push(sample(server.pid)), 1000);
-    const load = await wrk(port, connections, seconds).finally(() => clearInterval(sampler));
+    const { result: load, samples } = await sampled(server.pid, () => wrk(port, connections, seconds));
     const judged = seriesOf(samples).map((s) => ({ ...s, ...flatness(s.values, WINDOW, s.tolerance) }));
 
-    console.log(`soak: ${seconds} s of wrk at ${connections} connections on the stamp function: ${load.rps.toFixed(0)} requests/s, ${load.requests} requests, ${load.errors} errors`);
+    console.log(`soak: ${warmup} s of warm-up, then ${seconds} s of wrk at ${connections} connections on the stamp function: ${load.rps.toFixed(0)} requests/s, ${load.requests} requests, ${load.errors} errors`);
     console.log(table([
       ['series', `first ${WINDOW} s`, `last ${WINDOW} s`, 'growth allowed', 'flat'],
       ...judged.map((s) => [s.name + (s.unit ? ` (${s.unit})` : ''), show(s.first, s.unit), show(s.last, s.unit), toleranceText(s.tolerance, s.unit), s.flat ? 'yes' : 'NO']),
     ]));
     // The daemon's and the runners' memory in 10 s steps: a plateau and a steady climb look alike at the two ends only.
     const steps = (values: number[]) => Array.from({ length: Math.floor(values.length / WINDOW) }, (_, i) => (values.slice(i * WINDOW, (i + 1) * WINDOW).reduce((a, b) => a + b, 0) / WINDOW / MiB).toFixed(1)).join(' ');
+    if (warm.length >= WINDOW) console.log(`daemon RSS by ${WINDOW} s while warming up (MiB): ${steps(warm.map((w) => w.daemonRss))}`);
     console.log(`daemon RSS by ${WINDOW} s (MiB):  ${steps(judged[0]!.values)}`);
     console.log(`runners RSS by ${WINDOW} s (MiB): ${steps(judged[2]!.values)}`);
     const flat = judged.every((s) => s.flat);
     console.log(`errors: ${load.errors === 0 ? 'none' : load.errors}; flat: ${flat ? 'yes' : 'NO'}`);
-    const command = `npm run soak -- --seconds ${seconds} --connections ${connections}`;
+    const command = `npm run soak -- --seconds ${seconds} --warmup ${warmup} --connections ${connections}`;
     const daemonRss = judged[0]!;
     writeJson(common, 'soak', [
       figureOf({ section: 'Soak', figure: `sustained rate (${connections} connections, ${seconds} s, ${load.errors} errors)`, unit: 'requests/s', runs: [load.rps], goal: { text: 'zero errors, everything flat', met: load.errors === 0 && flat }, command }),
