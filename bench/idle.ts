@@ -82,7 +82,13 @@ class Spawner {
   }
 }
 
-const lastLines = (file: string, n: number) => readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n');
+/** What the server log says of instances that could not start: the runners' first
+ * "cannot start" lines (they say why), else the log's last lines. */
+function whyInLog(file: string): string {
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+  const why = lines.filter((l) => l.includes('cannot start'));
+  return (why.length > 0 ? [...why.slice(0, 3), `(${why.length} such lines)`] : lines.slice(-5)).join('\n');
+}
 const maxMapCount = () => readFileSync('/proc/sys/vm/max_map_count', 'latin1').trim();
 
 /** The daemon's embly_instances gauge for `fn`. */
@@ -170,7 +176,7 @@ async function ramp(server: ServerProcess, port: number, targets: number[]): Pro
       steps.push({ asked, count, errno, live, footprint: footprint(server.pid) });
       process.stderr.write(`  ${asked}: ${count} spawned, ${live} running\n`);
       if (errno !== 0) return { steps, stopped: `a spawn failed with ${ERRNO_NAMES[errno] ?? `errno ${errno}`} at ${count}` };
-      if (live !== count) return { steps, stopped: `${count} spawned but only ${live} running (the count stood still); the server log says:\n${lastLines(server.logFile, 5)}` };
+      if (live !== count) return { steps, stopped: `${count} spawned but only ${live} running (the count stood still); the server log says:\n${whyInLog(server.logFile)}` };
     }
     return { steps, stopped: `nothing: the ramp ended at ${targets.at(-1)} (--ramp-to)` };
   } catch (e) {
