@@ -49,19 +49,21 @@ async function wrk(port: number, connections: number, seconds: number): Promise<
   return { requests: Number(requests[1]), rps: Number(rps[1]), errors: non2xx + (socket ? socket.slice(1).reduce((a, n) => a + Number(n), 0) : 0) };
 }
 
-/** The fewest connections whose throughput is within 5% of the best of the ramp, with no errors. */
+/** The fewest connections whose throughput is within 5% of the best of the ramp, with no errors;
+ * the ramp ends once two steps in a row brought no more than 5% over the best before them. */
 async function findConnections(port: number, stepSeconds: number): Promise<number> {
   const tried: { connections: number; rps: number }[] = [];
-  for (let c = 1; c <= 64; c *= 2) {
+  let best = 0;
+  let flatSteps = 0;
+  for (let c = 1; c <= 64 && flatSteps < 2; c *= 2) {
     const r = await wrk(port, c, stepSeconds);
     process.stderr.write(`  ${c} connections: ${r.rps.toFixed(0)} requests/s, ${r.errors} errors\n`);
     if (r.errors > 0) break;
     tried.push({ connections: c, rps: r.rps });
-    const best = Math.max(...tried.map((t) => t.rps));
-    if (tried.length >= 3 && tried.slice(-2).every((t) => t.rps < best * 1.05)) break; // it stopped growing
+    flatSteps = r.rps > best * 1.05 ? 0 : flatSteps + 1;
+    best = Math.max(best, r.rps);
   }
   if (tried.length === 0) throw new BenchError('even one connection saw errors', 1);
-  const best = Math.max(...tried.map((t) => t.rps));
   return tried.find((t) => t.rps >= best * 0.95)!.connections;
 }
 
