@@ -246,7 +246,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`most concurrent sleeping instances: ${reached} (goal 10,000: ${reached >= 10_000 ? 'met' : 'NOT met'}); what stopped the ramp: ${stopped}`);
     console.log(`rerun: ${command}`);
     writeJson(common, 'idle', figures);
-    return reached >= 10_000 || rampTo < 10_000 ? 0 : 1;
+    return 0; // a goal missed is a finding (printed, and goal.met in --json), not a failed run
   } finally {
     await server.stop();
     rmSync(work, { recursive: true, force: true });
