@@ -34,6 +34,7 @@ import { masked, SEQUENCE_HEADER, type SpawnSample } from './http-common.js';
 import { BenchError, runBench } from './cli.js';
 import { figureOf, type BenchDistribution, type BenchFigure, type BenchFile } from './figures.js';
 import { buildBenchProject, serverCpuSeconds, ServerProcess } from './server-process.js';
+import { wrk } from './wrk.js';
 import { scrapeSpawnBuckets, spawnsBetween, type HistogramFigures } from './spawn-histogram.js';
 
 const run = promisify(execFile);
@@ -139,34 +140,13 @@ interface WrkResult {
   cpuUsPerRequest: number; ownUsPerRequest: number; runnersUsPerRequest: number;
 }
 
-const UNIT_NS: Record<string, number> = { us: 1e3, ms: 1e6, s: 1e9 };
-
-function parseDuration(text: string): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(text);
-  if (!m) throw new BenchError(`cannot read wrk's duration ${JSON.stringify(text)}`, 1);
-  return Number(m[1]) * UNIT_NS[m[2]!]!;
-}
-
 async function runWrk(url: string, options: Options, seconds: number, server: ServerProcess): Promise<WrkResult> {
   const cpuBefore = serverCpuSeconds(server.pid);
-  const args = ['-t1', `-c${options.connections}`, `-d${seconds}s`, '--latency', url];
-  const { stdout } = await run('wrk', args, { maxBuffer: 1 << 20 }).catch((e: { stderr?: string; message: string }) => {
-    throw new BenchError(`wrk ${args.join(' ')} failed: ${e.stderr || e.message}`, 1);
-  });
+  const r = await wrk(url, options.connections, seconds);
   const cpuAfter = serverCpuSeconds(server.pid);
   const own = cpuAfter.own - cpuBefore.own;
   const runners = cpuAfter.runners - cpuBefore.runners;
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
-  const total = /(\d+) requests in/.exec(stdout);
-  const p50 = /^\s+50%\s+(\S+)/m.exec(stdout);
-  const p99 = /^\s+99%\s+(\S+)/m.exec(stdout);
-  if (!rps || !total || !p50 || !p99) throw new BenchError(`cannot read wrk's output:\n${stdout}`, 1);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
-  const errors = non2xx + (socket ? socket.slice(1).reduce((a, n) => a + Number(n), 0) : 0);
-  const requests = Number(total[1]);
-  return { rps: Number(rps[1]), p50Ns: parseDuration(p50[1]!), p99Ns: parseDuration(p99[1]!), requests, errors,
-    cpuUsPerRequest: ((own + runners) * 1e6) / requests, ownUsPerRequest: (own * 1e6) / requests, runnersUsPerRequest: (runners * 1e6) / requests };
+  return { ...r, cpuUsPerRequest: ((own + runners) * 1e6) / r.requests, ownUsPerRequest: (own * 1e6) / r.requests, runnersUsPerRequest: (runners * 1e6) / r.requests };
 }
 
 // --------------------------------------------------- the latency client

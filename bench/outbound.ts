@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { packageRoot } from '../src/paths.js';
 import { BenchError, runBench } from './cli.js';
+import { wrk, type WrkRun } from './wrk.js';
 
 const run = promisify(execFile);
 const BODY = 'hello from the origin\n';
@@ -127,23 +128,6 @@ function startProcess(name: string, command: string, args: string[], ready: RegE
   });
 }
 
-interface Measured { rps: number; p50: string; p99: string; errors: number; }
-
-async function wrk(url: string, o: Options): Promise<Measured> {
-  const args = ['-t1', `-c${o.connections}`, `-d${o.duration}s`, '--latency', url];
-  const { stdout } = await run('wrk', args, { maxBuffer: 1 << 20 }).catch((e: { stderr?: string; message: string }) => {
-    throw new BenchError(`wrk ${args.join(' ')} failed: ${e.stderr || e.message}`, 1);
-  });
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
-  const p50 = /^\s+50%\s+(\S+)/m.exec(stdout);
-  const p99 = /^\s+99%\s+(\S+)/m.exec(stdout);
-  if (!rps || !p50 || !p99) throw new BenchError(`cannot read wrk's output:\n${stdout}`, 1);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
-  const errors = non2xx + (socket ? socket.slice(1).reduce((a, n) => a + Number(n), 0) : 0);
-  return { rps: Number(rps[1]), p50: p50[1]!, p99: p99[1]!, errors };
-}
-
 async function checkAnswer(name: string, url: string): Promise<void> {
   const response = await fetch(url);
   const text = await response.text();
@@ -189,13 +173,13 @@ gateways:
     for (const t of targets) await checkAnswer(t.name, t.url);
     console.log(`bench: outbound, ${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ` +
       `wrk -t1 -c${o.connections} -d${o.duration}s, ${o.rounds} rounds; origin: Node http, ${BODY.length}-byte body`);
-    const results = new Map<string, Measured[]>(targets.map((t) => [t.name, []]));
+    const results = new Map<string, WrkRun[]>(targets.map((t) => [t.name, []]));
     for (let round = 0; round < o.rounds; round++) {
       const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
       for (const t of order) {
-        const m = await wrk(t.url, o);
+        const m = await wrk(t.url, o.connections, o.duration);
         results.get(t.name)!.push(m);
-        console.log(`  round ${round + 1} ${t.name.padEnd(11)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50.padStart(8)}  p99 ${m.p99.padStart(8)}${m.errors ? `  ${m.errors} errors` : ''}`);
+        console.log(`  round ${round + 1} ${t.name.padEnd(11)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${(m.p50Ns / 1e3).toFixed(0).padStart(6)} µs  p99 ${(m.p99Ns / 1e3).toFixed(0).padStart(6)} µs${m.errors ? `  ${m.errors} errors` : ''}`);
       }
       const last = (name: string) => results.get(name)!.at(-1)!.rps;
       console.log(`  round ${round + 1} embly / node-proxy: ${(last('embly') / last('node-proxy')).toFixed(2)}x, embly / node-undici: ${(last('embly') / last('node-undici')).toFixed(2)}x`);

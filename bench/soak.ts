@@ -18,36 +18,21 @@
 // every runner's RSS and fds, and how many runners there are.
 //
 // exit status: 0 flat and no errors, 1 a run failed, 2 usage or a missing tool, 3 an error or a series that grew
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { BenchError, runBench } from './cli.js';
 import { figureOf } from './figures.js';
 import { descendantPids, fdCount, flatness, rssBytes, sumOver, type Tolerance } from './proc.js';
 import { parseOptions, table, wholeNumber, writeJson } from './report.js';
 import { buildBenchProject, ServerProcess } from './server-process.js';
+import { wrk } from './wrk.js';
 
-const run = promisify(execFile);
 const WINDOW = 10; // seconds at each end that are compared
+const MIN_SECONDS = 2 * WINDOW + 5;
 const MiB = 1 << 20;
 
-interface WrkRun { requests: number; rps: number; errors: number }
-
-async function wrk(port: number, connections: number, seconds: number): Promise<WrkRun> {
-  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, `http://127.0.0.1:${port}/`];
-  const { stdout } = await run('wrk', args, { maxBuffer: 1 << 20 }).catch((e: { code?: string; stderr?: string; message: string }) => {
-    if (e.code === 'ENOENT') throw new BenchError('wrk is not installed: apt-get install wrk');
-    throw new BenchError(`wrk ${args.join(' ')} failed: ${e.stderr || e.message}`, 1);
-  });
-  const requests = /(\d+) requests in/.exec(stdout);
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
-  if (!requests || !rps) throw new BenchError(`cannot read wrk's output:\n${stdout}`, 1);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
-  return { requests: Number(requests[1]), rps: Number(rps[1]), errors: non2xx + (socket ? socket.slice(1).reduce((a, n) => a + Number(n), 0) : 0) };
-}
+const wrkOn = (port: number, connections: number, seconds: number) => wrk(`http://127.0.0.1:${port}/`, connections, seconds);
 
 /** The fewest connections whose throughput is within 5% of the best of the ramp, with no errors;
  * the ramp ends once two steps in a row brought no more than 5% over the best before them. */
@@ -56,7 +41,7 @@ async function findConnections(port: number, stepSeconds: number): Promise<numbe
   let best = 0;
   let flatSteps = 0;
   for (let c = 1; c <= 64 && flatSteps < 2; c *= 2) {
-    const r = await wrk(port, c, stepSeconds);
+    const r = await wrkOn(port, c, stepSeconds);
     process.stderr.write(`  ${c} connections: ${r.rps.toFixed(0)} requests/s, ${r.errors} errors\n`);
     if (r.errors > 0) break;
     tried.push({ connections: c, rps: r.rps });
@@ -80,7 +65,7 @@ function sample(daemonPid: number): Sample {
 
 /** Runs `load`, sampling the daemon and its runners every second meanwhile. */
 async function sampled<T>(daemonPid: number, load: () => Promise<T>): Promise<{ result: T; samples: Sample[] }> {
-  const samples: Sample[] = [];
+  const samples: Sample[] = [sample(daemonPid)]; // and one a second: the timer may fire late on a busy machine
   const sampler = setInterval(() => samples.push(sample(daemonPid)), 1000);
   const result = await load().finally(() => clearInterval(sampler));
   return { result, samples };
@@ -115,9 +100,9 @@ const toleranceText = (t: Tolerance, unit: Series['unit']) =>
 
 async function main(argv: string[]): Promise<number> {
   const { common, values } = parseOptions(argv, { seconds: { type: 'string' }, connections: { type: 'string' }, warmup: { type: 'string' } }, 1, 1);
-  const seconds = wholeNumber(values.seconds as string | undefined, '--seconds', common.quick ? 2 * WINDOW : 60);
+  const seconds = wholeNumber(values.seconds as string | undefined, '--seconds', common.quick ? MIN_SECONDS : 60);
   const warmup = values.warmup === '0' ? 0 : wholeNumber(values.warmup as string | undefined, '--warmup', common.quick ? 10 : 60);
-  if (seconds < 2 * WINDOW) throw new BenchError(`--seconds must be at least ${2 * WINDOW} (the first and last ${WINDOW} s are compared)`);
+  if (seconds < MIN_SECONDS) throw new BenchError(`--seconds must be at least ${MIN_SECONDS} (the first and last ${WINDOW} s are compared)`);
   const work = mkdtempSync(join(tmpdir(), 'embly-bench-soak-'));
   await buildBenchProject();
   const server = await ServerProcess.start('embly', ['embly'], work, []);
@@ -129,12 +114,12 @@ async function main(argv: string[]): Promise<number> {
     let warm: Sample[] = [];
     if (warmup > 0) {
       process.stderr.write(`warming up at ${connections} connections for ${warmup} s ...\n`);
-      const warming = await sampled(server.pid, () => wrk(port, connections, warmup));
+      const warming = await sampled(server.pid, () => wrkOn(port, connections, warmup));
       if (warming.result.errors > 0) throw new BenchError(`${warming.result.errors} errors while warming up`, 1);
       warm = warming.samples;
     }
     process.stderr.write(`soaking at ${connections} connections for ${seconds} s ...\n`);
-    const { result: load, samples } = await sampled(server.pid, () => wrk(port, connections, seconds));
+    const { result: load, samples } = await sampled(server.pid, () => wrkOn(port, connections, seconds));
     const judged = seriesOf(samples).map((s) => ({ ...s, ...flatness(s.values, WINDOW, s.tolerance) }));
 
     console.log(`soak: ${warmup} s of warm-up, then ${seconds} s of wrk at ${connections} connections on the stamp function: ${load.rps.toFixed(0)} requests/s, ${load.requests} requests, ${load.errors} errors`);
