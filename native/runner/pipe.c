@@ -79,6 +79,8 @@ size_t pipe_read(byte_pipe* p, uint8_t* out, size_t len) {
   size_t n = pipe_buffered(p);
   if (n > len)
     n = len;
+  if (n == 0)
+    return 0; /* EOF of a pipe never written: no data, and NULL + 0 is undefined (native/fuzz found it) */
   memcpy(out, p->data + p->start, n);
   pipe_consume(p, n);
   return n;
