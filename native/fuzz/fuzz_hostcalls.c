@@ -20,7 +20,7 @@
 const uint8_t* embly_fuzz_script; /* read by the guest module */
 size_t embly_fuzz_script_len;
 
-#define GUEST_TIMEOUT_MS 20
+#define GUEST_TIMEOUT_MS 5
 static const char stdin_bytes[] = "bytes for handle 1, then EOF\n";
 static function_def* g_function;
 

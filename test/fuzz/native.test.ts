@@ -87,8 +87,10 @@ for (const target of targets) {
     const crashes = join(buildDir, 'crashes', target);
     mkdirSync(work, { recursive: true });
     mkdirSync(crashes, { recursive: true });
+    const dictionary = `${corpus}.dict`;
     const outcome = await runHarness(target, [`-max_total_time=${seconds}`, '-timeout=0', '-use_value_profile=1',
-      '-print_final_stats=1', `-artifact_prefix=${crashes}/`, work, corpus], `${target}-fuzz`, seconds * 1000 + HANG_GRACE_MS);
+      '-print_final_stats=1', `-artifact_prefix=${crashes}/`, ...(existsSync(dictionary) ? [`-dict=${dictionary}`] : []),
+      work, corpus], `${target}-fuzz`, seconds * 1000 + HANG_GRACE_MS);
     t.is(outcome.code, 0, report(outcome));
     t.regex(readFileSync(outcome.log, 'latin1'), /Done \d+ runs in \d+ second/, 'libFuzzer ran to its time limit');
   });
