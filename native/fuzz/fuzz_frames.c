@@ -5,11 +5,12 @@
  * that say where it is cut: piece i is cuts[i % 4] bytes long (0: the rest).
  * Each piece is written to the socket and the runner takes one turn of its
  * loop, so frames arrive split anywhere. The runner hosts one function, the
- * harness guest (guest_module.c, playing nothing here), so SPAWN starts real
+ * harness guest (guest_module.c) playing echo_script below, so SPAWN starts real
  * instances that DATA, CLOSE, CREDIT, KILL and the rest then reach. What the
  * runner sends back must be well-formed frames. */
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +23,21 @@
 #include "scheduler.h"
 #include "serve.h"
 
-const uint8_t* embly_fuzz_script; /* the guest module's: nothing to play */
-size_t embly_fuzz_script_len;
+/* What every instance plays (fuzz_script.h): takes what its parent sent
+ * (read, no waiting), answers, yields once so that it lives into the next
+ * turn, where later frames find it, reads again and closes. DATA, CREDIT and
+ * CLOSE then meet a live reader and writer. */
+static const uint8_t echo_script[] = {
+    3, 0, 0, 0, 0, 0, 0, 0, 0, 0x58, 2, 0, 0, 4, 0, 0, 0, 0x6c, 2, 0, 0, /* events(0, 600, 4, 620) */
+    0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0,                    /* read(1, 256, 1024, 512) */
+    1, 1, 0, 0, 0, 0, 1, 0, 0, 64, 0, 0, 0, 4, 2, 0, 0,                   /* write(1, 256, 64, 516) */
+    16,                                                                    /* sched_yield() */
+    0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0,                    /* read(1, 256, 1024, 512) */
+    4, 1, 0, 0, 0,                                                         /* close(1) */
+};
+const uint8_t* embly_fuzz_script = echo_script;
+size_t embly_fuzz_script_len = sizeof echo_script;
+bool embly_fuzz_script_for_every_instance = true;
 
 #define CUTS 4
 #define TURNS_TO_SETTLE 1000

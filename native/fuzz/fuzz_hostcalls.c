@@ -9,6 +9,7 @@
  * out of bounds would fault, and the fault is the sanitizer's report. The
  * function's timeout (a real deadline) ends scripts that wait for long. */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 
 const uint8_t* embly_fuzz_script; /* read by the guest module */
 size_t embly_fuzz_script_len;
+bool embly_fuzz_script_for_every_instance; /* no: the root's children play nothing */
 
 #define GUEST_TIMEOUT_MS 5
 static const char stdin_bytes[] = "bytes for handle 1, then EOF\n";

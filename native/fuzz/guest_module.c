@@ -10,9 +10,11 @@
 #include "fuzz_script.h"
 
 /* Set by the harness for the instance that is to play it; taken by the first
- * that runs, so the children it spawns play nothing. */
+ * that runs, so the children it spawns play nothing; unless every instance
+ * is to play it. */
 extern const uint8_t* embly_fuzz_script;
 extern size_t embly_fuzz_script_len;
+extern bool embly_fuzz_script_for_every_instance;
 
 #define IMPORT(mod, name, params, results) \
   {mod, sizeof mod - 1, name, sizeof name - 1, {EMBLY_EXTERN_FUNC, params, results, false, 0, 0}}
@@ -90,8 +92,10 @@ static void store(guest_state* state, fuzz_script* s) {
 static void start(void* instance, const embly_value* args, embly_value* results) {
   guest_state* state = instance;
   fuzz_script s = {embly_fuzz_script, embly_fuzz_script_len, 0};
-  embly_fuzz_script = NULL;
-  embly_fuzz_script_len = 0;
+  if (!embly_fuzz_script_for_every_instance) {
+    embly_fuzz_script = NULL;
+    embly_fuzz_script_len = 0;
+  }
   while (s.bytes && s.at < s.len) {
     uint8_t op = (uint8_t)take(&s, 1);
     if (op == FUZZ_OP_STORE)
