@@ -2,7 +2,10 @@
  * in C instead of translated from wasm, loaded by the runner's real loader.
  * It imports every host call the runner provides, exports a one-page memory
  * and a _start that plays a script from the fuzz input (fuzz_script.h):
- * host calls with the script's arguments, and stores into its memory. */
+ * host calls with the script's arguments, and stores into its memory. Each
+ * answer must be one of the errnos docs/abi.md lists. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "embly/abi.h"
@@ -69,6 +72,16 @@ static uint64_t take(fuzz_script* s, size_t n) {
   return v;
 }
 
+/* Every answer a host call may give (embly/abi.h). */
+static bool is_errno(uint32_t value) {
+  static const uint32_t known[] = {EMBLY_OK, EMBLY_EACCES, EMBLY_EAGAIN, EMBLY_EBADF, EMBLY_EFAULT,
+                                   EMBLY_EINVAL, EMBLY_ENOENT, EMBLY_ENOMEM, EMBLY_ENOSYS, EMBLY_EPIPE};
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (value == known[i])
+      return true;
+  return false;
+}
+
 static void call_import(guest_state* state, fuzz_script* s, uint32_t index) {
   const embly_extern_type* type = &imports[index].type;
   embly_value args[8] = {0}, results[1] = {0};
@@ -78,7 +91,13 @@ static void call_import(guest_state* state, fuzz_script* s, uint32_t index) {
     else
       args[i].i32 = (uint32_t)take(s, 4);
   }
+  results[0].i32 = UINT32_MAX; /* a call that answers must say so */
   state->slots[index].invoke(state->slots[index].ctx, args, results);
+  if (type->results[0] && !is_errno(results[0].i32)) {
+    fprintf(stderr, "fuzz guest: %s answered %u, not an errno of docs/abi.md\n", imports[index].name,
+            results[0].i32);
+    abort();
+  }
 }
 
 /* A store of the guest's own, within its memory, as wasm code would make. */
