@@ -7,6 +7,9 @@ export const BENCH_PROJECT = join(packageRoot, 'bench', 'functions');
 /** The request header the latency client numbers its requests with. */
 export const SEQUENCE_HEADER = 'X-Bench-Seq';
 
+/** Every byte of a response except the clock values and Date, which differ on every answer. */
+export const masked = (response: string) => response.replace(/(X-(?:Start|Read)-Ns: )\d{20}/g, '$1#').replace(/^Date: .*$/m, 'Date: #');
+
 /** What the probe learns about one request served by the daemon (ns, CLOCK_MONOTONIC). */
 export interface SpawnSample {
   /** X-Bench-Seq of the request, -1 if it had none */
@@ -18,6 +21,10 @@ export interface SpawnSample {
   spawnCalled: number;
   /** the master's 'started' event: the runner's STARTED frame has been handled (-1: it had not by the time the response began) */
   spawnResolved: number;
+  /** the runner read the SPAWN (its stamp in STARTED; -1 as spawnResolved) */
+  spawnRead: number;
+  /** the runner switched to the instance for the first time (its stamp in STARTED; -1 as spawnResolved) */
+  ranAt: number;
   /** the function's first instruction (X-Start-Ns) */
   functionStarted: number;
   /** the function saw EOF on handle 1: the whole request had arrived (X-Read-Ns) */

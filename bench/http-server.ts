@@ -6,6 +6,11 @@
 //       benchmark's function (bench/functions/stamp.wat), and a plain TCP echo
 //       server (for bench/stream.ts), on 127.0.0.1:0
 //
+//   node dist/bench/http-server.js v8 | cgi
+//       the per-request baselines (bench/per-request.ts): a Node `http` server
+//       that runs a new WebAssembly instance of the same function (v8), or
+//       starts a native process (cgi), for every request; on 127.0.0.1:0
+//
 //   node dist/bench/http-server.js embly [--runners N] [--metrics]
 //       Embly's daemon (src/daemon/daemon.ts, as `embly run` starts it) serving
 //       bench/functions/, every gateway on 127.0.0.1:0, its master on a socket
@@ -34,6 +39,7 @@ import { Daemon } from '../src/daemon/daemon.js';
 import type { Endpoint, EndpointHandler, InstanceStarted, Master } from '../src/master/master.js';
 import { MAX_REQUEST_HEAD_BYTES, requestStart } from '../src/gateways/http/index.js';
 import { loadProject } from '../src/project/index.js';
+import { buildCgiProgram, cgiProgram, perRequestHandler, v8Program, type Program } from './per-request.js';
 import { BENCH_PROJECT, SEQUENCE_HEADER, type DriverMessage, type ServerMessage, type SpawnSample } from './http-common.js';
 
 const send = (message: ServerMessage) => process.send!(message);
@@ -80,6 +86,32 @@ async function servePlain(): Promise<() => Promise<void>> {
   };
 }
 
+// ------------------------------------------------------- per request
+
+async function servePerRequest(mode: 'v8' | 'cgi'): Promise<() => Promise<void>> {
+  let program: Program;
+  let cleanup = () => {};
+  if (mode === 'v8') {
+    const built = await buildProject(await loadProject(BENCH_PROJECT));
+    program = await v8Program(built.find((f) => f.spec.name === 'stamp')!.wasmPath);
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'embly-bench-cgi-'));
+    program = cgiProgram(await buildCgiProgram(dir));
+    cleanup = () => rmSync(dir, { recursive: true, force: true });
+  }
+  const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES, keepAlive: true }, perRequestHandler(program));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  send({ type: 'ready', pid: process.pid, ports: { [mode]: (server.address() as AddressInfo).port } });
+  return async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    cleanup();
+  };
+}
+
 // ------------------------------------------------------------------ embly
 
 const headerValue = (text: string, name: string): number => {
@@ -103,7 +135,10 @@ class Probe {
   /** the master read the runner's STARTED */
   private readonly onStarted = (s: InstanceStarted) => {
     const sample = this.open.get(s.parent);
-    if (sample) sample.spawnResolved = now();
+    if (!sample) return;
+    sample.spawnResolved = now();
+    sample.spawnRead = s.spawnReadNs;
+    sample.ranAt = s.ranAtNs;
   };
 
   constructor(private readonly master: Master) {}
@@ -173,7 +208,7 @@ class Probe {
 
   /** The samples so far (forgotten here); spawnResolved is -1 where STARTED was not seen. */
   take(): SpawnSample[] {
-    return this.finished.splice(0).map((s) => ({ seq: -1, spawnResolved: -1, ...s }) as SpawnSample);
+    return this.finished.splice(0).map((s) => ({ seq: -1, spawnResolved: -1, spawnRead: -1, ranAt: -1, ...s }) as SpawnSample);
   }
 }
 
@@ -223,8 +258,11 @@ async function main(): Promise<void> {
   if (!process.send) throw new Error('bench/http-server.js is started by bench/http.js (it needs an IPC channel)');
   const { positionals, values } = parseArgs({ allowPositionals: true, options: { runners: { type: 'string' }, metrics: { type: 'boolean', default: false } } });
   const mode = positionals[0];
-  if (mode !== 'plain' && mode !== 'embly') throw new Error(`mode must be plain or embly, not ${mode}`);
-  const stop = mode === 'plain' ? await servePlain() : await serveEmbly(values.runners ? Number(values.runners) : undefined, values.metrics);
+  let stop: () => Promise<void>;
+  if (mode === 'plain') stop = await servePlain();
+  else if (mode === 'v8' || mode === 'cgi') stop = await servePerRequest(mode);
+  else if (mode === 'embly') stop = await serveEmbly(values.runners ? Number(values.runners) : undefined, values.metrics);
+  else throw new Error(`mode must be plain, v8, cgi or embly, not ${mode}`);
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;

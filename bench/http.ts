@@ -1,21 +1,26 @@
 // The HTTP benchmark (run by hand, not in CI). In one run, on loopback only:
 //
-//   1. throughput: wrk against a plain Node `http` hello server and against
+//   1. throughput: wrk against a plain Node `http` hello server, against
 //      Embly's HTTP gateway (bench/functions/stamp.wat, then the same function
-//      with `isolation: process`); both servers run the whole time, each is
-//      loaded while the others idle, in rounds with a rotating order.
+//      with `isolation: process`), and against two per-request baselines
+//      (bench/per-request.ts): Node `http` with a new WebAssembly.Instance of
+//      the same .wasm per request, and a process per request (CGI-style);
+//      every server runs the whole time, each is loaded while the others
+//      idle, in rounds with a rotating order.
 //   2. spawn latency: one connection, sequential requests paced at --rate per
 //      second. Inside the daemon a probe (bench/http-server.ts) notes when
 //      the gateway had parsed the request head (its requestStart channel) and
 //      when the gateway called endpoint.spawn(); the function writes when its
 //      first instruction ran (CLOCK_MONOTONIC, like process.hrtime). Spawn
-//      latency: gateway request -> function running.
+//      latency: gateway request -> function running. At --rate, at each of
+//      --spawn-rates, and (--max-rate) stepped up to the highest sustainable.
 //
 // Goals (issue 3): Embly ≥ 0.6 × plain Node requests/s; spawn p50 ≤ 100 µs
 // and p99 ≤ 1 ms at 1k spawns/s. bench/README.md explains every column.
 //
 //   node dist/bench/http.js [--duration S] [--rounds K] [--connections C] [--rate R]
-//                           [--requests N] [--process-rate R] [--perf] [--json FILE] (--help)
+//                           [--spawn-rates R,..] [--max-rate] [--requests N] [--process-rate R]
+//                           [--metrics] [--perf] [--json FILE] (--help)
 
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -25,8 +30,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { runnerBinary } from '../src/paths.js';
-import { SEQUENCE_HEADER, type SpawnSample } from './http-common.js';
+import { masked, SEQUENCE_HEADER, type SpawnSample } from './http-common.js';
 import { BenchError, runBench } from './cli.js';
+import { figureOf, type BenchDistribution, type BenchFigure, type BenchFile } from './figures.js';
 import { buildBenchProject, serverCpuSeconds, ServerProcess } from './server-process.js';
 import { scrapeSpawnBuckets, spawnsBetween, type HistogramFigures } from './spawn-histogram.js';
 
@@ -44,6 +50,11 @@ const USAGE = `usage: node dist/bench/http.js [options]
   --connections C   wrk connections (default 32; one wrk thread)
   --rate R          paced requests per second in the latency phase (default 1000)
   --requests N      requests per target per round in the latency phase (default 3000)
+  --spawn-rates L   also the spawn latency of the instance function at these paced rates, comma-separated
+                    (default 100), R × 3 s of requests per round (with --metrics: the daemon with metrics on)
+  --max-rate        then step the paced rate up from --rate by × 1.5, 2 s a step, until the achieved rate
+                    falls below 95 % of the asked one or spawn p99 exceeds 1 ms: the highest step that
+                    passed is the highest sustainable spawn rate (one connection, sequential requests)
   --process-rate R  also the isolation: process function at this slower rate, which its warm pool
                     can keep up with (default 200; 0 to skip), R × 3 s of requests per round
   --runners N       runner processes per function (default: the daemon's, one per core)
@@ -54,7 +65,7 @@ const USAGE = `usage: node dist/bench/http.js [options]
   --perf            after measuring, profile under wrk load with perf: the daemon and its
                     runners on the instance function, the whole machine on the process one
                     (the daemon runs with --perf-basic-prof for JS symbols)
-  --json FILE       also write every measurement to FILE
+  --json FILE       also write the figures (bench/figures.ts) and every measurement to FILE
   --check-goal      exit 3 if a goal is missed
   --help            show this text
 
@@ -62,7 +73,8 @@ exit status: 0 done, 1 a server or a request failed, 2 bad usage or a missing to
 (with --check-goal)`;
 
 interface Options {
-  duration: number; rounds: number; connections: number; rate: number; requests: number; processRate: number;
+  duration: number; rounds: number; connections: number; rate: number; spawnRates: number[]; maxRate: boolean;
+  requests: number; processRate: number;
   runners?: number; process: boolean; metrics: boolean; perf: boolean; json: string | null; checkGoal: boolean;
 }
 
@@ -78,6 +90,8 @@ function parseOptions(argv: string[]): Options | null {
         connections: { type: 'string', default: '32' },
         rate: { type: 'string', default: '1000' },
         requests: { type: 'string', default: '3000' },
+        'spawn-rates': { type: 'string', default: '100' },
+        'max-rate': { type: 'boolean', default: false },
         'process-rate': { type: 'string', default: '200' },
         runners: { type: 'string' },
         'no-process': { type: 'boolean', default: false },
@@ -102,6 +116,8 @@ function parseOptions(argv: string[]): Options | null {
     rounds: positive('rounds', values.rounds),
     connections: positive('connections', values.connections),
     rate: positive('rate', values.rate),
+    spawnRates: values['spawn-rates'] === '' ? [] : values['spawn-rates']!.split(',').map((r) => positive('spawn-rates', r)),
+    maxRate: values['max-rate'],
     requests: positive('requests', values.requests),
     processRate: values['process-rate'] === '0' ? 0 : positive('process-rate', values['process-rate']),
     runners: values.runners === undefined ? undefined : positive('runners', values.runners),
@@ -295,8 +311,6 @@ async function withSpawnHistogram<T>(t: Target, options: Options, measure: () =>
 const histogramText = (h: HistogramFigures | undefined) =>
   (h ? `  /metrics spawn p50 ${us(h.p50Ns).padStart(6)} µs  p99 ${us(h.p99Ns).padStart(7)} µs (${h.count})` : '');
 
-/** Every byte of a response except the clock values, which differ on every answer. */
-const masked = (response: string) => response.replace(/(X-(?:Start|Read)-Ns: )\d{20}/g, '$1#').replace(/^Date: .*$/m, 'Date: #');
 
 async function main(argv: string[]): Promise<number> {
   const options = parseOptions(argv);
@@ -314,7 +328,7 @@ async function main(argv: string[]): Promise<number> {
   if (!existsSync(runnerBinary)) throw new BenchError(`${runnerBinary} is missing: build it with \`npx cmake-js compile --out build/native\``);
   if (options.perf) await run('perf', ['--version']).catch(() => { throw new BenchError('perf is missing: apt-get install linux-perf'); });
 
-  const targets: string[] = ['plain', 'stamp', ...(options.metrics ? ['stamp-metrics'] : []), ...(options.process ? ['stamp-process'] : [])];
+  const targets: string[] = ['plain', 'stamp', ...(options.metrics ? ['stamp-metrics'] : []), ...(options.process ? ['stamp-process'] : []), 'v8', 'cgi'];
   const slowProcess = options.process && options.processRate > 0;
   const seconds = options.rounds * (targets.length * (options.duration + options.requests / options.rate + 1) + (slowProcess ? 4 : 0)) + targets.length * 3;
   console.log(`HTTP benchmark: ${options.rounds} rounds; wrk -t1 -c${options.connections} -d${options.duration}s; ` +
@@ -330,6 +344,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     const plain = await ServerProcess.start('plain', ['plain'], work, []);
     servers.push(plain);
+    const v8 = await ServerProcess.start('v8', ['v8'], work, []);
+    servers.push(v8);
+    const cgi = await ServerProcess.start('cgi', ['cgi'], work, []);
+    servers.push(cgi);
     const emblyArgs = ['embly', ...(options.runners ? ['--runners', String(options.runners)] : [])];
     const embly = await ServerProcess.start('embly', emblyArgs, work, options.perf ? ['--perf-basic-prof'] : []);
     servers.push(embly);
@@ -341,11 +359,18 @@ async function main(argv: string[]): Promise<number> {
       { name: 'stamp', fn: 'stamp', label: 'Embly, isolation: instance', server: embly, port: embly.ports.stamp! },
       { name: 'stamp-metrics', fn: 'stamp', label: 'Embly, instance, metrics on', server: measured, port: measured.ports.stamp! },
       { name: 'stamp-process', fn: 'stamp-process', label: 'Embly, isolation: process', server: embly, port: embly.ports['stamp-process']! },
+      { name: 'v8', fn: 'v8', label: 'Node http + WebAssembly.Instance per request', server: v8, port: v8.ports.v8! },
+      { name: 'cgi', fn: 'cgi', label: 'Node http + a process per request (CGI)', server: cgi, port: cgi.ports.cgi! },
     ];
+    const byName = (name: string) => all.find((t) => t.name === name)!;
+    const spawnTarget = byName(options.metrics ? 'stamp-metrics' : 'stamp');
     const list = all.filter((t) => targets.includes(t.name));
     const probes: Probe[] = list.map((t) => ({ key: t.name, target: t, rate: options.rate, requests: options.requests }));
     if (slowProcess) {
-      probes.push({ key: `stamp-process@${options.processRate}`, target: all[2]!, rate: options.processRate, requests: options.processRate * 3 });
+      probes.push({ key: `stamp-process@${options.processRate}`, target: byName('stamp-process'), rate: options.processRate, requests: options.processRate * 3 });
+    }
+    for (const rate of options.spawnRates.filter((r) => r !== options.rate)) {
+      probes.push({ key: `${spawnTarget.name}@${rate}`, target: spawnTarget, rate, requests: Math.max(300, rate * 3) });
     }
 
     // Same bytes on the wire from every target, clock values and Date aside.
@@ -382,17 +407,10 @@ async function main(argv: string[]): Promise<number> {
       for (let i = 0; i < probes.length; i++) {
         const probe = probes[(round + i + 1) % probes.length]!;
         const t = probe.target;
-        const probing = t.server !== plain;
-        if (probing) t.server.tell({ type: 'probe', on: true });
-        const [{ samples, seconds }, histogram] = await withSpawnHistogram(t, options, () => pacedRun(t.port, probe.rate, probe.requests, seq));
+        const probing = isEmbly(t);
+        latency.push(await latencyRound(probe, round, seq, options));
         seq += probe.requests;
-        let spawns: SpawnSample[] = [];
-        if (probing) {
-          t.server.tell({ type: 'probe', on: false });
-          t.server.tell({ type: 'collect' });
-          spawns = (await t.server.expect('samples')).samples;
-        }
-        latency.push({ probe: probe.key, target: t.name, rate: probe.rate, round, seconds, client: samples, spawns, histogram });
+        const { client: samples, seconds, histogram } = latency.at(-1)!;
         const spawn = joined([latency.at(-1)!]).map((j) => j.spawn.functionStarted - j.spawn.requestStarted);
         process.stderr.write(`  round ${round + 1}/${options.rounds} latency ${probe.key.padEnd(13)} ${thousands(samples.length / seconds).padStart(7)} req/s  ` +
           `rtt p50 ${us(median(samples.map((s) => s.received - s.sent))).padStart(7)} µs` +
@@ -401,6 +419,7 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const missed = report(list, probes, throughput, latency, options);
+    const steps = options.maxRate ? await findMaxRate(spawnTarget, options, seq) : [];
 
     if (options.perf) {
       await profile(embly, 'stamp', options, work);
@@ -408,10 +427,9 @@ async function main(argv: string[]): Promise<number> {
     }
 
     if (options.json) {
-      await writeFile(options.json, JSON.stringify({
-        date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, wrk: wrkVersion, options,
-        throughput: Object.fromEntries(throughput), latency,
-      }, null, 2));
+      const raw = { wrk: wrkVersion, options, throughput: Object.fromEntries(throughput), latency, maxRateSteps: steps };
+      const command = `node dist/bench/http.js ${argv.filter((a, i) => a !== '--json' && argv[i - 1] !== '--json').join(' ')}`.trim();
+      await writeFile(options.json, JSON.stringify({ ...benchFile({ list, throughput, latency, steps, spawnTarget, options, command }), raw }));
     }
     if (options.checkGoal && missed.length) {
       console.error(`goal missed: ${missed.join('; ')}`);
@@ -425,15 +443,130 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+const isEmbly = (t: Target) => t.server.name.startsWith('embly');
+
+/** One paced run of a probe, with the daemon's own timing of each spawn (Embly targets) and, with --metrics, its histogram's. */
+async function latencyRound(probe: Probe, round: number, seq: number, options: Options): Promise<LatencyRound> {
+  const t = probe.target;
+  const probing = isEmbly(t);
+  if (probing) t.server.tell({ type: 'probe', on: true });
+  const [{ samples, seconds }, histogram] = await withSpawnHistogram(t, options, () => pacedRun(t.port, probe.rate, probe.requests, seq));
+  let spawns: SpawnSample[] = [];
+  if (probing) {
+    t.server.tell({ type: 'probe', on: false });
+    t.server.tell({ type: 'collect' });
+    spawns = (await t.server.expect('samples')).samples;
+  }
+  return { probe: probe.key, target: t.name, rate: probe.rate, round, seconds, client: samples, spawns, histogram };
+}
+
+const MAX_RATE_STEP = 1.5;
+const MAX_RATE_STEPS = 10;
+const SUSTAINED = 0.95;
+
+interface RateStep { rate: number; achieved: number; p99Ns: number; passed: boolean; round: LatencyRound; }
+
+/** Steps the paced rate up until it is no longer sustained (achieved < 95 % of it, or spawn p99 > 1 ms). */
+async function findMaxRate(t: Target, options: Options, firstSeq: number): Promise<RateStep[]> {
+  console.log(`\nHighest sustainable spawn rate (${t.label}; 1 connection, 2 s a step, × ${MAX_RATE_STEP} from ${options.rate}/s; ` +
+    `sustained: ≥ ${SUSTAINED * 100} % of the asked rate and spawn p99 ≤ ${us(GOAL_SPAWN_P99_NS)} µs)`);
+  const steps: RateStep[] = [];
+  let seq = firstSeq;
+  for (let i = 0, rate = options.rate; i < MAX_RATE_STEPS; i++, rate = Math.round(rate * MAX_RATE_STEP)) {
+    const probe: Probe = { key: `max@${rate}`, target: t, rate, requests: rate * 2 };
+    const round = await latencyRound(probe, 0, seq, options);
+    seq += probe.requests;
+    const achieved = round.client.length / round.seconds;
+    const p99Ns = percentile(joined([round]).map((j) => j.spawn.functionStarted - j.spawn.requestStarted), 99);
+    const passed = achieved >= rate * SUSTAINED && p99Ns <= GOAL_SPAWN_P99_NS;
+    steps.push({ rate, achieved, p99Ns, passed, round });
+    console.log(`  ${String(rate).padStart(6)}/s asked: ${thousands(achieved).padStart(6)}/s achieved, spawn p99 ${us(p99Ns).padStart(7)} µs ${passed ? '✓' : '✗ (not sustained)'}`);
+    if (!passed) break;
+  }
+  const best = steps.filter((s) => s.passed).at(-1);
+  console.log(best ? `  highest sustainable: ${best.rate}/s` : `  not even ${options.rate}/s was sustained`);
+  return steps;
+}
+
+// ------------------------------------------------------------ --json
+
+interface Measured {
+  list: Target[]; throughput: Map<string, WrkResult[]>; latency: LatencyRound[]; steps: RateStep[];
+  spawnTarget: Target; options: Options; command: string;
+}
+
+const spawnNs = (rounds: LatencyRound[]) => joined(rounds).map((j) => j.spawn.functionStarted - j.spawn.requestStarted);
+const QUANTILES = [[50, 'p50Ns'], [99, 'p99Ns'], [99.9, 'p999Ns']] as const;
+
+/** The figures of one run in the shape of bench/figures.ts (latencies in µs). */
+function benchFile(m: Measured): BenchFile {
+  const figures: BenchFigure[] = [];
+  const rps = (name: string) => m.throughput.get(name)?.map((r) => r.rps) ?? [];
+  const add = (f: Parameters<typeof figureOf>[0], goal?: (f: BenchFigure) => { text: string; met: boolean }) => {
+    const figure = figureOf(f);
+    figures.push(goal ? { ...figure, goal: goal(figure) } : figure);
+  };
+  const base = { command: m.command };
+  const ratioGoal = (text: string, min: number) => (f: BenchFigure) => ({ text, met: f.ratio! >= min });
+  for (const t of m.list) {
+    const baseline = t.name === 'plain' ? undefined : { name: 'plain Node http', runs: rps('plain') };
+    const judged = t.name === 'stamp' || t.name === 'stamp-process';
+    add({ ...base, section: 'HTTP requests/s', figure: t.label, unit: 'req/s', runs: rps(t.name), baseline },
+      judged ? ratioGoal(`≥ ${GOAL_RPS_RATIO} × plain Node`, GOAL_RPS_RATIO) : undefined);
+  }
+  if (m.throughput.has('stamp-process')) {
+    add({ ...base, section: 'Isolation', figure: 'isolation: process, requests/s', unit: 'req/s', runs: rps('stamp-process'),
+      baseline: { name: 'isolation: instance', runs: rps('stamp') } });
+  }
+  if (m.throughput.has('stamp-metrics')) {
+    add({ ...base, section: 'Metrics', figure: 'requests/s with metrics on', unit: 'req/s', runs: rps('stamp-metrics'),
+      baseline: { name: 'metrics off', runs: rps('stamp') } }, ratioGoal(`≥ ${1 - GOAL_METRICS_COST} × metrics off`, 1 - GOAL_METRICS_COST));
+  }
+  const rounds = (target: string, rate: number) => m.latency.filter((l) => l.target === target && l.rate === rate);
+  const rttP50 = (target: string) => rounds(target, m.options.rate).map((l) => median(l.client.map((c) => c.received - c.sent)) / 1e3);
+  const distributions: BenchDistribution[] = [];
+  for (const t of m.list) {
+    const pooled = rounds(t.name, m.options.rate).flatMap((l) => l.client.map((c) => c.received - c.sent));
+    distributions.push({ section: 'HTTP round trip', name: t.label, samplesNs: pooled });
+    if (t.name === 'plain') continue;
+    add({ ...base, section: 'HTTP round trip', figure: `${t.label}, p50 at ${m.options.rate}/s (1 connection)`, unit: 'µs', runs: rttP50(t.name),
+      baseline: { name: 'plain Node http', runs: rttP50('plain') } });
+  }
+  if (m.throughput.has('stamp-process')) {
+    add({ ...base, section: 'Isolation', figure: `isolation: process, round trip p50 at ${m.options.rate}/s`, unit: 'µs', runs: rttP50('stamp-process'),
+      baseline: { name: 'isolation: instance', runs: rttP50('stamp') } });
+  }
+  const spawnRounds = [...new Set([...m.options.spawnRates, m.options.rate])].sort((a, b) => a - b)
+    .map((rate) => ({ label: `${rate}/s`, rate, rounds: rounds(m.spawnTarget.name, rate) }));
+  const best = m.steps.filter((s) => s.passed).at(-1);
+  if (best) spawnRounds.push({ label: `${best.rate}/s (highest sustainable)`, rate: best.rate, rounds: [best.round] });
+  for (const { label, rate, rounds: rs } of spawnRounds) {
+    distributions.push({ section: 'Spawn latency', name: label, samplesNs: spawnNs(rs) });
+    for (const [q, key] of QUANTILES) {
+      const histogram = rs.map((r) => r.histogram?.[key]).filter((v): v is number => v !== undefined).map((ns) => ns / 1e3);
+      const goalNs = rate === 1000 ? (q === 50 ? GOAL_SPAWN_P50_NS : q === 99 ? GOAL_SPAWN_P99_NS : undefined) : undefined;
+      add({ ...base, section: 'Spawn latency', figure: `p${q} at ${label}`, unit: 'µs', runs: rs.map((r) => percentile(spawnNs([r]), q) / 1e3),
+        baseline: histogram.length === rs.length ? { name: '/metrics (histogram_quantile)', runs: histogram } : undefined },
+      goalNs === undefined ? undefined : (f) => ({ text: `≤ ${goalNs / 1e3} µs`, met: f.value * 1e3 <= goalNs }));
+    }
+  }
+  if (best) figures.push({ section: 'Spawn latency', figure: 'highest sustainable rate', value: best.rate, unit: 'spawns/s', runs: [best.rate], command: m.command });
+  return {
+    bench: 'http', date: new Date().toISOString(),
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverage: loadavg() },
+    figures, distributions,
+  };
+}
+
 /** The spawn latency /metrics reported of each run, next to what the bench itself measured of the same requests (medians over rounds). */
 function histogramTable(list: Target[], probes: Probe[], throughput: Map<string, WrkResult[]>, latency: LatencyRound[], labelOf: (p: Probe) => string): string {
   const rows = [['target', 'run', '/metrics spawn p50 µs', '/metrics spawn p99 µs', 'bench: spawn p50 µs', 'bench: spawn p99 µs', 'wrk rtt p50 µs', 'wrk rtt p99 µs']];
   const med = (values: (number | undefined)[]) => us(median(values.filter((v): v is number => v !== undefined)));
-  for (const t of list.filter((x) => x.name !== 'plain')) {
+  for (const t of list.filter(isEmbly)) {
     const runs = throughput.get(t.name)!;
     rows.push([t.label, 'wrk', med(runs.map((r) => r.histogram?.p50Ns)), med(runs.map((r) => r.histogram?.p99Ns)), '-', '-', med(runs.map((r) => r.p50Ns)), med(runs.map((r) => r.p99Ns))]);
   }
-  for (const p of probes.filter((x) => x.target.name !== 'plain')) {
+  for (const p of probes.filter((x) => isEmbly(x.target))) {
     const rounds = latency.filter((l) => l.probe === p.key);
     const spawn = joined(rounds).map((x) => x.spawn.functionStarted - x.spawn.requestStarted);
     rows.push([labelOf(p), `paced ${p.rate}/s`, med(rounds.map((r) => r.histogram?.p50Ns)), med(rounds.map((r) => r.histogram?.p99Ns)),
@@ -473,8 +606,8 @@ function report(list: Target[], probes: Probe[], throughput: Map<string, WrkResu
     rows.push([t.label, thousands(rps), thousands(Math.min(...runs.map((r) => r.rps))), thousands(Math.max(...runs.map((r) => r.rps))),
       us(median(runs.map((r) => r.p50Ns))), us(median(runs.map((r) => r.p99Ns))), median(runs.map((r) => r.cpuUsPerRequest)).toFixed(1),
       median(runs.map((r) => r.ownUsPerRequest)).toFixed(1), median(runs.map((r) => r.runnersUsPerRequest)).toFixed(1),
-      t.name === 'plain' ? '1.00×' : `${ratio.toFixed(2)}× ${ratio >= GOAL_RPS_RATIO ? '✓' : '✗'} (rounds ${perRound.map((x) => x.toFixed(2)).join(', ')})`]);
-    if (t.name !== 'plain' && ratio < GOAL_RPS_RATIO) missed.push(`${t.label}: ${ratio.toFixed(2)}× plain Node requests/s (goal ≥ ${GOAL_RPS_RATIO})`);
+      t.name === 'plain' ? '1.00×' : `${ratio.toFixed(2)}×${isEmbly(t) ? (ratio >= GOAL_RPS_RATIO ? ' ✓' : ' ✗') : ''} (rounds ${perRound.map((x) => x.toFixed(2)).join(', ')})`]);
+    if (isEmbly(t) && ratio < GOAL_RPS_RATIO) missed.push(`${t.label}: ${ratio.toFixed(2)}× plain Node requests/s (goal ≥ ${GOAL_RPS_RATIO})`);
     const errors = runs.reduce((a, r) => a + r.errors, 0);
     if (errors) console.log(`  ${t.label}: ${errors} errors (non-2xx or socket) during wrk runs`);
   }
@@ -499,7 +632,7 @@ function report(list: Target[], probes: Probe[], throughput: Map<string, WrkResu
     const client = rounds.flatMap((l) => l.client);
     const rate = client.length / rounds.reduce((a, r) => a + r.seconds, 0);
     const rtt = client.map((c) => c.received - c.sent);
-    if (p.target.name === 'plain') {
+    if (!isEmbly(p.target)) {
       lrows.push([labelOf(p), `${p.rate}/s`, thousands(rate), us(median(rtt)), us(percentile(rtt, 99)), '-', '-', '-', '-', '-']);
       continue;
     }
@@ -528,15 +661,19 @@ function report(list: Target[], probes: Probe[], throughput: Map<string, WrkResu
   if (options.metrics) console.log(histogramTable(list, probes, throughput, latency, labelOf));
 
   console.log('\nWhere an Embly request\'s time goes (medians, µs; plain: send -> handler -> received)');
-  const drows = [['target', 'client->request', 'request->spawn', 'spawn->STARTED', 'spawn->running', 'running->request read', 'request read->response at gateway', 'gateway->client', 'total']];
-  drows.push(['plain Node http', us(plainToHandler), '', '', '', '', '', us(median(plainClient.map((c) => c.received - c.started))),
+  const drows = [['target', 'client->request', 'request->spawn', 'spawn->STARTED', 'spawn->running', '(spawn->runner read SPAWN', 'read->switch', 'switch->running)', 'running->request read', 'request read->response at gateway', 'gateway->client', 'total']];
+  drows.push(['plain Node http', us(plainToHandler), '', '', '', '', '', '', '', '', us(median(plainClient.map((c) => c.received - c.started))),
     us(median(plainClient.map((c) => c.received - c.sent)))]);
-  for (const p of probes.filter((x) => x.target.name !== 'plain')) {
+  for (const p of probes.filter((x) => isEmbly(x.target))) {
     const j = joined(latency.filter((l) => l.probe === p.key));
     const m = (f: (x: Joined) => number) => us(median(j.map(f).filter((v) => Number.isFinite(v))));
     drows.push([labelOf(p), m((x) => x.spawn.requestStarted - x.client.sent), m((x) => x.spawn.spawnCalled - x.spawn.requestStarted),
       m((x) => (x.spawn.spawnResolved < 0 ? NaN : x.spawn.spawnResolved - x.spawn.spawnCalled)),
-      m((x) => x.spawn.functionStarted - x.spawn.spawnCalled), m((x) => x.spawn.requestRead - x.spawn.functionStarted),
+      m((x) => x.spawn.functionStarted - x.spawn.spawnCalled),
+      m((x) => (x.spawn.spawnResolved < 0 ? NaN : x.spawn.spawnRead - x.spawn.spawnCalled)),
+      m((x) => (x.spawn.spawnResolved < 0 ? NaN : x.spawn.ranAt - x.spawn.spawnRead)),
+      m((x) => (x.spawn.spawnResolved < 0 ? NaN : x.spawn.functionStarted - x.spawn.ranAt)),
+      m((x) => x.spawn.requestRead - x.spawn.functionStarted),
       m((x) => x.spawn.responseArrived - x.spawn.requestRead), m((x) => x.client.received - x.spawn.responseArrived),
       m((x) => x.client.received - x.client.sent)]);
   }

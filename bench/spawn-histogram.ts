@@ -23,15 +23,15 @@ export async function scrapeSpawnBuckets(port: number, fn: string): Promise<Buck
   return buckets;
 }
 
-export interface HistogramFigures { count: number; p50Ns: number; p99Ns: number; }
+export interface HistogramFigures { count: number; p50Ns: number; p99Ns: number; p999Ns: number; }
 
-/** The spawns between two scrapes: how many, and their p50 and p99. */
+/** The spawns between two scrapes: how many, and their p50, p99 and p99.9. */
 export function spawnsBetween(before: Buckets, after: Buckets): HistogramFigures {
   const bounds = [...after.keys()].sort((a, b) => a - b);
   const counts = bounds.map((b) => after.get(b)! - (before.get(b) ?? 0));
   const total = counts.at(-1) ?? 0;
   const at = (q: number) => quantile(q * total, bounds, counts) * 1e9;
-  return { count: total, p50Ns: total ? at(0.5) : NaN, p99Ns: total ? at(0.99) : NaN };
+  return { count: total, p50Ns: total ? at(0.5) : NaN, p99Ns: total ? at(0.99) : NaN, p999Ns: total ? at(0.999) : NaN };
 }
 
 /** The value below which `rank` observations lie, interpolated within its bucket. */

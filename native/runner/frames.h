@@ -9,8 +9,9 @@
 #include "pipe.h"
 
 /* 2: STARTED carries when the instance first runs, SPAWN_REQUEST when the
- * guest called spawn (docs/protocol.md). */
-#define FRAME_PROTOCOL_VERSION 3
+ * guest called spawn; 3: MEMORY_QUERY and MEMORY_SIZE; 4: STARTED also when
+ * SPAWN was read (docs/protocol.md). */
+#define FRAME_PROTOCOL_VERSION 4
 #define FRAME_MAX_DATA (1u << 20)
 #define FRAME_MAX_BYTES (FRAME_MAX_DATA + 64u)
 

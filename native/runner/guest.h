@@ -49,6 +49,7 @@ typedef struct guest {
   embly_fiber* fiber;
   guest_state state;
   bool started;
+  uint64_t spawn_read_ns; /* serve mode: CLOCK_MONOTONIC as its SPAWN was read (STARTED tells it) */
   bool queued;
   uint64_t wake_at_ns; /* blocked guests: when to wake without an event (0: never) */
   uint32_t events_without_waiting; /* events calls since it last blocked */

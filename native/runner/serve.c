@@ -174,7 +174,8 @@ static void log_to_master(guest* g, int fd, const char* text, size_t len) {
 }
 
 /* STARTED goes right before the guest's fiber first runs, with the time
- * (CLOCK_MONOTONIC, one clock for every process of the machine): the master
+ * (CLOCK_MONOTONIC, one clock for every process of the machine) and when
+ * its SPAWN was read, which splits the spawn at the runner's wake-up: the master
  * measures the spawn up to the instance's first instruction from it
  * (docs/metrics.md). It costs no extra write: the loop flushes only after
  * scheduler_run, as it did when STARTED went as SPAWN was read. And it
@@ -183,6 +184,7 @@ static void on_guest_starting(guest* g) {
   frame_header h = {0};
   frame_put_u64(&h, g->address);
   frame_put_u64(&h, embly_monotonic_ns());
+  frame_put_u64(&h, g->spawn_read_ns);
   send_frame(FRAME_STARTED, &h, NULL, 0);
 }
 
@@ -257,6 +259,7 @@ static const runner_mode serve_mode = {spawn_remote_child, log_to_master, await_
 /* ---- Incoming ------------------------------------------------------------ */
 
 static bool on_spawn(frame_fields* f) {
+  uint64_t read_at = embly_monotonic_ns();
   uint64_t address = frame_u64(f), parent = frame_u64(f);
   if (!f->ok || address == 0 || addresses_get(address))
     return false;
@@ -275,6 +278,7 @@ static bool on_spawn(frame_fields* f) {
     send_exit(address, EMBLY_EXIT_ERROR, -1);
     return true;
   }
+  g->spawn_read_ns = read_at;
   if (!addresses_put(address, g) || connect_remote(g, parent) != EMBLY_HANDLE_PARENT)
     scheduler_kill(g, EMBLY_STOP_KILLED); /* it ends before it runs: EXIT, no STARTED */
   return true; /* STARTED goes when it first runs (on_guest_starting) */

@@ -21,6 +21,10 @@ export interface InstanceStarted {
   spawnMs: number;
   /** the first instance its runner process ran */
   cold: boolean;
+  /** the runner's CLOCK_MONOTONIC ns (process.hrtime's clock) as it read the SPAWN, after
+   * its wake-up, and as it switched to the instance: where the spawn's time went */
+  spawnReadNs: number;
+  ranAtNs: number;
 }
 
 export interface InstanceExit {
@@ -42,6 +46,10 @@ export interface Routed { kind: 'data' | 'close' | 'credit'; from: string; to: s
 export interface ChildExit { function: string; template: number; report: ChildExitFrame; }
 /** A template's answer to fork(): the child's pid, or 0 and an errno. */
 export interface Forked { function: string; template: number; request: number; pid: number; errno: number; }
+
+/** Told of every STARTED with plain arguments, for the metrics: an event
+ * would make an object per spawn, and emit() an array of its arguments. */
+export type SpawnObserver = (fn: string, spawnMs: number, cold: boolean, address: bigint) => void;
 
 export interface MasterEvents {
   /** a runner said HELLO and was admitted */

@@ -2,8 +2,9 @@
 // decoder that refuses oversized, unknown or truncated frames.
 import { FrameError } from '../errors.js';
 
-/** 2: STARTED says when the instance first ran, SPAWN_REQUEST when the guest called spawn. */
-export const PROTOCOL_VERSION = 3;
+/** 2: STARTED says when the instance first ran, SPAWN_REQUEST when the guest called spawn;
+ * 3: MEMORY_QUERY and MEMORY_SIZE; 4: STARTED also says when SPAWN was read. */
+export const PROTOCOL_VERSION = 4;
 export const MAX_DATA_BYTES = 1 << 20;
 export const MAX_FRAME_BYTES = MAX_DATA_BYTES + 64;
 /** Flow control (CREDIT): bytes one peer may have in flight to another that
@@ -32,8 +33,9 @@ export enum ExitReason { Ok = 0, Error = 1, Trap = 2, Timeout = 3, Killed = 4 }
 export type Frame =
   | { kind: FrameKind.Hello; version: number; pid: number; function: string }
   | { kind: FrameKind.Spawn; address: bigint; parent: bigint; function: string }
-  /** ranAtNs: CLOCK_MONOTONIC ns as the runner switched to the instance for the first time */
-  | { kind: FrameKind.Started; address: bigint; ranAtNs: number }
+  /** ranAtNs: CLOCK_MONOTONIC ns as the runner switched to the instance for the first time;
+   * spawnReadNs: as it read the SPAWN (after its wake-up) */
+  | { kind: FrameKind.Started; address: bigint; ranAtNs: number; spawnReadNs: number }
   | { kind: FrameKind.Data; from: bigint; to: bigint; bytes: Uint8Array }
   | { kind: FrameKind.Close; from: bigint; to: bigint }
   | { kind: FrameKind.Exit; address: bigint; reason: ExitReason; code: number }
@@ -67,7 +69,7 @@ export { FrameError };
 const FIXED: Record<FrameKind, [bytes: number, rest: boolean]> = {
   [FrameKind.Hello]: [6, true],
   [FrameKind.Spawn]: [16, true],
-  [FrameKind.Started]: [16, false],
+  [FrameKind.Started]: [24, false],
   [FrameKind.Data]: [16, true],
   [FrameKind.Close]: [16, false],
   [FrameKind.Exit]: [13, false],
@@ -114,7 +116,7 @@ function writeFields(out: Buffer, view: DataView, frame: Frame): void {
   switch (frame.kind) {
     case FrameKind.Hello: case FrameKind.TemplateHello: out.writeUInt16LE(frame.version, 5); out.writeUInt32LE(frame.pid, 7); return;
     case FrameKind.Spawn: view.setBigUint64(5, frame.address, true); view.setBigUint64(13, frame.parent, true); return;
-    case FrameKind.Started: view.setBigUint64(5, frame.address, true); setTime(view, 13, frame.ranAtNs); return;
+    case FrameKind.Started: view.setBigUint64(5, frame.address, true); setTime(view, 13, frame.ranAtNs); setTime(view, 21, frame.spawnReadNs); return;
     case FrameKind.MemoryQuery: view.setBigUint64(5, frame.address, true); return;
     case FrameKind.MemorySize: view.setBigUint64(5, frame.address, true); view.setBigUint64(13, frame.bytes, true); return;
     case FrameKind.Data: case FrameKind.Close: view.setBigUint64(5, frame.from, true); view.setBigUint64(13, frame.to, true); return;
@@ -163,7 +165,7 @@ function decodeFrame(kind: number, b: Buffer, view: DataView, at: number, end: n
   switch (kind as FrameKind) {
     case FrameKind.Hello: return { kind: FrameKind.Hello, version: b.readUInt16LE(at), pid: b.readUInt32LE(at + 2), function: b.toString('utf8', at + fixed, end) };
     case FrameKind.Spawn: return { kind: FrameKind.Spawn, address: view.getBigUint64(at, true), parent: view.getBigUint64(at + 8, true), function: b.toString('utf8', at + fixed, end) };
-    case FrameKind.Started: return { kind: FrameKind.Started, address: view.getBigUint64(at, true), ranAtNs: getTime(view, at + 8) };
+    case FrameKind.Started: return { kind: FrameKind.Started, address: view.getBigUint64(at, true), ranAtNs: getTime(view, at + 8), spawnReadNs: getTime(view, at + 16) };
     case FrameKind.Data: return { kind: FrameKind.Data, from: view.getBigUint64(at, true), to: view.getBigUint64(at + 8, true), bytes: b.subarray(at + fixed, end) };
     case FrameKind.Close: return { kind: FrameKind.Close, from: view.getBigUint64(at, true), to: view.getBigUint64(at + 8, true) };
     case FrameKind.Exit: return { kind: FrameKind.Exit, address: view.getBigUint64(at, true), reason: b[at + 8]!, code: b.readInt32LE(at + 9) };

@@ -13,7 +13,7 @@ import type { Socket } from 'node:net';
 import { Admission, type RunnerAuthorizer } from './admission.js';
 import type { RunnerConnection } from './connection.js';
 import { Endpoint, type EndpointHandler, type EndpointLink } from './endpoint.js';
-import type { MasterEvents } from './events.js';
+import type { MasterEvents, SpawnObserver } from './events.js';
 import { ExitReason, FrameKind, type Frame } from './frames.js';
 import { InstanceTable, type InstanceInfo } from './instances.js';
 import { MemoryQueries } from './memory-queries.js';
@@ -119,6 +119,12 @@ export class Master extends EventEmitter<MasterEvents> {
   /** Runners that said HELLO for a function, of its serving generation. */
   runnerCount(fn: string): number {
     return this.choice.count(fn);
+  }
+
+  /** `observer` is told of every spawn from now on, in place of the previous one:
+   * the metrics' way, which makes no object per spawn ('started' does). */
+  observeSpawns(observer: SpawnObserver | null): void {
+    this.spawner.observer = observer;
   }
 
   /** From now on fn's new instances start on its runners of `generation`

@@ -10,7 +10,7 @@ import { fromMonotonicNs } from './clock.js';
 import { formatAddress } from '../instance-address.js';
 import type { EventEmitter } from 'node:events';
 import type { RunnerConnection } from './connection.js';
-import type { MasterEvents } from './events.js';
+import type { MasterEvents, SpawnObserver } from './events.js';
 import { ExitReason, FrameKind, type Frame } from './frames.js';
 import type { Instance, InstanceTable, StartHooks } from './instances.js';
 import type { RunnerChoice } from './runner-choice.js';
@@ -20,6 +20,8 @@ import type { Specials } from './specials.js';
 export interface FunctionLimits { maxInstances: number; isolation?: 'instance' | 'process'; }
 
 export class Spawner {
+  /** what the metrics record of every spawn (Master.observeSpawns) */
+  observer: SpawnObserver | null = null;
   /** placed, not yet STARTED, in the order of their deadlines (all are the
    * same time after placement): one timer for all, not one per spawn, which
    * the request path would pay for */
@@ -70,9 +72,12 @@ export class Spawner {
     const cold = !runner.ranAny;
     runner.ranAny = true;
     const hooks = this.settle(instance);
-    if (this.events.listenerCount('started') > 0) {
+    const observed = this.observer !== null, emitted = this.events.listenerCount('started') > 0;
+    if (observed || emitted) {
       const { function: fn, parent, requestedAt } = instance;
-      this.events.emit('started', { address, function: fn, parent, spawnMs: fromMonotonicNs(frame.ranAtNs) - requestedAt, cold });
+      const spawnMs = fromMonotonicNs(frame.ranAtNs) - requestedAt;
+      this.observer?.(fn, spawnMs, cold, address);
+      if (emitted) this.events.emit('started', { address, function: fn, parent, spawnMs, cold, spawnReadNs: frame.spawnReadNs, ranAtNs: frame.ranAtNs });
     }
     hooks?.started(address);
   }

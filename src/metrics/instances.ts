@@ -1,7 +1,8 @@
 // Instances: spawn latency (cold and warm starts apart, with the slowest
 // spawns' addresses as OpenMetrics exemplars), lifetime, ends by reason, how
 // many run and how many may (max_instances). What the master's events bring
-// is recorded without allocating (recorder.ts) and passed to prom-client at
+// is recorded without allocating (recorder.ts; spawns through
+// Master.observeSpawns, not an event) and passed to prom-client at
 // scrape time. Every series of a function exists from the start, at 0, so
 // rates and ratios over it are defined.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -88,9 +89,9 @@ export function instanceMetrics(registry: Registry, master: Master, functions: r
     });
   };
   for (const f of functions) addFunction(f);
-  master.on('started', (s) => {
-    const metrics = byName.get(s.function);
-    (s.cold ? metrics?.cold : metrics?.warm)?.record(s.spawnMs / 1000, s.address);
+  master.observeSpawns((fn, spawnMs, cold, address) => {
+    const metrics = byName.get(fn);
+    (cold ? metrics?.cold : metrics?.warm)?.record(spawnMs / 1000, address);
   });
   master.on('exit', (e) => {
     const metrics = byName.get(e.function);

@@ -39,7 +39,7 @@ const BAD: { name: string; bytes: () => Buffer; logged: RegExp }[] = [
   { name: 'a zero length', bytes: () => Buffer.alloc(8), logged: /: frame length 0 is out of range/ },
   { name: 'an oversized length', bytes: () => rawFrame(FrameKind.Data, Buffer.alloc(64), MAX_FRAME_BYTES + 1), logged: new RegExp(`: frame length ${MAX_FRAME_BYTES + 1} is out of range`) },
   { name: 'a 4 GiB length', bytes: () => Buffer.from([0xff, 0xff, 0xff, 0xff, FrameKind.Data]), logged: /: frame length 4294967295 is out of range/ },
-  { name: 'a STARTED cut short of its fields', bytes: () => rawFrame(FrameKind.Started, Buffer.alloc(10)), logged: /: frame kind Started has 10 bytes of fields, expected 16/ },
+  { name: 'a STARTED cut short of its fields', bytes: () => rawFrame(FrameKind.Started, Buffer.alloc(10)), logged: /: frame kind Started has 10 bytes of fields, expected 24/ },
   { name: 'an EXIT longer than its fields', bytes: () => rawFrame(FrameKind.Exit, Buffer.alloc(40)), logged: /: frame kind Exit has 40 bytes of fields, expected 13/ },
   { name: 'an unknown kind', bytes: () => rawFrame(7, Buffer.alloc(4)), logged: /: unknown frame kind 7/ },
   { name: 'DATA about an instance it does not host', bytes: () => encodeFrame({ kind: FrameKind.Data, from: 77n, to: 1n, bytes: Buffer.from('x') }), logged: /: frame about address .+, which this runner does not host/ },

@@ -21,7 +21,7 @@ const frame: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({ kind: fc.constant(FrameKind.Hello), version: u16, pid: u32, function: name }),
   fc.record({ kind: fc.constant(FrameKind.TemplateHello), version: u16, pid: u32, function: name }),
   fc.record({ kind: fc.constant(FrameKind.Spawn), address: u64, parent: u64, function: name }),
-  fc.record({ kind: fc.constant(FrameKind.Started), address: u64, ranAtNs: ns }),
+  fc.record({ kind: fc.constant(FrameKind.Started), address: u64, ranAtNs: ns, spawnReadNs: ns }),
   fc.record({ kind: fc.constant(FrameKind.Data), from: u64, to: u64, bytes }),
   fc.record({ kind: fc.constant(FrameKind.Close), from: u64, to: u64 }),
   fc.record({ kind: fc.constant(FrameKind.Exit), address: u64, reason: u8, code: i32 }),

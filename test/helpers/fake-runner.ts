@@ -17,7 +17,10 @@ export async function fakeRunner(socketPath: string, master: Master): Promise<Fa
     for (const frame of decoder.push(chunk)) {
       frames.push(frame);
       // Start every instance we are asked for.
-      if (frame.kind === FrameKind.Spawn) socket.write(encodeFrame({ kind: FrameKind.Started, address: frame.address, ranAtNs: toMonotonicNs(performance.now()) }));
+      if (frame.kind === FrameKind.Spawn) {
+        const now = toMonotonicNs(performance.now());
+        socket.write(encodeFrame({ kind: FrameKind.Started, address: frame.address, ranAtNs: now, spawnReadNs: now }));
+      }
     }
   });
   let closed = false;

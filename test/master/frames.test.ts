@@ -4,7 +4,7 @@ import { encodeFrame, ExitReason, FrameDecoder, FrameError, FrameKind, MAX_FRAME
 const FRAMES: Frame[] = [
   { kind: FrameKind.Hello, version: 2, pid: 4242, function: 'hello-rust' },
   { kind: FrameKind.Spawn, address: 0xfeedfacecafebeefn, parent: 7n, function: 'fanout' },
-  { kind: FrameKind.Started, address: 1n, ranAtNs: 9_191_957_406_655_999 },
+  { kind: FrameKind.Started, address: 1n, ranAtNs: 9_191_957_406_655_999, spawnReadNs: 9_191_957_406_600_000 },
   { kind: FrameKind.Data, from: 1n, to: 2n, bytes: Uint8Array.from([0, 1, 2, 255]) },
   { kind: FrameKind.Close, from: 2n, to: 1n },
   { kind: FrameKind.Exit, address: 9n, reason: ExitReason.Trap, code: 1 },
@@ -39,9 +39,9 @@ test('the layout is little-endian length, kind, fields', (t) => {
   t.deepEqual([...bytes], [17, 0, 0, 0, 5, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]);
 });
 
-test('a STARTED is the address, then the u64 CLOCK_MONOTONIC ns it first ran at', (t) => {
-  const bytes = encodeFrame({ kind: FrameKind.Started, address: 0x0102n, ranAtNs: 0x0000_0a0b_0c0d_0e0f });
-  t.deepEqual([...bytes], [17, 0, 0, 0, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0x0f, 0x0e, 0x0d, 0x0c, 0x0b, 0x0a, 0, 0]);
+test('a STARTED is the address, then the u64 CLOCK_MONOTONIC ns it first ran at, then the ns its SPAWN was read at', (t) => {
+  const bytes = encodeFrame({ kind: FrameKind.Started, address: 0x0102n, ranAtNs: 0x0000_0a0b_0c0d_0e0f, spawnReadNs: 0x0000_0a0b_0c0d_0e00 });
+  t.deepEqual([...bytes], [25, 0, 0, 0, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0x0f, 0x0e, 0x0d, 0x0c, 0x0b, 0x0a, 0, 0, 0x00, 0x0e, 0x0d, 0x0c, 0x0b, 0x0a, 0, 0]);
 });
 
 test('a SPAWN_REQUEST is requester, request id, the u64 ns the guest called spawn at, then the name', (t) => {
@@ -75,6 +75,7 @@ test('refuses a zero length, an unknown kind and truncated fields', (t) => {
   t.throws(() => new FrameDecoder().push(Buffer.from([0, 0, 0, 0])), { instanceOf: FrameError });
   t.throws(() => new FrameDecoder().push(Buffer.from([1, 0, 0, 0, 99])), { message: 'unknown frame kind 99' });
   t.throws(() => new FrameDecoder().push(Buffer.from([5, 0, 0, 0, 7, 0, 0, 0, 0])), { message: 'unknown frame kind 7' }, 'kind 7 is not used');
-  t.throws(() => new FrameDecoder().push(Buffer.from([3, 0, 0, 0, 3, 1, 2])), { message: /has 2 bytes of fields, expected 16/ });
-  t.throws(() => new FrameDecoder().push(Buffer.from([10, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9])), { message: /expected 16/ }, 'a STARTED of protocol 1, without its time');
+  t.throws(() => new FrameDecoder().push(Buffer.from([3, 0, 0, 0, 3, 1, 2])), { message: /has 2 bytes of fields, expected 24/ });
+  t.throws(() => new FrameDecoder().push(Buffer.from([10, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9])), { message: /expected 24/ }, 'a STARTED of protocol 1, without its times');
+  t.throws(() => new FrameDecoder().push(Buffer.from([17, 0, 0, 0, 3, ...new Array<number>(16).fill(1)])), { message: /expected 24/ }, 'a STARTED of protocol 3, without its read time');
 });

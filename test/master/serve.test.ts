@@ -79,8 +79,13 @@ test('the master\'s events: an instance started with its spawn latency, the byte
   h.master.on('started', (s) => started.push(s));
   h.master.on('exit', (e) => exits.push(e));
   h.master.on('routed', (r) => routed.push(r));
+  const before = Number(process.hrtime.bigint());
   const c = await converse(h.master, 'upper', 'hello, master');
+  const after = Number(process.hrtime.bigint());
   t.is(started.length, 1);
+  const { spawnReadNs, ranAtNs } = started[0]!;
+  t.true(before < spawnReadNs && spawnReadNs <= ranAtNs && ranAtNs < after,
+    `the runner read the SPAWN (${spawnReadNs}), then ran the instance (${ranAtNs}), between ${before} and ${after}`);
   t.is(started[0]!.function, 'upper');
   t.true(started[0]!.spawnMs > 0 && started[0]!.spawnMs < 5000, `spawn latency ${started[0]!.spawnMs} ms`);
   t.true(started[0]!.cold, 'the first instance its runner ran');

@@ -109,7 +109,7 @@ test('a pid its template never announced is refused after the start timeout', as
 
 test('a template may not host instances, nor a runner speak as a template it is not', async (t) => {
   const { master, template, logs, child } = await setup(t);
-  template.send({ kind: FrameKind.Started, address: 1n, ranAtNs: 1 });
+  template.send({ kind: FrameKind.Started, address: 1n, ranAtNs: 1, spawnReadNs: 1 });
   await template.closed();
   t.regex(logs.join('\n'), /unexpected Started frame from a template runner/);
   t.false(master.fork('a', 1), 'its template is gone');
