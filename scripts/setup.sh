@@ -24,6 +24,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(systemd libplist-utils)          # systemd-analyze verify of the unit; plistutil reads the launchd plist
   packages+=(systemd-container debootstrap)   # npm run test:systemd: a Debian root booted by systemd-nspawn
   packages+=(python3)                         # binds the stand-in NOTIFY_SOCKET (Unix datagrams) in test/service
+  packages+=(libclang-rt-dev)                 # libFuzzer and the sanitizers' runtimes for clang: the native/fuzz harnesses (test/fuzz/native.test.ts)
 fi
 
 as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }

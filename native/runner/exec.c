@@ -142,6 +142,7 @@ static int poll_timeout_ms(uint64_t wake_at_ns) {
 int exec_function(function_def* root) {
   char err[512];
   g_mode = &exec_mode;
+  g_root_ended = false; /* a harness runs one root after another (native/fuzz/) */
   signal(SIGPIPE, SIG_IGN);
   scheduler_init(on_guest_end, NULL);
   g_root = scheduler_spawn(root, 0, err, sizeof err);
@@ -170,6 +171,8 @@ int exec_function(function_def* root) {
       stdin_open = pump_stdin(in);
   }
   flush_stdout(out);
+  pipe_release(in); /* this side's references; the root's went with it */
+  pipe_release(out);
   int status = exit_status(g_root_outcome);
   if (status == RUNNER_EXIT_OUT_OF_RANGE)
     runner_log("exit code %u of %s is above %d, WASI's range: the runner exits %d",

@@ -480,29 +480,52 @@ int serve_functions(const char* socket_path, function_def* fn, bool single_insta
   return serve_connected(socket, fn, single_instance);
 }
 
-int serve_connected(int socket, function_def* fn, bool single_instance) {
+void serve_start(int socket, bool single_instance) {
   g_mode = &serve_mode;
   g_single_instance = single_instance;
+  g_spawned = false;
+  g_failed = false;
   g_socket = socket;
   g_remote_pipe_changed = on_remote_pipe_changed;
   scheduler_init(on_guest_end, on_guest_starting);
+  pipe_release(g_in); /* a harness's earlier connection; NULL in the runner */
+  pipe_release(g_out);
   g_in = pipe_new(NULL);
   g_out = pipe_new(NULL);
+  if (g_in)
+    g_in->refs = 1; /* only this side holds them */
+  if (g_out)
+    g_out->refs = 1;
+  if (!g_in || !g_out)
+    g_failed = true;
+}
+
+serve_state serve_turn(bool may_wait) {
+  if (g_failed)
+    return SERVE_ENDED;
+  uint64_t wake_at = scheduler_run();
+  drain_outbox(); /* may wake writers that waited for room: then no sleeping */
+  if (!frames_flush(g_socket, g_out))
+    return SERVE_ENDED;
+  if (g_single_instance && g_spawned && scheduler_idle() && pipe_buffered(g_out) == 0)
+    return SERVE_DONE; /* its one instance has ended (or failed to start) and every byte is out */
+  struct pollfd pfd = {g_socket, POLLIN | (pipe_buffered(g_out) ? POLLOUT : 0), 0};
+  int timeout_ms = !may_wait || scheduler_has_runnable() ? 0 : poll_timeout_ms(wake_at);
+  if (poll(&pfd, 1, timeout_ms) > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
+      !frames_read(g_socket, g_in, handle_frame))
+    return SERVE_ENDED;
+  return g_failed ? SERVE_ENDED : SERVE_GOING;
+}
+
+int serve_connected(int socket, function_def* fn, bool single_instance) {
+  serve_start(socket, single_instance);
   prewarm();
   send_hello(fn); /* written by the loop below: the master sees a warm runner */
-  while (!g_failed) {
-    uint64_t wake_at = scheduler_run();
-    drain_outbox(); /* may wake writers that waited for room: then no sleeping */
-    if (!frames_flush(g_socket, g_out))
-      break;
-    if (g_single_instance && g_spawned && scheduler_idle() && pipe_buffered(g_out) == 0)
-      return RUNNER_OK; /* its one instance has ended (or failed to start) and every byte is out */
-    struct pollfd pfd = {g_socket, POLLIN | (pipe_buffered(g_out) ? POLLOUT : 0), 0};
-    int timeout_ms = scheduler_has_runnable() ? 0 : poll_timeout_ms(wake_at);
-    if (poll(&pfd, 1, timeout_ms) > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
-        !frames_read(g_socket, g_in, handle_frame))
-      break;
-  }
+  serve_state state;
+  while ((state = serve_turn(true)) == SERVE_GOING)
+    continue;
+  if (state == SERVE_DONE)
+    return RUNNER_OK;
   /* The master is gone (or broke the protocol): the daemon replaces us. */
   return g_failed ? RUNNER_KILLED : RUNNER_OK;
 }

@@ -21,4 +21,13 @@ int serve_connect(const char* socket_path);
  * `socket` and serves. A template's children start here. */
 int serve_connected(int socket, function_def* fn, bool single_instance);
 
+/* serve_connected's parts, for the frame-decoder harness (native/fuzz/):
+ * serve_start takes the connection (any earlier one's buffers are let go),
+ * serve_turn is one turn of the loop: run the guests, send what they made,
+ * then read and handle what the master sent, waiting for it only if
+ * may_wait. */
+typedef enum { SERVE_GOING, SERVE_DONE, SERVE_ENDED } serve_state;
+void serve_start(int socket, bool single_instance);
+serve_state serve_turn(bool may_wait);
+
 #endif

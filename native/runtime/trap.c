@@ -17,6 +17,9 @@
 #define SIGNAL_STACK_BYTES (64u * 1024u)
 
 static int g_initialized;
+/* What SIGSEGV and SIGBUS did before: a fault that is not wasm's goes back to
+ * it (the default action in the runner; a sanitizer's report in native/fuzz). */
+static struct sigaction g_previous_segv, g_previous_bus;
 
 size_t embly_page_size(void) {
   static size_t page;
@@ -38,13 +41,16 @@ static void on_fault(int sig, siginfo_t* info, void* context) {
       (uintptr_t)info->si_addr, embly_signal_pc(context), &trap);
   if (kind != EMBLY_STOP_NONE)
     embly_stop_now(kind, trap);
-  /* Not ours: fall back to the default action; the faulting instruction
+  /* Not ours: fall back to the previous action; the faulting instruction
    * runs again and the process dies with the original signal. */
-  signal(sig, SIG_DFL);
+  sigaction(sig, sig == SIGBUS ? &g_previous_bus : &g_previous_segv, NULL);
 }
 
+static void* g_signal_stack; /* kept, so a leak checker sees it in use */
+
 static void install_signal_stack(void) {
-  stack_t stack = {.ss_sp = malloc(SIGNAL_STACK_BYTES),
+  g_signal_stack = malloc(SIGNAL_STACK_BYTES);
+  stack_t stack = {.ss_sp = g_signal_stack,
                    .ss_size = SIGNAL_STACK_BYTES,
                    .ss_flags = 0};
   if (!stack.ss_sp || sigaltstack(&stack, NULL) != 0) {
@@ -53,12 +59,12 @@ static void install_signal_stack(void) {
   }
 }
 
-static void install_fault_handler(int sig) {
+static void install_fault_handler(int sig, struct sigaction* previous) {
   struct sigaction action = {0};
   action.sa_sigaction = on_fault;
   action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
   sigemptyset(&action.sa_mask);
-  if (sigaction(sig, &action, NULL) != 0) {
+  if (sigaction(sig, &action, previous) != 0) {
     perror("embly: sigaction");
     abort();
   }
@@ -68,8 +74,8 @@ void wasm_rt_init(void) {
   if (g_initialized)
     return;
   install_signal_stack();
-  install_fault_handler(SIGSEGV);
-  install_fault_handler(SIGBUS);
+  install_fault_handler(SIGSEGV, &g_previous_segv);
+  install_fault_handler(SIGBUS, &g_previous_bus);
   g_initialized = 1;
 }
 
