@@ -4,9 +4,9 @@ import test from 'ava';
 import { TRAP_KINDS, trapKindFor, valueMatches } from './expectations.js';
 import { Pool } from './pool.js';
 import { actionLine, encodeName, parseAnswer } from './protocol.js';
-import type { WastValue } from './wast.js';
+import type { ScalarValue } from './wast.js';
 
-const v = (type: WastValue['type'], value: string): WastValue => ({ type, value });
+const v = (type: ScalarValue['type'], value: string): ScalarValue => ({ type, value });
 
 test('integers compare by bits, types must agree', (t) => {
   t.true(valueMatches(v('i32', '4294967295'), 'i32:4294967295'));
