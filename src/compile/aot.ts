@@ -74,10 +74,38 @@ export function ccIdentity(): Promise<string> {
 let headersDigest: Promise<string> | undefined;
 
 function runtimeHeadersDigest(): Promise<string> {
-  headersDigest ??= Promise.all(
-    ['wasm-rt.h', 'embly/module.h', 'embly/abi.h'].map((f) => readFile(join(nativeInclude, f))),
-  ).then((files) => files.reduce((h, f) => h.update(f), createHash('sha256')).digest('hex'));
+  headersDigest ??= Promise.all([
+    ...['wasm-rt.h', 'wasm-rt-simd.h', 'embly/module.h', 'embly/abi.h'].map((f) => readFile(join(nativeInclude, f))),
+    simdeIdentity(),
+  ]).then((files) => files.reduce((h, f) => h.update(f), createHash('sha256')).digest('hex'));
   return headersDigest;
+}
+
+// ---- SIMD ------------------------------------------------------------------
+// wasm2c translates v128 instructions to calls of simde (Debian's
+// libsimde-dev), so a SIMD module's object depends on simde's version, and
+// building one needs simde's headers (docs/loader.md, "SIMD").
+
+/** Where the C compiler finds simde by default. */
+const SIMDE_INCLUDE_DIRS = ['/usr/local/include', '/usr/include'];
+const SIMDE_PACKAGE_HINT = 'apt-get install libsimde-dev';
+
+/** simde's version lines ("none" without simde): part of every cache key, read without running anything. */
+async function simdeIdentity(): Promise<string> {
+  for (const dir of SIMDE_INCLUDE_DIRS) {
+    const common = await readFile(join(dir, 'simde', 'simde-common.h'), 'utf8').catch(() => null);
+    if (common !== null) return `simde ${dir} ${common.match(/^#define SIMDE_VERSION_(MAJOR|MINOR|MICRO) .*$/gm)?.join(' ')}`;
+  }
+  return 'simde none';
+}
+
+/** Whether wasm2c's output for this module uses SIMD: its header then includes simde. */
+async function usesSimd(guestH: string): Promise<boolean> {
+  return (await readFile(guestH, 'utf8')).includes('#include <simde/wasm/simd128.h>');
+}
+
+function simdeMissing(stderr: string): boolean {
+  return /simde\/wasm\/simd128\.h: No such file/.test(stderr);
 }
 
 async function cacheKey(wasmSha256: string, functionName: string, preemption: Preemption): Promise<string> {
@@ -119,11 +147,17 @@ async function translateAndCompile(module: WasmModule, objectPath: string, preem
     await run(process.execPath, [wabtBin('wasm2c'), 'module.wasm', '-n', GUEST_MODULE, '-o', 'guest.c'], { cwd: work })
       .catch((e: { stderr?: string }) => { throw new AotCompileError(`wasm2c failed: ${e.stderr ?? e}`); });
     if (preemption === 'poll') await insertSafepointsInto(join(work, 'guest.c'), info);
-    const glue = generateGlue(info, { guestSource: 'guest.c', wasmSha256: module.sha256, abiVersion: EMBLY_ABI_VERSION, preemption });
+    const simd = await usesSimd(join(work, 'guest.h'));
+    const glue = generateGlue(info, { guestSource: 'guest.c', wasmSha256: module.sha256, abiVersion: EMBLY_ABI_VERSION, preemption, simd });
     await writeFile(join(work, 'object.c'), glue);
     await run(process.env.CC ?? 'cc', [...aotCflags(preemption), `-I${nativeInclude}`, '-o', 'object.so', 'object.c', ...AOT_LDLIBS],
       { cwd: work, maxBuffer: 16 << 20 })
-      .catch((e: { stderr?: string }) => { throw new AotCompileError(`the C compiler failed on the wasm2c output:\n${e.stderr ?? e}`); });
+      .catch((e: { stderr?: string }) => {
+        if (simd && simdeMissing(e.stderr ?? '')) {
+          throw new AotCompileError(`the module uses SIMD, which needs simde's headers: install them with \`${SIMDE_PACKAGE_HINT}\``);
+        }
+        throw new AotCompileError(`the C compiler failed on the wasm2c output:\n${e.stderr ?? e}`);
+      });
     await rename(join(work, 'object.so'), objectPath);
   } finally {
     await rm(work, { recursive: true, force: true });

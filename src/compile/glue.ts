@@ -138,6 +138,8 @@ export interface GlueOptions {
   guestSource: string; wasmSha256: string; abiVersion: number;
   /** how the object is preempted (aot.ts, Preemption) */
   preemption: 'inject' | 'poll' | 'none';
+  /** the module uses SIMD (wasm2c's output includes simde): our SIMD header goes first */
+  simd?: boolean;
 }
 
 const PREEMPTION_MODES = { inject: 'EMBLY_PREEMPT_INJECT', poll: 'EMBLY_PREEMPT_POLL', none: 'EMBLY_PREEMPT_NONE' };
@@ -153,6 +155,7 @@ export function generateGlue(info: WasmInfo, options: GlueOptions): string {
     'static volatile uint32_t embly_interrupt;',
     'void embly_safepoint(void);',
     '#define EMBLY_SAFEPOINT() do { if (__builtin_expect(embly_interrupt != 0, 0)) embly_safepoint(); } while (0)',
+    ...(options.simd ? ['/* simde, with our fixes for wasm semantics (docs/loader.md, "SIMD") */', '#include "wasm-rt-simd.h"'] : []),
     `#include ${cString(options.guestSource)}`,
     '#include "embly/module.h"',
     '',
