@@ -16,7 +16,7 @@ import { describeExtern, type WasmInfo } from './wasm-info.js';
 import { loadWasmModule, type WasmModule } from './wasm-module.js';
 import { writeFileAtomically } from './write-atomically.js';
 import { nativeInclude, wabtBin } from '../paths.js';
-import { AotCompileError } from '../errors.js';
+import { AotCompileError, ToolchainMissingError } from '../errors.js';
 
 const run = promisify(execFile);
 
@@ -99,6 +99,14 @@ async function simdeIdentity(): Promise<string> {
   return 'simde none';
 }
 
+/** simde's version for `embly doctor`, or a ToolchainMissingError naming the package. */
+export async function findSimde(): Promise<string> {
+  const identity = await simdeIdentity();
+  if (identity === 'simde none') throw new ToolchainMissingError('simde is not installed (SIMD modules need it)', SIMDE_PACKAGE_HINT);
+  const [major, minor, micro] = ['MAJOR', 'MINOR', 'MICRO'].map((p) => new RegExp(`SIMDE_VERSION_${p} (\\d+)`).exec(identity)?.[1] ?? '?');
+  return `simde ${major}.${minor}.${micro}`;
+}
+
 /** Whether wasm2c's output for this module uses SIMD: its header then includes simde. */
 async function usesSimd(guestH: string): Promise<boolean> {
   return (await readFile(guestH, 'utf8')).includes('#include <simde/wasm/simd128.h>');
@@ -154,7 +162,7 @@ async function translateAndCompile(module: WasmModule, objectPath: string, preem
       { cwd: work, maxBuffer: 16 << 20 })
       .catch((e: { stderr?: string }) => {
         if (simd && simdeMissing(e.stderr ?? '')) {
-          throw new AotCompileError(`the module uses SIMD, which needs simde's headers: install them with \`${SIMDE_PACKAGE_HINT}\``);
+          throw new ToolchainMissingError(`the module uses SIMD, which needs simde's headers. Install them with: ${SIMDE_PACKAGE_HINT}`, SIMDE_PACKAGE_HINT);
         }
         throw new AotCompileError(`the C compiler failed on the wasm2c output:\n${e.stderr ?? e}`);
       });
