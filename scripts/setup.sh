@@ -11,6 +11,7 @@ packages=(
   clang lld wasi-libc libclang-rt-dev-wasm32  # C functions -> wasm32-wasi
   rustc cargo libstd-rust-dev-wasm32          # Rust functions -> wasm32-wasi
   libseccomp-dev                              # runner sandbox
+  libsimde-dev                                # SIMD modules: wasm2c output calls simde (docs/loader.md, "SIMD")
 )
 # rustc links wasm with /usr/bin/rust-lld, a link to lld that Debian 12's rustc
 # ships and Debian 13 moved to rust-llvm (a Recommends, so not installed below).

@@ -10,6 +10,7 @@ static const char* value_type_name(char code) {
     case 'j': return "i64";
     case 'f': return "f32";
     case 'd': return "f64";
+    case 'o': return "v128";
     case 'r': return "funcref";
     case 'e': return "externref";
   }

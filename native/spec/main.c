@@ -21,7 +21,8 @@
  * Answers: `L ok VALUE...`, `L trap KIND`, `L exit CODE`, `L timeout`,
  * `L limit`, `L killed`, `L unlinkable MESSAGE`, `L error MESSAGE`. Values,
  * in both directions, are TYPE:BITS with BITS the unsigned decimal of the bit
- * pattern (floats included, so NaN payloads survive), or funcref:null|func,
+ * pattern (floats included, so NaN payloads survive), v128:HEX (its 16
+ * bytes in memory order, 32 hex digits), or funcref:null|func,
  * externref:null|N. Comparing them with the expectations is the test's job.
  *
  * Each action runs on a fiber (as in the runner), so a trap, stack exhaustion
@@ -38,7 +39,8 @@
 /* As the runner's instances (native/runner/guest.c). */
 #define STACK_BYTES (1024u * 1024u)
 #define MAX_VALUES 64
-#define MESSAGE_BYTES (MAX_VALUES * 32 + 64)
+#define VALUE_CHARS 48 /* "v128:" and 32 hex digits, a space, with room */
+#define MESSAGE_BYTES (MAX_VALUES * VALUE_CHARS + 64)
 
 static embly_fiber* g_fiber;
 static spec_instance* g_current;
@@ -197,6 +199,19 @@ static wasm_rt_externref_t host_ref(uint64_t n) {
   return (wasm_rt_externref_t)(uintptr_t)(n + 1);
 }
 
+/* 32 hex digits, byte 0 first, into the 16 bytes of a v128. */
+static int parse_v128(const char* text, uint8_t bytes[16]) {
+  if (strlen(text) != 32)
+    return 0;
+  for (int i = 0; i < 16; i++) {
+    int high = hex_digit(text[2 * i]), low = hex_digit(text[2 * i + 1]);
+    if (high < 0 || low < 0)
+      return 0;
+    bytes[i] = (uint8_t)(high << 4 | low);
+  }
+  return 1;
+}
+
 /* Parses TYPE:BITS into value and its type code. */
 static int parse_value(char* token, embly_value* value, char* code) {
   char* bits = strchr(token, ':');
@@ -218,6 +233,8 @@ static int parse_value(char* token, embly_value* value, char* code) {
   } else if (strcmp(token, "f64") == 0 && parse_u64(bits, UINT64_MAX, &n)) {
     memcpy(&value->f64, &n, sizeof n);
     *code = 'd';
+  } else if (strcmp(token, "v128") == 0 && parse_v128(bits, value->v128)) {
+    *code = 'o';
   } else if (strcmp(token, "funcref") == 0 && strcmp(bits, "null") == 0) {
     value->funcref = wasm_rt_funcref_null_value;
     *code = 'r';
@@ -253,6 +270,12 @@ static void format_value(char code, const embly_value* value, char* buf, size_t 
       snprintf(buf, len, "f64:%" PRIu64, bits);
       return;
     }
+    case 'o': {
+      int used = snprintf(buf, len, "v128:");
+      for (int i = 0; i < 16 && used > 0 && (size_t)used < len; i++)
+        used += snprintf(buf + used, len - (size_t)used, "%02x", value->v128[i]);
+      return;
+    }
     case 'r':
       snprintf(buf, len, "funcref:%s", value->funcref.func ? "func" : "null");
       return;
@@ -274,16 +297,17 @@ static void load_global(char code, const void* address, embly_value* value) {
     case 'j': memcpy(&value->i64, address, sizeof value->i64); break;
     case 'f': memcpy(&value->f32, address, sizeof value->f32); break;
     case 'd': memcpy(&value->f64, address, sizeof value->f64); break;
+    case 'o': memcpy(value->v128, address, sizeof value->v128); break;
     case 'r': memcpy(&value->funcref, address, sizeof value->funcref); break;
     case 'e': memcpy(&value->externref, address, sizeof value->externref); break;
   }
 }
 
 static void answer_values(const char* codes, const embly_value* values) {
-  char line[MAX_VALUES * 32] = "";
+  char line[MAX_VALUES * VALUE_CHARS] = "";
   size_t used = 0;
   for (size_t i = 0; codes[i] && used < sizeof line; i++) {
-    char value[40];
+    char value[VALUE_CHARS];
     format_value(codes[i], &values[i], value, sizeof value);
     used += (size_t)snprintf(line + used, sizeof line - used, "%s%s", i ? " " : "", value);
   }
@@ -347,7 +371,7 @@ static int parse_kind(const char* text, uint8_t* kind) {
 }
 
 static int valid_codes(const char* codes) {
-  return codes && strspn(codes, "ijfdre") == strlen(codes);
+  return codes && strspn(codes, "ijfdore") == strlen(codes);
 }
 
 /* `imports`: the link check for a module that has no object. */

@@ -16,7 +16,7 @@ import { describeExtern, type WasmInfo } from './wasm-info.js';
 import { loadWasmModule, type WasmModule } from './wasm-module.js';
 import { writeFileAtomically } from './write-atomically.js';
 import { nativeInclude, wabtBin } from '../paths.js';
-import { AotCompileError } from '../errors.js';
+import { AotCompileError, ToolchainMissingError } from '../errors.js';
 
 const run = promisify(execFile);
 
@@ -74,10 +74,46 @@ export function ccIdentity(): Promise<string> {
 let headersDigest: Promise<string> | undefined;
 
 function runtimeHeadersDigest(): Promise<string> {
-  headersDigest ??= Promise.all(
-    ['wasm-rt.h', 'embly/module.h', 'embly/abi.h'].map((f) => readFile(join(nativeInclude, f))),
-  ).then((files) => files.reduce((h, f) => h.update(f), createHash('sha256')).digest('hex'));
+  headersDigest ??= Promise.all([
+    ...['wasm-rt.h', 'wasm-rt-simd.h', 'embly/module.h', 'embly/abi.h'].map((f) => readFile(join(nativeInclude, f))),
+    simdeIdentity(),
+  ]).then((files) => files.reduce((h, f) => h.update(f), createHash('sha256')).digest('hex'));
   return headersDigest;
+}
+
+// ---- SIMD ------------------------------------------------------------------
+// wasm2c translates v128 instructions to calls of simde (Debian's
+// libsimde-dev), so a SIMD module's object depends on simde's version, and
+// building one needs simde's headers (docs/loader.md, "SIMD").
+
+/** Where the C compiler finds simde by default. */
+const SIMDE_INCLUDE_DIRS = ['/usr/local/include', '/usr/include'];
+const SIMDE_PACKAGE_HINT = 'apt-get install libsimde-dev';
+
+/** simde's version lines ("none" without simde): part of every cache key, read without running anything. */
+async function simdeIdentity(): Promise<string> {
+  for (const dir of SIMDE_INCLUDE_DIRS) {
+    const common = await readFile(join(dir, 'simde', 'simde-common.h'), 'utf8').catch(() => null);
+    if (common !== null) return `simde ${dir} ${common.match(/^#define SIMDE_VERSION_(MAJOR|MINOR|MICRO) .*$/gm)?.join(' ')}`;
+  }
+  return 'simde none';
+}
+
+/** simde's version for `embly doctor`, or a ToolchainMissingError naming the package. */
+export async function findSimde(): Promise<string> {
+  const identity = await simdeIdentity();
+  if (identity === 'simde none') throw new ToolchainMissingError('simde is not installed (SIMD modules need it)', SIMDE_PACKAGE_HINT);
+  const [major, minor, micro] = ['MAJOR', 'MINOR', 'MICRO'].map((p) => new RegExp(`SIMDE_VERSION_${p} (\\d+)`).exec(identity)?.[1] ?? '?');
+  return `simde ${major}.${minor}.${micro}`;
+}
+
+/** Whether wasm2c's output for this module uses SIMD: its header then includes simde. */
+async function usesSimd(guestH: string): Promise<boolean> {
+  return (await readFile(guestH, 'utf8')).includes('#include <simde/wasm/simd128.h>');
+}
+
+function simdeMissing(stderr: string): boolean {
+  return /simde\/wasm\/simd128\.h: No such file/.test(stderr);
 }
 
 async function cacheKey(wasmSha256: string, functionName: string, preemption: Preemption): Promise<string> {
@@ -119,11 +155,17 @@ async function translateAndCompile(module: WasmModule, objectPath: string, preem
     await run(process.execPath, [wabtBin('wasm2c'), 'module.wasm', '-n', GUEST_MODULE, '-o', 'guest.c'], { cwd: work })
       .catch((e: { stderr?: string }) => { throw new AotCompileError(`wasm2c failed: ${e.stderr ?? e}`); });
     if (preemption === 'poll') await insertSafepointsInto(join(work, 'guest.c'), info);
-    const glue = generateGlue(info, { guestSource: 'guest.c', wasmSha256: module.sha256, abiVersion: EMBLY_ABI_VERSION, preemption });
+    const simd = await usesSimd(join(work, 'guest.h'));
+    const glue = generateGlue(info, { guestSource: 'guest.c', wasmSha256: module.sha256, abiVersion: EMBLY_ABI_VERSION, preemption, simd });
     await writeFile(join(work, 'object.c'), glue);
     await run(process.env.CC ?? 'cc', [...aotCflags(preemption), `-I${nativeInclude}`, '-o', 'object.so', 'object.c', ...AOT_LDLIBS],
       { cwd: work, maxBuffer: 16 << 20 })
-      .catch((e: { stderr?: string }) => { throw new AotCompileError(`the C compiler failed on the wasm2c output:\n${e.stderr ?? e}`); });
+      .catch((e: { stderr?: string }) => {
+        if (simd && simdeMissing(e.stderr ?? '')) {
+          throw new ToolchainMissingError(`the module uses SIMD, which needs simde's headers. Install them with: ${SIMDE_PACKAGE_HINT}`, SIMDE_PACKAGE_HINT);
+        }
+        throw new AotCompileError(`the C compiler failed on the wasm2c output:\n${e.stderr ?? e}`);
+      });
     await rename(join(work, 'object.so'), objectPath);
   } finally {
     await rm(work, { recursive: true, force: true });

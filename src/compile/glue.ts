@@ -10,10 +10,29 @@ import { VALUE_TYPE_NAMES, type ExternType, type ValueCode, type WasmInfo } from
 export const GUEST_MODULE = 'guest';
 
 const C_TYPES: Record<ValueCode, string> = {
-  i: 'u32', j: 'u64', f: 'f32', d: 'f64', r: 'wasm_rt_funcref_t', e: 'wasm_rt_externref_t',
+  i: 'u32', j: 'u64', f: 'f32', d: 'f64', o: 'v128', r: 'wasm_rt_funcref_t', e: 'wasm_rt_externref_t',
 };
 /** embly_value's fields are named after the value types (embly/module.h). */
 const UNION_FIELDS = VALUE_TYPE_NAMES;
+
+/** An embly_value as a C value of its type. v128 is held as 16 bytes in
+ * embly_value (the runner needs no SIMD types), so it is copied in and out. */
+const readValue = (code: ValueCode, value: string) =>
+  code === 'o' ? `embly_v128_get(&${value})` : `${value}.${UNION_FIELDS[code]}`;
+const writeValue = (code: ValueCode, target: string, value: string) =>
+  code === 'o' ? `embly_v128_set(&${target}, ${value});` : `${target}.${UNION_FIELDS[code]} = ${value};`;
+
+const V128_HELPERS = [
+  '/* v128 values travel as bytes in embly_value (embly/module.h). */',
+  'static inline v128 embly_v128_get(const embly_value* value) { v128 v; memcpy(&v, value->v128, sizeof v); return v; }',
+  'static inline void embly_v128_set(embly_value* value, v128 v) { memcpy(value->v128, &v, sizeof v); }',
+  '',
+];
+
+function usesV128(info: WasmInfo): boolean {
+  const types = [...info.imports, ...info.exports].map((x) => x.type);
+  return types.some((t) => t.params.includes('o') || t.results.includes('o'));
+}
 const KINDS = { func: 'EMBLY_EXTERN_FUNC', table: 'EMBLY_EXTERN_TABLE', memory: 'EMBLY_EXTERN_MEMORY', global: 'EMBLY_EXTERN_GLOBAL' };
 
 const isAlnum = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
@@ -76,9 +95,9 @@ function resultType(results: ValueCode[]): string {
 /** C statements storing a call's result(s) into `results[]`. */
 function storeResults(results: ValueCode[], call: string): string {
   if (results.length === 0) return `  ${call};`;
-  if (results.length === 1) return `  results[0].${UNION_FIELDS[results[0]!]} = ${call};`;
+  if (results.length === 1) return `  ${writeValue(results[0]!, 'results[0]', call)}`;
   const lines = [`  ${resultType(results)} out = ${call};`];
-  results.forEach((code, i) => lines.push(`  results[${i}].${UNION_FIELDS[code]} = out.${code}${i};`));
+  results.forEach((code, i) => lines.push(`  ${writeValue(code, `results[${i}]`, `out.${code}${i}`)}`));
   return lines.join('\n');
 }
 
@@ -86,7 +105,7 @@ function exportTrampoline(index: number, symbol: string, type: ExternType): stri
   if (type.kind !== 'func') {
     return `static void* export_${index}(void* instance) {\n  return (void*)${symbol}((w2c_${GUEST_MODULE}*)instance);\n}`;
   }
-  const args = type.params.map((code, i) => `args[${i}].${UNION_FIELDS[code]}`);
+  const args = type.params.map((code, i) => readValue(code, `args[${i}]`));
   const call = `${symbol}(${[`(w2c_${GUEST_MODULE}*)instance`, ...args].join(', ')})`;
   return `static void export_${index}(void* instance, const embly_value* args, embly_value* results) {\n` +
     `  (void)args; (void)results;\n${storeResults(type.results, call)}\n}`;
@@ -104,11 +123,11 @@ function importStub(index: number, symbol: string, moduleStruct: string, type: E
   const lines = [`${resultType(type.results)} ${symbol}(${[`struct ${moduleStruct}* ctx`, ...params].join(', ')}) {`];
   lines.push(`  embly_slot* slot = &${slot};`);
   lines.push(`  embly_value args[${Math.max(type.params.length, 1)}], results[${Math.max(type.results.length, 1)}];`);
-  type.params.forEach((code, i) => lines.push(`  args[${i}].${UNION_FIELDS[code]} = p${i};`));
+  type.params.forEach((code, i) => lines.push(`  ${writeValue(code, `args[${i}]`, `p${i}`)}`));
   lines.push('  slot->invoke(slot->ctx, args, results);');
-  if (type.results.length === 1) lines.push(`  return results[0].${UNION_FIELDS[type.results[0]!]};`);
+  if (type.results.length === 1) lines.push(`  return ${readValue(type.results[0]!, 'results[0]')};`);
   if (type.results.length > 1) {
-    const fields = type.results.map((code, i) => `results[${i}].${UNION_FIELDS[code]}`);
+    const fields = type.results.map((code, i) => readValue(code, `results[${i}]`));
     lines.push(`  return (${resultType(type.results)}){${fields.join(', ')}};`);
   }
   lines.push('}');
@@ -119,6 +138,8 @@ export interface GlueOptions {
   guestSource: string; wasmSha256: string; abiVersion: number;
   /** how the object is preempted (aot.ts, Preemption) */
   preemption: 'inject' | 'poll' | 'none';
+  /** the module uses SIMD (wasm2c's output includes simde): our SIMD header goes first */
+  simd?: boolean;
 }
 
 const PREEMPTION_MODES = { inject: 'EMBLY_PREEMPT_INJECT', poll: 'EMBLY_PREEMPT_POLL', none: 'EMBLY_PREEMPT_NONE' };
@@ -134,6 +155,7 @@ export function generateGlue(info: WasmInfo, options: GlueOptions): string {
     'static volatile uint32_t embly_interrupt;',
     'void embly_safepoint(void);',
     '#define EMBLY_SAFEPOINT() do { if (__builtin_expect(embly_interrupt != 0, 0)) embly_safepoint(); } while (0)',
+    ...(options.simd ? ['/* simde, with our fixes for wasm semantics (docs/loader.md, "SIMD") */', '#include "wasm-rt-simd.h"'] : []),
     `#include ${cString(options.guestSource)}`,
     '#include "embly/module.h"',
     '',
@@ -146,6 +168,7 @@ export function generateGlue(info: WasmInfo, options: GlueOptions): string {
     `typedef struct { w2c_${GUEST_MODULE} guest; embly_imports imports; } embly_state;`,
     'static inline embly_slot* embly_slots(void* ctx) { return (*(embly_imports**)ctx)->slots; }',
     '',
+    ...(usesV128(info) ? V128_HELPERS : []),
   ];
   const stubbed = new Set<string>();
   const importModules = new Set<string>();

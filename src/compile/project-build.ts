@@ -74,7 +74,7 @@ async function prepareStateDir(dir: string, given: boolean): Promise<void> {
 }
 
 async function inputsHash(spec: FunctionSpec): Promise<string> {
-  const hash = createHash('sha256').update(`${spec.language}\n${spec.path}\n`);
+  const hash = createHash('sha256').update(`${spec.language}\n${spec.path}\n${spec.simd ? 'simd128\n' : ''}`);
   for (const file of (await sourceInputs(spec.language, spec.path)).sort()) {
     hash.update(`${file}\n`).update(await readFile(file));
   }
@@ -100,7 +100,7 @@ async function reusableWasm(dir: string, spec: FunctionSpec, hash: string): Prom
 async function compileSource(dir: string, spec: FunctionSpec, wasmPath: string): Promise<{ module: WasmModule; toolchain: string }> {
   const workDir = join(dir, 'work', spec.name);
   await mkdir(workDir, { recursive: true });
-  const compiled = await compileToWasm({ name: spec.name, language: spec.language, sourcePath: spec.path, outDir: workDir, sdkDir });
+  const compiled = await compileToWasm({ name: spec.name, language: spec.language, sourcePath: spec.path, outDir: workDir, sdkDir, simd: spec.simd });
   await writeFileAtomically(wasmPath, compiled.module.bytes);
   return compiled;
 }

@@ -6,7 +6,7 @@
 
 import { WasmFormatError } from '../errors.js';
 
-export type ValueCode = 'i' | 'j' | 'f' | 'd' | 'r' | 'e'; // as wasm2c mangles them
+export type ValueCode = 'i' | 'j' | 'f' | 'd' | 'o' | 'r' | 'e'; // as wasm2c mangles them (v128 is 'o')
 export type ExternKind = 'func' | 'table' | 'memory' | 'global';
 
 export interface Limits { min: bigint; max: bigint | null; is64: boolean; }
@@ -30,10 +30,12 @@ export interface WasmInfo {
 }
 
 /** The wasm names of the value types, by code ("i32" for 'i'). */
-export const VALUE_TYPE_NAMES: Record<ValueCode, string> = { i: 'i32', j: 'i64', f: 'f32', d: 'f64', r: 'funcref', e: 'externref' };
+export const VALUE_TYPE_NAMES: Record<ValueCode, string> = {
+  i: 'i32', j: 'i64', f: 'f32', d: 'f64', o: 'v128', r: 'funcref', e: 'externref',
+};
 
 const VALUE_CODES: Record<number, ValueCode> = {
-  0x7f: 'i', 0x7e: 'j', 0x7d: 'f', 0x7c: 'd', 0x70: 'r', 0x6f: 'e',
+  0x7f: 'i', 0x7e: 'j', 0x7d: 'f', 0x7c: 'd', 0x7b: 'o', 0x70: 'r', 0x6f: 'e',
 };
 
 const SECTION = { type: 1, import: 2, function: 3, table: 4, memory: 5, global: 6, export: 7 };
@@ -171,6 +173,11 @@ function skipConstExpr(r: WasmReader): void {
     else if (op === 0x44) r.bytesOf(8);
     else if (op === 0x23 || op === 0xd2) r.u32();
     else if (op === 0xd0) r.byte();
+    else if (op === 0xfd) {
+      const simdOp = r.u32();
+      if (simdOp !== 12) throw new WasmFormatError(`unsupported constant expression opcode 0xfd ${simdOp}`);
+      r.bytesOf(16); // v128.const
+    }
     else if (op === 0x6a || op === 0x6b || op === 0x6c || op === 0x7c || op === 0x7d || op === 0x7e) continue;
     else throw new WasmFormatError(`unsupported constant expression opcode 0x${op.toString(16)}`);
   }

@@ -4,12 +4,13 @@
 import wabtInit from 'wabt';
 import { WasmInvalidError } from '../errors.js';
 
-/** The standardised features Embly's runtime implements; no SIMD, threads,
- * exceptions, tail calls, memory64 or GC. */
+/** The standardised features Embly's runtime implements, fixed-width SIMD
+ * (simd128) included; no relaxed SIMD, threads, exceptions, tail calls,
+ * memory64 or GC. */
 const FEATURES = {
   mutable_globals: true, sat_float_to_int: true, sign_extension: true, multi_value: true,
   bulk_memory: true, reference_types: true,
-  simd: false, threads: false, exceptions: false, tail_call: false, memory64: false,
+  simd: true, threads: false, exceptions: false, tail_call: false, memory64: false,
   gc: false, function_references: false, extended_const: false, relaxed_simd: false,
 };
 

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { run } from '../compile/toolchains/run.js';
 import { findClang } from '../compile/toolchains/c.js';
 import { findRust } from '../compile/toolchains/rust.js';
+import { findSimde } from '../compile/aot.js';
 import { npmFile, npmVersion, wabtTool } from '../compile/toolchains/npm-tools.js';
 import { DEFAULT_METRICS_ADDRESS } from '../metrics/index.js';
 import { runnerBinary } from '../paths.js';
@@ -50,6 +51,8 @@ export async function runChecks(options: { socket: string; unit: string }): Prom
       return result.stdout.split('\n')[0]!.trim();
     }),
     probe('wabt (wat, wasm2c)', ALL_LANGUAGES, async () => wabtTool('wasm2c', 'Building any function').toolchain),
+    // Only modules that use SIMD need it, whatever their language: never fatal.
+    probe('simde (SIMD modules)', undefined, findSimde),
     probe('c: clang + wasi-libc', ['c'], async () => (await findClang()).toolchain),
     probe('rust: rustc + cargo (wasm32)', ['rust'], async () => {
       const rust = await findRust(process.cwd());

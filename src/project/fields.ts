@@ -95,6 +95,14 @@ export function readChoice<T extends string>(
   return undefined;
 }
 
+/** true or false, written as a plain YAML boolean. */
+export function readBoolean(item: Item, entry: Entry): boolean | undefined {
+  const { value } = entry;
+  if (isScalar(value) && typeof value.value === 'boolean') return value.value;
+  item.src.report(entry, `${item.prefix}"${entry.key}" must be true or false, not ${describe(value)}`, `write ${entry.key}: true or ${entry.key}: false`);
+  return undefined;
+}
+
 /** An integer in [min, max], written as a plain YAML number. */
 export function readInteger(item: Item, entry: Entry, min: number, max: number): number | undefined {
   const { src, prefix } = item;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isMap, isScalar, type Node } from 'yaml';
 import type { Problem } from './errors.js';
 import {
-  openItem, optionalWith, readChoice, readInteger, readMeasure, readName, readString, requiredWith, type Item,
+  openItem, optionalWith, readBoolean, readChoice, readInteger, readMeasure, readName, readString, requiredWith, type Item,
 } from './fields.js';
 import {
   DEFAULT_ISOLATION, DEFAULT_MAX_INSTANCES, DEFAULT_MEMORY_PAGES, DEFAULT_TIMEOUT_MS,
@@ -49,12 +49,28 @@ export function readFunction(src: ProjectSource, node: Node | null, index: numbe
   const isolation = optionalWith(item, 'isolation', DEFAULT_ISOLATION, (e) => readChoice(item, e, ISOLATIONS));
   const env = readEnv(item);
   const outbound = readOutbound(item);
+  const simd = optionalWith(item, 'simd', false, (e) => readSimd(item, e, language));
   const result: FunctionResult = { name, nameEntry: item.entries.get('name'), pathCheck };
   if (name !== undefined && pathCheck !== undefined && language !== undefined &&
-      limits !== undefined && isolation !== undefined && env !== undefined && outbound !== undefined) {
-    result.spec = { name, path: pathCheck.path, language, limits, isolation, env, outbound };
+      limits !== undefined && isolation !== undefined && env !== undefined && outbound !== undefined &&
+      simd !== undefined) {
+    result.spec = { name, path: pathCheck.path, language, limits, isolation, env, outbound, simd };
   }
   return result;
+}
+
+/** Languages whose compiler `simd: true` configures; wat and wasm say for themselves what they use. */
+const SIMD_LANGUAGES: readonly Language[] = ['c', 'rust'];
+
+function readSimd(item: Item, entry: Entry, language: Language | undefined): boolean | undefined {
+  const simd = readBoolean(item, entry);
+  if (simd && language !== undefined && !SIMD_LANGUAGES.includes(language)) {
+    item.src.report(entry, `${item.prefix}"simd" applies to c and rust functions, not ${language}`,
+      language === 'wat' || language === 'wasm' ? 'a wat or wasm module may use SIMD instructions without it: remove the key'
+        : 'remove the key');
+    return undefined;
+  }
+  return simd;
 }
 
 function readPath(item: Item, entry: Entry, root: string): PathCheck | undefined {

@@ -6,7 +6,7 @@ export const PROJECT_FILE_NAME = 'embly-project.yml';
 
 export const TOP_LEVEL_KEYS = ['functions', 'gateways', 'metrics'] as const;
 export const FUNCTION_KEYS = [
-  'name', 'path', 'language', 'memory', 'timeout', 'max_instances', 'isolation', 'env',
+  'name', 'path', 'language', 'memory', 'timeout', 'max_instances', 'isolation', 'env', 'simd',
   'allowed_outbound_hosts', 'outbound_timeout', 'outbound_max_bytes', 'outbound_max_concurrent',
 ] as const;
 export const GATEWAY_KEYS = ['name', 'type', 'port', 'function'] as const;

@@ -49,6 +49,9 @@ export interface FunctionSpec {
   isolation: Isolation;
   env: Record<string, string>;
   outbound: OutboundSpec;
+  /** Compile C and Rust sources for wasm SIMD (simd128): clang -msimd128,
+   * rustc -C target-feature=+simd128. Default false. */
+  simd: boolean;
 }
 
 export type GatewayType = 'http' | 'tcp';

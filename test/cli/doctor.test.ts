@@ -9,7 +9,7 @@ import { tempDir } from '../daemon/helpers.js';
 import { runProcess } from '../helpers/objects.js';
 import { emblyScript } from './helpers.js';
 
-const CHECKS = ['Node.js', 'native build', 'C compiler', 'wabt', 'c: clang', 'rust: rustc', 'assemblyscript: asc', 'seccomp', 'master socket', 'metrics port', 'service unit'];
+const CHECKS = ['Node.js', 'native build', 'C compiler', 'wabt', 'simde', 'c: clang', 'rust: rustc', 'assemblyscript: asc', 'seccomp', 'master socket', 'metrics port', 'service unit'];
 
 function doctor(cwd: string, env: NodeJS.ProcessEnv = {}) {
   return runProcess('/usr/bin/env', [...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, emblyScript, 'doctor'], '', cwd);

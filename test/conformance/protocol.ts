@@ -3,12 +3,13 @@
 // per command line, both led by the script line number. docs/conformance.md
 // has the grammar; native/spec/main.c is the other side.
 import { execFile } from 'node:child_process';
+import { v128Hex } from './expectations.js';
 import type { Action, WastValue } from './wast.js';
 
 /** Wasm names may hold any byte: they travel as `x` + hex of their UTF-8. */
 export const encodeName = (name: string): string => `x${Buffer.from(name, 'utf8').toString('hex')}`;
 const moduleRef = (name: string | undefined): string => (name === undefined ? '-' : encodeName(name));
-const value = (v: WastValue): string => `${v.type}:${v.value}`;
+const value = (v: WastValue): string => (v.type === 'v128' ? `v128:${v128Hex(v)}` : `${v.type}:${v.value}`);
 
 /** Paths come last on their line: the driver takes the rest of the line, spaces included. */
 export function moduleLine(line: number, objectPath: string | null, name: string | undefined): string {

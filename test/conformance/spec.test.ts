@@ -4,7 +4,8 @@
 // against the objects. Every assertion is checked; docs/conformance.md
 // explains the setup, the protocol and the numbers.
 //
-//   EMBLY_SPEC_DIR=...        the suite folder (default ../shared/conformance/spec)
+//   EMBLY_SPEC_DIR=a:b        the suite folders (default ../shared/conformance/spec and
+//                             ../shared/conformance/spec-simd)
 //   EMBLY_SPEC_ONLY=i32,f32   run only these scripts
 //   WAST2JSON=...             the wast2json to use (default: from PATH)
 import test from 'ava';
@@ -25,7 +26,9 @@ import {
 import { refuseBinary, refuseText, type Refusal } from './refusals.js';
 import { convertScript, type Command, type CommandType, type WastValue } from './wast.js';
 
-const specDir = process.env.EMBLY_SPEC_DIR ?? join(packageRoot, '..', 'shared', 'conformance', 'spec');
+const conformanceDir = join(packageRoot, '..', 'shared', 'conformance');
+/** The core suite and its SIMD scripts (same testsuite commit, kept in a folder of their own). */
+const specDirs = process.env.EMBLY_SPEC_DIR?.split(':') ?? [join(conformanceDir, 'spec'), join(conformanceDir, 'spec-simd')];
 const cacheRoot = join(packageRoot, 'test', '.cache', 'spec');
 const objectsDir = join(cacheRoot, 'objects');
 const watOutDir = join(cacheRoot, 'wat-out');
@@ -175,17 +178,23 @@ async function planChecks(file: string, priority: number, dir: string, commands:
   return checks;
 }
 
-const specFiles = (): string[] => {
-  if (!existsSync(specDir)) return [];
+/** Every script of every suite folder, by file name (unique across the folders). */
+const specFiles = (): Map<string, string> => {
   const only = process.env.EMBLY_SPEC_ONLY?.split(',').map((f) => (f.endsWith('.wast') ? f : `${f}.wast`));
-  return readdirSync(specDir).filter((f) => f.endsWith('.wast') && (!only || only.includes(f))).sort();
+  const paths = new Map<string, string>();
+  for (const dir of specDirs.filter((d) => existsSync(d))) {
+    for (const f of readdirSync(dir).filter((f) => f.endsWith('.wast') && (!only || only.includes(f)))) paths.set(f, join(dir, f));
+  }
+  return paths;
 };
 
-const files = specFiles();
+const scriptPaths = specFiles();
+const files = [...scriptPaths.keys()].sort();
+const missingDirs = specDirs.filter((d) => !existsSync(d));
 
-if (files.length === 0) {
+if (missingDirs.length > 0 || files.length === 0) {
   test('the spec suite is present', (t) => {
-    t.fail(`no .wast files in ${specDir}: set EMBLY_SPEC_DIR to the spec suite folder`);
+    t.fail(`no .wast files in ${missingDirs.join(', ') || specDirs.join(', ')}: set EMBLY_SPEC_DIR to the spec suite folders (a:b)`);
   });
 } else if (!existsSync(driver)) {
   test('the spec driver is built', (t) => {
@@ -198,7 +207,7 @@ for (const file of existsSync(driver) ? files : []) {
     t.timeout(30 * 60_000);
     const began = Date.now();
     const priority = files.indexOf(file);
-    const script = await pool.run(() => convertScript(join(specDir, file), join(cacheRoot, 'json')), priority);
+    const script = await pool.run(() => convertScript(scriptPaths.get(file)!, join(cacheRoot, 'json')), priority);
     await mkdir(watOutDir, { recursive: true });
     const checks = await planChecks(file, priority, script.dir, script.commands);
 

@@ -10,7 +10,12 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export interface WastValue { type: 'i32' | 'i64' | 'f32' | 'f64' | 'funcref' | 'externref'; value?: string; }
+export interface ScalarValue { type: 'i32' | 'i64' | 'f32' | 'f64' | 'funcref' | 'externref'; value?: string; }
+/** A v128 as wast2json gives it: its lanes, each an unsigned decimal or (float lanes of an
+ * expected value) a NaN class. */
+export interface V128Value { type: 'v128'; lane_type: LaneType; value: string[]; }
+export type LaneType = 'i8' | 'i16' | 'i32' | 'i64' | 'f32' | 'f64';
+export type WastValue = ScalarValue | V128Value;
 
 export interface InvokeAction { type: 'invoke'; module?: string; field: string; args: WastValue[]; }
 export interface GetAction { type: 'get'; module?: string; field: string; }

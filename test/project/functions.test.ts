@@ -18,7 +18,7 @@ test('a misspelt key gets a suggestion, a strange one the list of keys', (t) => 
     'embly-project.yml:5:5: function "hello": unknown key "Max-Instances"',
     '  hint: did you mean "max_instances"?',
     'embly-project.yml:6:5: function "hello": unknown key "colour"',
-    '  hint: valid keys: name, path, language, memory, timeout, max_instances, isolation, env, allowed_outbound_hosts, outbound_timeout, outbound_max_bytes, outbound_max_concurrent',
+    '  hint: valid keys: name, path, language, memory, timeout, max_instances, isolation, env, simd, allowed_outbound_hosts, outbound_timeout, outbound_max_bytes, outbound_max_concurrent',
   );
 });
 
@@ -162,6 +162,17 @@ test('isolation: instance or process', (t) => {
   assertMessage(t, hello('    isolation: thread'),
     'embly-project.yml:5:16: function "hello": unknown isolation "thread"',
     '  hint: valid values for "isolation": instance, process');
+});
+
+test('simd: a boolean, for C and Rust functions only', (t) => {
+  const c = parseProject(yaml('functions:', '  - name: vec', '    path: ./vec.c', '    language: c', '    simd: true'), FILE);
+  t.true(c.functions[0]!.simd);
+  assertMessage(t, hello('    simd: yes'),
+    'embly-project.yml:5:11: function "hello": "simd" must be true or false, not a string',
+    '  hint: write simd: true or simd: false');
+  assertMessage(t, hello('    simd: true'),
+    'embly-project.yml:5:11: function "hello": "simd" applies to c and rust functions, not wat',
+    '  hint: a wat or wasm module may use SIMD instructions without it: remove the key');
 });
 
 test('env: strings only, with a hint to quote other scalars', (t) => {

@@ -21,6 +21,7 @@ test('a file using every key is read with its values converted', (t) => {
     '    outbound_timeout: 2s',
     '    outbound_max_bytes: 1MiB',
     '    outbound_max_concurrent: 8',
+    '    simd: true',
     '  - name: echo_2',
     '    path: /abs/echo.c',
     '    language: c',
@@ -54,11 +55,12 @@ test('a file using every key is read with its values converted', (t) => {
           ],
           timeoutMs: 2000, maxBytes: 1024 ** 2, maxConcurrent: 8,
         },
+        simd: true,
       },
       {
         name: 'echo_2', path: '/abs/echo.c', language: 'c',
         limits: { memoryPages: 2, timeoutMs: 1500, maxInstances: 1000 },
-        isolation: 'instance', env: {}, outbound: NO_OUTBOUND,
+        isolation: 'instance', env: {}, outbound: NO_OUTBOUND, simd: false,
       },
     ],
     gateways: [
@@ -74,7 +76,7 @@ test('optional keys get their defaults and gateways may be left out', (t) => {
   t.deepEqual(project.functions, [{
     name: 'hello', path: path.resolve('hello.wat'), language: 'wat',
     limits: { memoryPages: 256, timeoutMs: 10_000, maxInstances: 1000 },
-    isolation: 'instance', env: {}, outbound: NO_OUTBOUND,
+    isolation: 'instance', env: {}, outbound: NO_OUTBOUND, simd: false,
   }]);
   t.deepEqual(project.gateways, []);
   t.deepEqual(project.metrics, { host: '127.0.0.1', port: 9465 }, 'on loopback unless configured');

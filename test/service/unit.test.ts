@@ -131,7 +131,7 @@ function target(overrides: Partial<ServiceTarget>): ServiceTarget {
 test('what lies under /home, /root or /run/user is bound back in read-only over ProtectHome=tmpfs, each path once', async (t) => {
   const project: Project = {
     root: '/home/alice/my app', file: '/home/alice/my app/embly-project.yml', gateways: [], metrics: null,
-    functions: [{ name: 'f', path: '/home/alice/my app/f.wat', language: 'wat', limits: { memoryPages: 1, timeoutMs: 1000, maxInstances: 1 }, isolation: 'instance', env: {},
+    functions: [{ name: 'f', path: '/home/alice/my app/f.wat', language: 'wat', limits: { memoryPages: 1, timeoutMs: 1000, maxInstances: 1 }, isolation: 'instance', env: {}, simd: false,
       outbound: { allowedHosts: [], timeoutMs: 10_000, maxBytes: 64 * 1024 ** 2, maxConcurrent: 100 } }],
   };
   const unit = await systemdUnit(target({ project, projectDir: '/home/alice/my app', node: '/root/.nvm/versions/node/v20.1.0/bin/node' }));

@@ -24,12 +24,16 @@
 #define EMBLY_MODULE_SYMBOL "embly_module_v1"
 
 /* Value type codes, as wasm2c mangles them: i32 'i', i64 'j', f32 'f',
- * f64 'd', funcref 'r', externref 'e'. A signature is a string of codes. */
+ * f64 'd', v128 'o', funcref 'r', externref 'e'. A signature is a string of
+ * codes. A v128 is held as its 16 bytes in wasm's (little-endian) order, so
+ * the host side needs no SIMD types; the glue copies it to and from wasm2c's
+ * v128. It is no bigger than a funcref, so the union's size is unchanged. */
 typedef union embly_value {
   uint32_t i32;
   uint64_t i64;
   float f32;
   double f64;
+  uint8_t v128[16];
   wasm_rt_funcref_t funcref;
   wasm_rt_externref_t externref;
 } embly_value;

@@ -20,6 +20,8 @@ const SHAPE_HINT = 'a C function is a program: define int main(void)';
 /** What clang names main: main(void) is __main_void (older clangs: main), main(argc, argv)
  * is __main_argc_argv. */
 const MAIN_SYMBOLS = ['main', '__main_void', '__main_argc_argv'];
+/** `simd: true`: wasm SIMD instructions, <wasm_simd128.h> and auto-vectorised loops. */
+const SIMD_FLAG = '-msimd128';
 
 interface Clang {
   path: string;
@@ -130,7 +132,7 @@ async function compileObjects(req: CompileRequest, clang: Clang, files: readonly
   let hasMain = false;
   for (const [i, file] of files.entries()) {
     const object = join(objDir, `${i}-${basename(file, '.c')}.o`);
-    const args = [`--target=${clang.target}`, '-O2', '-Wall', `-I${join(req.sdkDir, 'c')}`, `-I${dir}`, '-c', file, '-o', object];
+    const args = [`--target=${clang.target}`, '-O2', ...(req.simd ? [SIMD_FLAG] : []), '-Wall', `-I${join(req.sdkDir, 'c')}`, `-I${dir}`, '-c', file, '-o', object];
     const result = await runClang(clang.path, args);
     if (result.code !== 0) throw new CompileError(req.name, clang.toolchain, outputOf(result));
     const defined = definedFunctions(await readFile(object));

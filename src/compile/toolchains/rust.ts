@@ -148,6 +148,9 @@ export function sdkPatch(sdkDir: string): string[] {
   return ['--config', `patch.crates-io.embly.path=${JSON.stringify(join(sdkDir, 'rust'))}`];
 }
 
+/** `simd: true`: wasm SIMD instructions (core::arch::wasm32's v128) and auto-vectorised loops. */
+const SIMD_FLAGS = ['-C', 'target-feature=+simd128'];
+
 async function compileCrate(req: CompileRequest, rust: Rust): Promise<string> {
   if (!rust.cargo) throw missing(`there is no cargo beside ${rust.rustc}`);
   const args = ['build', '--release', '--offline', '--target', rust.target,
@@ -160,6 +163,8 @@ async function compileCrate(req: CompileRequest, rust: Rust): Promise<string> {
     CARGO_PROFILE_RELEASE_STRIP: 'debuginfo',
     CARGO_TERM_COLOR: 'never',
     CARGO_TERM_PROGRESS_WHEN: 'never',
+    // RUSTFLAGS reaches the crate and its dependencies, not build scripts on the host.
+    ...(req.simd ? { RUSTFLAGS: [process.env.RUSTFLAGS, ...SIMD_FLAGS].filter(Boolean).join(' ') } : {}),
   };
   const result = await run(rust.cargo, args, { cwd: req.sourcePath, env });
   if (result.code !== 0) throw await failure(req, rust, { ...result, stdout: '' });
@@ -184,7 +189,7 @@ async function compileFile(req: CompileRequest, rust: Rust, source: string): Pro
   const rlib = await buildSdkRlib(req, rust);
   const wasmPath = join(req.outDir, `${req.name}.rustc.wasm`);
   const args = ['--edition', '2021', '--crate-type', 'bin', '--crate-name', req.name.replaceAll('-', '_'),
-    '--target', rust.target, '-C', 'opt-level=s', ...STRIP_FLAGS,
+    '--target', rust.target, '-C', 'opt-level=s', ...STRIP_FLAGS, ...(req.simd ? SIMD_FLAGS : []),
     '--extern', `embly=${rlib}`, '-L', `dependency=${dirname(rlib)}`, '-o', wasmPath, source];
   const result = await run(rust.rustc, args, { cwd: dirname(source) });
   if (result.code !== 0) throw await failure(req, rust, result);

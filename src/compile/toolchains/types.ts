@@ -14,6 +14,8 @@ export interface CompileRequest {
   outDir: string;
   /** Absolute path of the repository's sdk/. */
   sdkDir: string;
+  /** Compile for wasm SIMD (simd128): the project file's `simd` (C and Rust). */
+  simd?: boolean;
 }
 
 /** What a language's compiler made. */
