@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { compileAot, type Sidecar } from './aot.js';
 import { checkImports } from './imports.js';
+import { checkMemoryLimit } from './memory-limit.js';
 import { withLock } from './lock.js';
 import { compileToWasm, sourceInputs } from './toolchains/index.js';
 import { loadWasmModule, type WasmModule } from './wasm-module.js';
@@ -116,13 +117,14 @@ async function functionModule(dir: string, spec: FunctionSpec, hash: string, pro
   return { wasmPath, reused: false, toolchain, module };
 }
 
-async function buildFunction(dir: string, spec: FunctionSpec, progress: ProgressListener): Promise<BuiltFunction> {
+async function buildFunction(dir: string, spec: FunctionSpec, progress: ProgressListener, warn: Warn): Promise<BuiltFunction> {
   const startedAt = performance.now();
   progress(spec.name, 'checking');
   const hash = await inputsHash(spec);
   const { wasmPath, reused, toolchain, module } = await functionModule(dir, spec, hash, progress);
   checkImports(module.info);
-  const object = await compileAot({ wasm: module, cacheDir: join(dir, 'objects'), functionName: spec.name, sourceToolchain: toolchain });
+  checkMemoryLimit(module.info, spec.limits.memoryPages);
+  const object = await compileAot({ wasm: module, cacheDir: join(dir, 'objects'), functionName: spec.name, sourceToolchain: toolchain, warn });
   if (!reused || object.compiled) {
     const record: BuildRecord = { inputsHash: hash, wasmSha256: module.sha256, objectKey: object.key, toolchain };
     await writeFileAtomically(join(dir, `${spec.name}.build.json`), JSON.stringify(record, null, 2));
@@ -138,7 +140,14 @@ export interface BuildOptions {
   jobs?: number;
   /** Where the build's files go instead of the project's .embly/ (projectStateDir). */
   stateDir?: string;
+  /** What the build has to say besides progress (a damaged cached object built again); default: a log line on stderr. */
+  warn?: Warn;
 }
+
+export type Warn = (line: string) => void;
+
+/** The log's format (src/log.ts), without loading it on `embly exec`'s path. */
+const warnOnStderr: Warn = (line) => { process.stderr.write(`warn build: ${line}\n`); };
 
 /** Builds every function; once all have finished, rejects with every
  * failure, so each error is reported once. */
@@ -150,6 +159,7 @@ export async function buildProject(project: Project, options: BuildOptions = {})
 
 async function buildAll(project: Project, dir: string, options: BuildOptions): Promise<BuiltFunction[]> {
   const progress = options.progress ?? (() => {});
+  const warn = options.warn ?? warnOnStderr;
   const specs = project.functions;
   const jobs = Math.max(1, options.jobs ?? availableParallelism());
   const results: BuiltFunction[] = [];
@@ -159,7 +169,7 @@ async function buildAll(project: Project, dir: string, options: BuildOptions): P
     while (next < specs.length) {
       const spec = specs[next++]!;
       try {
-        const built = await buildFunction(dir, spec, progress);
+        const built = await buildFunction(dir, spec, progress, warn);
         results.push(built);
         progress(spec.name, 'done', built.compiled ? undefined : 'up to date');
       } catch (e) {
