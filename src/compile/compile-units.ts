@@ -57,7 +57,7 @@ export interface UnitBuild {
   work: string;
   /** the C files to compile there (the units, then the glue) */
   sources: string[];
-  /** the headers they include from the work directory (guest.h, guest-impl.h) */
+  /** the only files they include from the work directory (guest.h, guest-impl.h): part of every part's key */
   localHeaders: string[];
   cflags: string[];
   ldlibs: string[];
@@ -116,9 +116,11 @@ async function readPart(dir: string, key: string): Promise<Buffer | null> {
   }
 }
 
-/** A unit's C file: the preemption declarations the glue defines, then wasm2c's part. */
+/** A unit's C file: the preemption declarations the glue defines, then
+ * wasm2c's part itself (not an #include of it: a part's cache key is the
+ * text of the file compiled, with the local headers). */
 export async function writeUnit(work: string, guestFile: string, prelude: string): Promise<string> {
   const unit = `unit_${guestFile}`;
-  await writeFile(join(work, unit), `${prelude}\n#include "${guestFile}"\n`);
+  await writeFile(join(work, unit), `${prelude}\n#line 1 "${guestFile}"\n${await readFile(join(work, guestFile), 'utf8')}`);
   return unit;
 }
