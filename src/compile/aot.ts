@@ -15,6 +15,7 @@ import { GUEST_MODULE, UNIT_PRELUDE, generateGlue } from './glue.js';
 import { insertSafepoints } from './safepoints.js';
 import { describeExtern, type WasmInfo } from './wasm-info.js';
 import { loadWasmModule, type WasmModule } from './wasm-module.js';
+import { keptCompilerIdentity } from './cc-identity.js';
 import { writeFileAtomically } from './write-atomically.js';
 import { nativeInclude, wabtBin } from '../paths.js';
 import { AotCompileError } from '../errors.js';
@@ -67,13 +68,18 @@ export interface AotObject { key: string; objectPath: string; sidecarPath: strin
 
 let compilerIdentity: Promise<string> | undefined;
 
-/** "cc (Debian 12.2.0-14) 12.2.0": part of the cache key and the sidecar. */
-export function ccIdentity(): Promise<string> {
-  compilerIdentity ??= run(process.env.CC ?? 'cc', ['--version']).then(
+/** "cc (Debian 12.2.0-14) 12.2.0": part of the cache key and the sidecar.
+ * With a cache directory, kept there while the binary is unchanged (cc-identity.ts). */
+export function ccIdentity(cacheDir?: string): Promise<string> {
+  compilerIdentity ??= cacheDir === undefined ? askCompiler() : keptCompilerIdentity(cacheDir, process.env.CC ?? 'cc', askCompiler);
+  return compilerIdentity;
+}
+
+function askCompiler(): Promise<string> {
+  return run(process.env.CC ?? 'cc', ['--version']).then(
     ({ stdout }) => stdout.split('\n')[0]!.trim(),
     () => { throw new AotCompileError('no C compiler: install one with `apt-get install gcc` (or set CC)'); },
   );
-  return compilerIdentity;
 }
 
 let headersDigest: Promise<string> | undefined;
@@ -85,9 +91,9 @@ function runtimeHeadersDigest(): Promise<string> {
   return headersDigest;
 }
 
-async function cacheKey(wasmSha256: string, functionName: string, preemption: Preemption, units: number): Promise<string> {
+async function cacheKey(cacheDir: string, wasmSha256: string, functionName: string, preemption: Preemption, units: number): Promise<string> {
   const parts = [wasmSha256, `function ${functionName}`, `preemption ${preemption}`, `units ${units}`, aotCflags(preemption).join(' '), AOT_LDLIBS.join(' '), `abi ${EMBLY_ABI_VERSION}`, `wasm2c ${WASM2C_VERSION}`,
-    await ccIdentity(), await runtimeHeadersDigest()];
+    await ccIdentity(cacheDir), await runtimeHeadersDigest()];
   return createHash('sha256').update(parts.join('\n')).digest('hex');
 }
 
@@ -184,21 +190,35 @@ export async function compileAot(req: AotRequest): Promise<AotObject> {
   const module = req.wasm instanceof Uint8Array ? await loadWasmModule(req.wasm) : req.wasm;
   const preemption = req.preemption ?? PREEMPTION;
   const units = req.units ?? unitsFor(module.bytes.length);
-  const key = await cacheKey(module.sha256, req.functionName, preemption, units);
+  const cached = await cachedAot({ ...req, wasmSha256: module.sha256, wasmBytes: module.bytes.length });
+  if (cached) return cached;
+
+  const key = await cacheKey(req.cacheDir, module.sha256, req.functionName, preemption, units);
   const objectPath = join(req.cacheDir, `${key}.so`);
   const sidecarPath = join(req.cacheDir, `${key}.json`);
-  const existing = await readSidecar(sidecarPath);
-  if (existing?.key === key) {
-    if (await objectIntact(objectPath, existing)) return { key, objectPath, sidecarPath, sidecar: existing, compiled: false };
-    req.warn?.(`the cached object of ${req.functionName} (${objectPath}) is damaged or missing: building it again`);
-  }
-
   await mkdir(req.cacheDir, { recursive: true });
   await translateAndCompile({ module, objectPath, preemption, units, partsDir: join(req.cacheDir, 'parts') });
   const sidecar = await describeObject(module, key, units, await sha256Of(objectPath), req);
   // The sidecar is written last: its presence marks a complete object.
   await writeFileAtomically(sidecarPath, JSON.stringify(sidecar, null, 2));
   return { key, objectPath, sidecarPath, sidecar, compiled: true };
+}
+
+export interface CachedAotRequest extends Omit<AotRequest, 'wasm'> { wasmSha256: string; wasmBytes: number; }
+
+/** The intact object already in the cache for a module known by its digest
+ * and size, or null: what a build whose sources are unchanged needs, without
+ * reading (or validating) the module. A damaged one is reported (req.warn) and left to be rebuilt. */
+export async function cachedAot(req: CachedAotRequest): Promise<AotObject | null> {
+  const preemption = req.preemption ?? PREEMPTION;
+  const key = await cacheKey(req.cacheDir, req.wasmSha256, req.functionName, preemption, req.units ?? unitsFor(req.wasmBytes));
+  const objectPath = join(req.cacheDir, `${key}.so`);
+  const sidecarPath = join(req.cacheDir, `${key}.json`);
+  const existing = await readSidecar(sidecarPath);
+  if (existing?.key !== key) return null;
+  if (await objectIntact(objectPath, existing)) return { key, objectPath, sidecarPath, sidecar: existing, compiled: false };
+  req.warn?.(`the cached object of ${req.functionName} (${objectPath}) is damaged or missing: building it again`);
+  return null;
 }
 
 async function sha256Of(path: string): Promise<string> {

@@ -3,7 +3,6 @@
 // for more at start, so such a function would build, load and then fail on
 // every request. It is refused at build time instead, naming both sizes.
 
-import type { WasmInfo } from './wasm-info.js';
 import { MemoryLimitError } from '../errors.js';
 
 const PAGE_BYTES = 65536;
@@ -15,10 +14,9 @@ function describePages(pages: number): string {
   return `${size} (${pages} page${pages === 1 ? '' : 's'})`;
 }
 
-/** Throws when the module's first memory starts larger than `limitPages`. */
-export function checkMemoryLimit(info: WasmInfo, limitPages: number): void {
-  const memory = info.memories[0];
-  if (!memory || Number(memory.min) <= limitPages) return;
-  throw new MemoryLimitError(`its module starts with ${describePages(Number(memory.min))} of memory, more than its memory limit of ` +
+/** Throws when the module's memory starts (`minPages`, null without one) larger than `limitPages`. */
+export function checkMemoryLimit(minPages: number | null, limitPages: number): void {
+  if (minPages === null || minPages <= limitPages) return;
+  throw new MemoryLimitError(`its module starts with ${describePages(minPages)} of memory, more than its memory limit of ` +
     `${describePages(limitPages)}: raise \`memory:\` in the project file, or make the module start smaller`);
 }
