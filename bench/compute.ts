@@ -5,6 +5,8 @@
 //   embly    clang --target=wasm32-wasi -O2 -> compileAot -> embly-runner exec
 //   v8       the same .wasm under node:wasi in a child `node`
 //   unpreempted  embly built to be never preempted: what preemption costs is embly / this
+//   split    embly with its C in 2 compile units (src/compile/compile-units.ts): split / embly
+//            is what splitting costs the run-time code (embly is built in one unit here)
 //
 // Every program times its own kernel and prints a check value; all runs of a
 // program must print the same check value, or this exits 1. The goal
@@ -49,7 +51,9 @@ exit status: 0 done, 1 a build or run failed or the variants disagree, 2 bad usa
 const NATIVE_CFLAGS = ['-O2', '-ffp-contract=off'];
 const WASM_CFLAGS = ['--target=wasm32-wasi', '-O2'];
 
-const VARIANTS = ['native', 'embly', 'v8', 'unpreempted'] as const;
+const VARIANTS = ['native', 'embly', 'v8', 'unpreempted', 'split'] as const;
+/** The compile units of the `split` variant (src/compile/compile-units.ts): the same module, its C in parts. */
+const SPLIT_UNITS = 2;
 const GOAL_PREEMPTION = 1.03;
 type Variant = (typeof VARIANTS)[number];
 
@@ -63,6 +67,7 @@ interface Program {
   native: string;
   object: string;
   unpreemptedObject: string;
+  splitObject: string;
   wasmSha256: string;
   samples: Record<Variant, Sample[]>;
 }
@@ -140,10 +145,11 @@ async function buildProgram(name: string, sourceDir: string, work: string): Prom
     compile('gcc', [...NATIVE_CFLAGS, '-Wall', '-o', native, source, '-lm']),
   ]);
   const bytes = await readFile(wasm);
-  const aot = await compileAot({ wasm: bytes, cacheDir: join(work, 'objects'), functionName: name });
+  const aot = await compileAot({ wasm: bytes, cacheDir: join(work, 'objects'), functionName: name, units: 1 });
   const unpreempted = await compileAot({ wasm: bytes, cacheDir: join(work, 'objects'), functionName: name, preemption: 'none' });
-  const samples = { native: [], embly: [], v8: [], unpreempted: [] };
-  return { name, source, wasm, native, object: aot.objectPath, unpreemptedObject: unpreempted.objectPath, wasmSha256: aot.sidecar.wasmSha256, samples };
+  const split = await compileAot({ wasm: bytes, cacheDir: join(work, 'objects'), functionName: name, units: SPLIT_UNITS });
+  const samples = { native: [], embly: [], v8: [], unpreempted: [], split: [] };
+  return { name, source, wasm, native, object: aot.objectPath, unpreemptedObject: unpreempted.objectPath, splitObject: split.objectPath, wasmSha256: aot.sidecar.wasmSha256, samples };
 }
 
 // ----------------------------------------------------------------- running
@@ -176,8 +182,9 @@ async function runVariant(program: Program, variant: Variant, options: Options):
       break;
     case 'embly':
     case 'unpreempted':
+    case 'split':
       finished = await runProcess(runnerBinary, ['exec', program.name, '--fn', program.name,
-        variant === 'embly' ? program.object : program.unpreemptedObject, program.wasmSha256,
+        { embly: program.object, unpreempted: program.unpreemptedObject, split: program.splitObject }[variant], program.wasmSha256,
         '--timeout-ms', '0', '--env', `BENCH_SCALE=${options.scale}`], process.env);
       line = RUNNER_LOG_LINE.exec(finished.stderr)?.[2];
       break;
@@ -259,7 +266,8 @@ function report(program: Program, summary: Summary): string {
     `  embly/native ${ratio(wall.embly, wall.native)} kernel, ${ratio(cpu.embly, cpu.native)} cpu   (goal ≤ ${GOAL_VS_NATIVE}×)\n` +
     `  embly/v8     ${ratio(wall.embly, wall.v8)} kernel, ${ratio(cpu.embly, cpu.v8)} cpu   (goal < ${GOAL_VS_V8}×)\n` +
     `  v8/native    ${ratio(wall.v8, wall.native)} kernel, ${ratio(cpu.v8, cpu.native)} cpu\n` +
-    `  preemption   ${ratio(wall.embly, wall.unpreempted)} kernel, ${ratio(cpu.embly, cpu.unpreempted)} cpu   (embly/unpreempted, goal ≤ ${GOAL_PREEMPTION}×)\n`;
+    `  preemption   ${ratio(wall.embly, wall.unpreempted)} kernel, ${ratio(cpu.embly, cpu.unpreempted)} cpu   (embly/unpreempted, goal ≤ ${GOAL_PREEMPTION}×)\n` +
+    `  split        ${ratio(wall.split, wall.embly)} kernel, ${ratio(cpu.split, cpu.embly)} cpu   (${SPLIT_UNITS} compile units / one unit, goal ≤ 1.00×)\n`;
 }
 
 const geomean = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
@@ -300,7 +308,7 @@ async function main(argv: string[]): Promise<number> {
 
     let failed = false;
     let missed = false;
-    const ratios = { wallNative: [] as number[], wallV8: [] as number[], cpuNative: [] as number[], cpuV8: [] as number[], cpuPreemption: [] as number[] };
+    const ratios = { wallNative: [] as number[], wallV8: [] as number[], cpuNative: [] as number[], cpuV8: [] as number[], cpuPreemption: [] as number[], cpuSplit: [] as number[] };
     const summaries = new Map<string, Summary>();
     for (const program of programs) {
       const bad = disagreements(program);
@@ -318,6 +326,7 @@ async function main(argv: string[]): Promise<number> {
       ratios.cpuNative.push(cpuTime.embly / cpuTime.native);
       ratios.cpuV8.push(cpuTime.embly / cpuTime.v8);
       ratios.cpuPreemption.push(cpuTime.embly / cpuTime.unpreempted);
+      ratios.cpuSplit.push(cpuTime.split / cpuTime.embly);
       // Judged on CPU time: on a shared machine wall time mostly measures the neighbours.
       missed ||= cpuTime.embly / cpuTime.native > GOAL_VS_NATIVE || cpuTime.embly / cpuTime.v8 >= GOAL_VS_V8;
     }
@@ -326,7 +335,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`geometric mean over ${ratios.wallNative.length} programs: ` +
         `embly/native ${g(ratios.wallNative)} kernel, ${g(ratios.cpuNative)} cpu; ` +
         `embly/v8 ${g(ratios.wallV8)} kernel, ${g(ratios.cpuV8)} cpu; ` +
-        `preemption (embly/unpreempted) ${g(ratios.cpuPreemption)} cpu`);
+        `preemption (embly/unpreempted) ${g(ratios.cpuPreemption)} cpu; split (${SPLIT_UNITS} units/one) ${g(ratios.cpuSplit)} cpu`);
     }
     console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at end` +
       (loadavg()[0]! > cpus().length * 0.5 ? ' — the machine is busy: compare medians, and prefer the cpu column' : ''));

@@ -154,6 +154,9 @@ export class WasmFormatError extends defineError({ code: 'EMBLY_WASM_MALFORMED',
 /** The module imports something the runner does not provide, or with another signature. */
 export class ImportError extends defineError({ code: 'EMBLY_IMPORT_UNAVAILABLE', kind: 'user', exitCode: EXIT.dataError }) {}
 
+/** The module's initial memory is larger than the function's `memory` limit (the project file). */
+export class MemoryLimitError extends defineError({ code: 'EMBLY_MEMORY_OVER_LIMIT', kind: 'user', exitCode: EXIT.config }) {}
+
 /** The build's state directory (.embly/ or --state-dir) cannot be created or written. */
 export class StateDirError extends defineError({ code: 'EMBLY_STATE_DIR', kind: 'user', exitCode: EXIT.cantCreate }) {}
 

@@ -9,7 +9,9 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { loadProject } from '../project/index.js';
 import { buildProject } from '../compile/project-build.js';
-import { execArguments, runnerFunction, signalStatus } from '../supervisor/index.js';
+// The files, not supervisor/index.js: that loads the runner pool, which exec never uses.
+import { execArguments, runnerFunction } from '../supervisor/runner-args.js';
+import { signalStatus } from '../supervisor/exit.js';
 import { progressReporter } from '../compile/progress.js';
 import { runnerBinary } from '../paths.js';
 import { UnknownFunctionError } from '../errors.js';

@@ -10,10 +10,12 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EMBLY_ABI_VERSION } from './abi.js';
-import { GUEST_MODULE, generateGlue } from './glue.js';
+import { compileAndLink, guestFiles, unitsFor, writeUnit } from './compile-units.js';
+import { GUEST_MODULE, SIMD_INCLUDE, UNIT_PRELUDE, generateGlue } from './glue.js';
 import { insertSafepoints } from './safepoints.js';
 import { describeExtern, type WasmInfo } from './wasm-info.js';
 import { loadWasmModule, type WasmModule } from './wasm-module.js';
+import { keptCompilerIdentity } from './cc-identity.js';
 import { writeFileAtomically } from './write-atomically.js';
 import { nativeInclude, wabtBin } from '../paths.js';
 import { AotCompileError, ToolchainMissingError } from '../errors.js';
@@ -55,6 +57,10 @@ export interface Sidecar {
   imports: { module: string; name: string; type: string }[];
   exports: { name: string; type: string }[];
   memory: { minPages: number; maxPages: number | null } | null;
+  /** the compile units its C was split in (compile-units.ts) */
+  units: number;
+  /** the digest of the .so as written: a reused object is checked against it */
+  objectSha256: string;
   toolchain: { wasm2c: string; cc: string; source?: string };
 }
 
@@ -62,13 +68,18 @@ export interface AotObject { key: string; objectPath: string; sidecarPath: strin
 
 let compilerIdentity: Promise<string> | undefined;
 
-/** "cc (Debian 12.2.0-14) 12.2.0": part of the cache key and the sidecar. */
-export function ccIdentity(): Promise<string> {
-  compilerIdentity ??= run(process.env.CC ?? 'cc', ['--version']).then(
+/** "cc (Debian 12.2.0-14) 12.2.0": part of the cache key and the sidecar.
+ * With a cache directory, kept there while the binary is unchanged (cc-identity.ts). */
+export function ccIdentity(cacheDir?: string): Promise<string> {
+  compilerIdentity ??= cacheDir === undefined ? askCompiler() : keptCompilerIdentity(cacheDir, process.env.CC ?? 'cc', askCompiler);
+  return compilerIdentity;
+}
+
+function askCompiler(): Promise<string> {
+  return run(process.env.CC ?? 'cc', ['--version']).then(
     ({ stdout }) => stdout.split('\n')[0]!.trim(),
     () => { throw new AotCompileError('no C compiler: install one with `apt-get install gcc` (or set CC)'); },
   );
-  return compilerIdentity;
 }
 
 let headersDigest: Promise<string> | undefined;
@@ -116,9 +127,9 @@ function simdeMissing(stderr: string): boolean {
   return /simde\/wasm\/simd128\.h: No such file/.test(stderr);
 }
 
-async function cacheKey(wasmSha256: string, functionName: string, preemption: Preemption): Promise<string> {
-  const parts = [wasmSha256, `function ${functionName}`, `preemption ${preemption}`, aotCflags(preemption).join(' '), AOT_LDLIBS.join(' '), `abi ${EMBLY_ABI_VERSION}`, `wasm2c ${WASM2C_VERSION}`,
-    await ccIdentity(), await runtimeHeadersDigest()];
+async function cacheKey(cacheDir: string, wasmSha256: string, functionName: string, preemption: Preemption, units: number): Promise<string> {
+  const parts = [wasmSha256, `function ${functionName}`, `preemption ${preemption}`, `units ${units}`, aotCflags(preemption).join(' '), AOT_LDLIBS.join(' '), `abi ${EMBLY_ABI_VERSION}`, `wasm2c ${WASM2C_VERSION}`,
+    await ccIdentity(cacheDir), await runtimeHeadersDigest()];
   return createHash('sha256').update(parts.join('\n')).digest('hex');
 }
 
@@ -131,14 +142,18 @@ function describeInterface(info: WasmInfo) {
   };
 }
 
-/** Puts the safepoints in the generated C (safepoints.ts): one per function defined. */
-async function insertSafepointsInto(guestC: string, info: WasmInfo): Promise<void> {
-  const { source, functions } = insertSafepoints(await readFile(guestC, 'utf8'));
+/** Puts the safepoints in the generated C files (safepoints.ts): one per function defined. */
+async function insertSafepointsInto(guestFiles: string[], info: WasmInfo): Promise<void> {
+  let functions = 0;
+  for (const file of guestFiles) {
+    const inserted = insertSafepoints(await readFile(file, 'utf8'));
+    functions += inserted.functions;
+    await writeFile(file, inserted.source);
+  }
   if (functions !== info.definedFunctions) {
     throw new AotCompileError(`wasm2c's output has ${functions} function prologues for ${info.definedFunctions} functions: ` +
       `not the pinned wasm2c ${WASM2C_VERSION}?`);
   }
-  await writeFile(guestC, source);
 }
 
 /** The C flags of an object preempted that way. */
@@ -146,30 +161,49 @@ export function aotCflags(preemption: Preemption = PREEMPTION): string[] {
   return [...AOT_CFLAGS, ...PREEMPTION_CFLAGS[preemption]];
 }
 
-async function translateAndCompile(module: WasmModule, objectPath: string, preemption: Preemption): Promise<void> {
+interface Translation { module: WasmModule; objectPath: string; preemption: Preemption; units: number; partsDir: string; }
+
+async function translateAndCompile({ module, objectPath, preemption, units, partsDir }: Translation): Promise<void> {
   const { info } = module;
   const work = `${objectPath}.${randomBytes(6).toString('hex')}.tmp`;
   await mkdir(work, { recursive: true });
   try {
     await writeFile(join(work, 'module.wasm'), module.bytes);
-    await run(process.execPath, [wabtBin('wasm2c'), 'module.wasm', '-n', GUEST_MODULE, '-o', 'guest.c'], { cwd: work })
+    await run(process.execPath, [wabtBin('wasm2c'), 'module.wasm', '-n', GUEST_MODULE, '-o', 'guest.c', `--num-outputs=${units}`], { cwd: work })
       .catch((e: { stderr?: string }) => { throw new AotCompileError(`wasm2c failed: ${e.stderr ?? e}`); });
-    if (preemption === 'poll') await insertSafepointsInto(join(work, 'guest.c'), info);
+    const guests = guestFiles(units);
+    if (preemption === 'poll') await insertSafepointsInto(guests.map((g) => join(work, g)), info);
     const simd = await usesSimd(join(work, 'guest.h'));
-    const glue = generateGlue(info, { guestSource: 'guest.c', wasmSha256: module.sha256, abiVersion: EMBLY_ABI_VERSION, preemption, simd });
+    const glue = generateGlue(info, { guestSource: units === 1 ? 'guest.c' : 'guest.h', wasmSha256: module.sha256, abiVersion: EMBLY_ABI_VERSION, preemption, simd });
     await writeFile(join(work, 'object.c'), glue);
-    await run(process.env.CC ?? 'cc', [...aotCflags(preemption), `-I${nativeInclude}`, '-o', 'object.so', 'object.c', ...AOT_LDLIBS],
-      { cwd: work, maxBuffer: 16 << 20 })
-      .catch((e: { stderr?: string }) => {
-        if (simd && simdeMissing(e.stderr ?? '')) {
-          throw new ToolchainMissingError(`the module uses SIMD, which needs simde's headers. Install them with: ${SIMDE_PACKAGE_HINT}`, SIMDE_PACKAGE_HINT);
-        }
-        throw new AotCompileError(`the C compiler failed on the wasm2c output:\n${e.stderr ?? e}`);
-      });
+    await (units === 1 ? compileOneUnit(work, preemption) : compileUnits(work, guests, preemption, partsDir, simd)).catch((e: unknown) => {
+      if (simd && e instanceof AotCompileError && simdeMissing(e.message)) {
+        throw new ToolchainMissingError(`the module uses SIMD, which needs simde's headers. Install them with: ${SIMDE_PACKAGE_HINT}`, SIMDE_PACKAGE_HINT);
+      }
+      throw e;
+    });
     await rename(join(work, 'object.so'), objectPath);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** The glue with the whole guest in it: one compiler run, no link step. */
+async function compileOneUnit(work: string, preemption: Preemption): Promise<void> {
+  await run(process.env.CC ?? 'cc', [...aotCflags(preemption), `-I${nativeInclude}`, '-o', 'object.so', 'object.c', ...AOT_LDLIBS],
+    { cwd: work, maxBuffer: 16 << 20 })
+    .catch((e: { stderr?: string }) => { throw new AotCompileError(`the C compiler failed on the wasm2c output:\n${e.stderr ?? e}`); });
+}
+
+/** Each of wasm2c's parts and the glue compiled on its own, in parallel, then linked (compile-units.ts). */
+async function compileUnits(work: string, guests: string[], preemption: Preemption, partsDir: string, simd: boolean): Promise<void> {
+  const prelude = simd ? `${UNIT_PRELUDE}\n${SIMD_INCLUDE}` : UNIT_PRELUDE;
+  const units = await Promise.all(guests.map((g) => writeUnit(work, g, prelude)));
+  await compileAndLink({
+    work, sources: [...units, 'object.c'], localHeaders: [`${GUEST_MODULE}.h`, `${GUEST_MODULE}-impl.h`],
+    cflags: [...aotCflags(preemption), `-I${nativeInclude}`], ldlibs: AOT_LDLIBS,
+    identity: `${await ccIdentity()}\n${await runtimeHeadersDigest()}`, partsDir,
+  }, 'object.so');
 }
 
 async function readSidecar(path: string): Promise<Sidecar | null> {
@@ -187,27 +221,59 @@ export interface AotRequest {
   /** Default PREEMPTION. `none` builds an object that nothing preempts and
    * only host calls can stop: bench/compute.ts does, to measure the cost. */
   preemption?: Preemption;
+  /** How many compile units (compile-units.ts); default: by the module's size. bench/aot.ts compares them. */
+  units?: number;
+  /** Told when a cached object is found damaged and built again. */
+  warn?: (line: string) => void;
 }
 
 /** Builds (or finds in the cache) the AOT object for one module. */
 export async function compileAot(req: AotRequest): Promise<AotObject> {
   const module = req.wasm instanceof Uint8Array ? await loadWasmModule(req.wasm) : req.wasm;
   const preemption = req.preemption ?? PREEMPTION;
-  const key = await cacheKey(module.sha256, req.functionName, preemption);
+  const units = req.units ?? unitsFor(module.bytes.length);
+  const cached = await cachedAot({ ...req, wasmSha256: module.sha256, wasmBytes: module.bytes.length });
+  if (cached) return cached;
+
+  const key = await cacheKey(req.cacheDir, module.sha256, req.functionName, preemption, units);
   const objectPath = join(req.cacheDir, `${key}.so`);
   const sidecarPath = join(req.cacheDir, `${key}.json`);
-  const existing = await readSidecar(sidecarPath);
-  if (existing?.key === key) return { key, objectPath, sidecarPath, sidecar: existing, compiled: false };
-
   await mkdir(req.cacheDir, { recursive: true });
-  await translateAndCompile(module, objectPath, preemption);
-  const sidecar = await describeObject(module, key, req);
+  await translateAndCompile({ module, objectPath, preemption, units, partsDir: join(req.cacheDir, 'parts') });
+  const sidecar = await describeObject(module, key, units, await sha256Of(objectPath), req);
   // The sidecar is written last: its presence marks a complete object.
   await writeFileAtomically(sidecarPath, JSON.stringify(sidecar, null, 2));
   return { key, objectPath, sidecarPath, sidecar, compiled: true };
 }
 
-async function describeObject(module: WasmModule, key: string, req: AotRequest): Promise<Sidecar> {
+export interface CachedAotRequest extends Omit<AotRequest, 'wasm'> { wasmSha256: string; wasmBytes: number; }
+
+/** The intact object already in the cache for a module known by its digest
+ * and size, or null: what a build whose sources are unchanged needs, without
+ * reading (or validating) the module. A damaged one is reported (req.warn) and left to be rebuilt. */
+export async function cachedAot(req: CachedAotRequest): Promise<AotObject | null> {
+  const preemption = req.preemption ?? PREEMPTION;
+  const key = await cacheKey(req.cacheDir, req.wasmSha256, req.functionName, preemption, req.units ?? unitsFor(req.wasmBytes));
+  const objectPath = join(req.cacheDir, `${key}.so`);
+  const sidecarPath = join(req.cacheDir, `${key}.json`);
+  const existing = await readSidecar(sidecarPath);
+  if (existing?.key !== key) return null;
+  if (await objectIntact(objectPath, existing)) return { key, objectPath, sidecarPath, sidecar: existing, compiled: false };
+  req.warn?.(`the cached object of ${req.functionName} (${objectPath}) is damaged or missing: building it again`);
+  return null;
+}
+
+async function sha256Of(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
+}
+
+/** Whether the object's bytes are those its sidecar recorded when it was written
+ * (a disk fault, a truncated copy or a hand edit would load, or crash, the runner). */
+async function objectIntact(objectPath: string, sidecar: Sidecar): Promise<boolean> {
+  return sidecar.objectSha256 !== undefined && await sha256Of(objectPath).then((d) => d === sidecar.objectSha256, () => false);
+}
+
+async function describeObject(module: WasmModule, key: string, units: number, objectSha256: string, req: AotRequest): Promise<Sidecar> {
   const memory = module.info.memories[0];
   return {
     function: req.functionName,
@@ -217,6 +283,8 @@ async function describeObject(module: WasmModule, key: string, req: AotRequest):
     wasmBytes: module.bytes.length,
     ...describeInterface(module.info),
     memory: memory ? { minPages: Number(memory.min), maxPages: memory.max === null ? null : Number(memory.max) } : null,
+    units,
+    objectSha256,
     toolchain: { wasm2c: WASM2C_VERSION, cc: await ccIdentity(), source: req.sourceToolchain },
   };
 }

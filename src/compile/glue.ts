@@ -135,12 +135,24 @@ function importStub(index: number, symbol: string, moduleStruct: string, type: E
 }
 
 export interface GlueOptions {
+  /** what the glue includes of wasm2c's output: all of it (guest.c), or its header when the guest is in compile units */
   guestSource: string; wasmSha256: string; abiVersion: number;
   /** how the object is preempted (aot.ts, Preemption) */
   preemption: 'inject' | 'poll' | 'none';
   /** the module uses SIMD (wasm2c's output includes simde): our SIMD header goes first */
   simd?: boolean;
 }
+
+/** What every compile unit declares before wasm2c's part (compile-units.ts) and the glue before the guest. */
+/** simde, with our fixes for wasm semantics (docs/loader.md, "SIMD"): before wasm2c's header includes simde. */
+export const SIMD_INCLUDE = '#include "wasm-rt-simd.h"';
+
+export const UNIT_PRELUDE = [
+  '#include <stdint.h>',
+  'extern volatile uint32_t embly_interrupt;',
+  'void embly_safepoint(void);',
+  '#define EMBLY_SAFEPOINT() do { if (__builtin_expect(embly_interrupt != 0, 0)) embly_safepoint(); } while (0)',
+].join('\n');
 
 const PREEMPTION_MODES = { inject: 'EMBLY_PREEMPT_INJECT', poll: 'EMBLY_PREEMPT_POLL', none: 'EMBLY_PREEMPT_NONE' };
 
@@ -151,11 +163,11 @@ export function generateGlue(info: WasmInfo, options: GlueOptions): string {
     '#include <stdint.h>',
     '/* Preemption by polling (docs/loader.md): the runner sets this flag on a',
     ' * timer tick; where safepoints.ts put EMBLY_SAFEPOINT (every loop header',
-    ' * and function entry) the code polls it. */',
-    'static volatile uint32_t embly_interrupt;',
-    'void embly_safepoint(void);',
-    '#define EMBLY_SAFEPOINT() do { if (__builtin_expect(embly_interrupt != 0, 0)) embly_safepoint(); } while (0)',
-    ...(options.simd ? ['/* simde, with our fixes for wasm semantics (docs/loader.md, "SIMD") */', '#include "wasm-rt-simd.h"'] : []),
+    ' * and function entry) the code polls it. Not static: the compile units',
+    ' * (compile-units.ts) poll it too; -fvisibility=hidden keeps it in the object. */',
+    'volatile uint32_t embly_interrupt;',
+    UNIT_PRELUDE,
+    ...(options.simd ? [SIMD_INCLUDE] : []),
     `#include ${cString(options.guestSource)}`,
     '#include "embly/module.h"',
     '',

@@ -10,14 +10,15 @@
 
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { access, constants, mkdir, readFile } from 'node:fs/promises';
+import { access, constants, mkdir, readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { compileAot, type Sidecar } from './aot.js';
+import { cachedAot, compileAot, type AotObject, type Sidecar } from './aot.js';
 import { checkImports } from './imports.js';
+import { checkMemoryLimit } from './memory-limit.js';
 import { withLock } from './lock.js';
-import { compileToWasm, sourceInputs } from './toolchains/index.js';
-import { loadWasmModule, type WasmModule } from './wasm-module.js';
+import { sourceInputs } from './toolchains/index.js';
+import type { WasmModule } from './wasm-module.js';
 import { writeFileAtomically } from './write-atomically.js';
 import type { FunctionSpec, Project } from '../project/index.js';
 import { sdkDir } from '../paths.js';
@@ -100,6 +101,7 @@ async function reusableWasm(dir: string, spec: FunctionSpec, hash: string): Prom
 async function compileSource(dir: string, spec: FunctionSpec, wasmPath: string): Promise<{ module: WasmModule; toolchain: string }> {
   const workDir = join(dir, 'work', spec.name);
   await mkdir(workDir, { recursive: true });
+  const { compileToWasm } = await import('./toolchains/index.js'); // the toolchains and wabt: not on the path of a fresh build
   const compiled = await compileToWasm({ name: spec.name, language: spec.language, sourcePath: spec.path, outDir: workDir, sdkDir, simd: spec.simd });
   await writeFileAtomically(wasmPath, compiled.module.bytes);
   return compiled;
@@ -109,6 +111,7 @@ async function compileSource(dir: string, spec: FunctionSpec, wasmPath: string):
 async function functionModule(dir: string, spec: FunctionSpec, hash: string, progress: ProgressListener) {
   const wasmPath = join(dir, `${spec.name}.wasm`);
   const reused = await reusableWasm(dir, spec, hash);
+  const { loadWasmModule } = await import('./wasm-module.js');
   if (reused) return { wasmPath, reused: true, toolchain: reused.toolchain, module: await loadWasmModule(await readFile(wasmPath)) };
   progress(spec.name, 'compiling', spec.language);
   const { module, toolchain } = await compileSource(dir, spec, wasmPath);
@@ -116,21 +119,39 @@ async function functionModule(dir: string, spec: FunctionSpec, hash: string, pro
   return { wasmPath, reused: false, toolchain, module };
 }
 
-async function buildFunction(dir: string, spec: FunctionSpec, progress: ProgressListener): Promise<BuiltFunction> {
+/** The object of the last build, when the function's inputs are unchanged and
+ * its object is in the AOT cache, intact: found without reading the module
+ * (the sidecar says what the build needs of it). */
+async function freshObject(dir: string, spec: FunctionSpec, hash: string, warn: Warn): Promise<AotObject | null> {
+  const record = await readRecord(join(dir, `${spec.name}.build.json`));
+  if (record?.inputsHash !== hash) return null;
+  const wasmBytes = await stat(join(dir, `${spec.name}.wasm`)).then((s) => s.size, () => null);
+  if (wasmBytes === null) return null;
+  return cachedAot({ cacheDir: join(dir, 'objects'), functionName: spec.name, wasmSha256: record.wasmSha256, wasmBytes, warn });
+}
+
+async function buildFunction(dir: string, spec: FunctionSpec, progress: ProgressListener, warn: Warn): Promise<BuiltFunction> {
   const startedAt = performance.now();
   progress(spec.name, 'checking');
   const hash = await inputsHash(spec);
+  const fresh = await freshObject(dir, spec, hash, warn);
+  if (fresh) {
+    checkMemoryLimit(fresh.sidecar.memory?.minPages ?? null, spec.limits.memoryPages); // the limit may have changed alone
+    return built(spec, join(dir, `${spec.name}.wasm`), fresh, false, startedAt);
+  }
   const { wasmPath, reused, toolchain, module } = await functionModule(dir, spec, hash, progress);
   checkImports(module.info);
-  const object = await compileAot({ wasm: module, cacheDir: join(dir, 'objects'), functionName: spec.name, sourceToolchain: toolchain });
+  checkMemoryLimit(module.info.memories[0] ? Number(module.info.memories[0].min) : null, spec.limits.memoryPages);
+  const object = await compileAot({ wasm: module, cacheDir: join(dir, 'objects'), functionName: spec.name, sourceToolchain: toolchain, warn });
   if (!reused || object.compiled) {
     const record: BuildRecord = { inputsHash: hash, wasmSha256: module.sha256, objectKey: object.key, toolchain };
     await writeFileAtomically(join(dir, `${spec.name}.build.json`), JSON.stringify(record, null, 2));
   }
-  return {
-    spec, wasmPath, objectPath: object.objectPath, sidecar: object.sidecar, compiled: !reused || object.compiled,
-    buildMs: performance.now() - startedAt,
-  };
+  return built(spec, wasmPath, object, !reused || object.compiled, startedAt);
+}
+
+function built(spec: FunctionSpec, wasmPath: string, object: AotObject, compiled: boolean, startedAt: number): BuiltFunction {
+  return { spec, wasmPath, objectPath: object.objectPath, sidecar: object.sidecar, compiled, buildMs: performance.now() - startedAt };
 }
 
 export interface BuildOptions {
@@ -138,7 +159,14 @@ export interface BuildOptions {
   jobs?: number;
   /** Where the build's files go instead of the project's .embly/ (projectStateDir). */
   stateDir?: string;
+  /** What the build has to say besides progress (a damaged cached object built again); default: a log line on stderr. */
+  warn?: Warn;
 }
+
+export type Warn = (line: string) => void;
+
+/** The log's format (src/log.ts), without loading it on `embly exec`'s path. */
+const warnOnStderr: Warn = (line) => { process.stderr.write(`warn build: ${line}\n`); };
 
 /** Builds every function; once all have finished, rejects with every
  * failure, so each error is reported once. */
@@ -150,6 +178,7 @@ export async function buildProject(project: Project, options: BuildOptions = {})
 
 async function buildAll(project: Project, dir: string, options: BuildOptions): Promise<BuiltFunction[]> {
   const progress = options.progress ?? (() => {});
+  const warn = options.warn ?? warnOnStderr;
   const specs = project.functions;
   const jobs = Math.max(1, options.jobs ?? availableParallelism());
   const results: BuiltFunction[] = [];
@@ -159,7 +188,7 @@ async function buildAll(project: Project, dir: string, options: BuildOptions): P
     while (next < specs.length) {
       const spec = specs[next++]!;
       try {
-        const built = await buildFunction(dir, spec, progress);
+        const built = await buildFunction(dir, spec, progress, warn);
         results.push(built);
         progress(spec.name, 'done', built.compiled ? undefined : 'up to date');
       } catch (e) {

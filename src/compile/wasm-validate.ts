@@ -1,7 +1,7 @@
 // Validation with the pinned wabt, in process (its JS build): a module is
 // checked before wasm2c ever sees it, so invalid or malformed input gets
 // wabt's own diagnostic instead of a translator crash.
-import wabtInit from 'wabt';
+import type wabtInit from 'wabt';
 import { WasmInvalidError } from '../errors.js';
 
 /** The standardised features Embly's runtime implements, fixed-width SIMD
@@ -22,7 +22,8 @@ function firstLine(message: string): string {
 }
 
 export async function validateWasm(bytes: Uint8Array): Promise<void> {
-  wabt ??= wabtInit();
+  // Loaded on first use: its JS is big, and `embly exec` of a fresh build never validates.
+  wabt ??= import('wabt').then((m) => m.default());
   const w = await wabt;
   let module;
   try {

@@ -4,7 +4,8 @@
 import type { ExecutionContext } from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProject } from '../../src/compile/project-build.js';
@@ -117,4 +118,16 @@ export async function writeProject(dir: string, spec: ProjectSpec): Promise<void
   const gateways = spec.gateways.map((g) => `  - name: ${g.name}\n    type: ${g.type ?? 'http'}\n    port: ${g.port}\n    function: ${g.function}\n`);
   await writeFile(join(dir, 'embly-project.yml'), `functions:\n${functions.join('')}\ngateways:\n${gateways.join('')}`);
   for (const f of spec.functions) await writeFile(join(dir, `${f.name}.wat`), f.wat);
+}
+
+/** Replaces a built object with bytes no runner can load, and makes its
+ * sidecar vouch for them (what a faulty compiler would leave): the next
+ * build reuses it, so the runners that load it fail to start. Without the
+ * sidecar's digest the build would see the damage and make it again. */
+export async function breakObject(objectPath: string): Promise<void> {
+  const broken = 'not a shared object';
+  await writeFile(objectPath, broken);
+  const sidecarPath = objectPath.replace(/\.so$/, '.json');
+  const objectSha256 = createHash('sha256').update(broken).digest('hex');
+  await writeFile(sidecarPath, JSON.stringify({ ...JSON.parse(await readFile(sidecarPath, 'utf8')), objectSha256 }));
 }

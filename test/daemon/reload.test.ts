@@ -17,7 +17,7 @@ import { bodyRuns, startLoad } from '../helpers/load.js';
 import { freePort, RawClient, refused } from '../helpers/raw-http.js';
 import { waitFor } from '../helpers/wait.js';
 import { answerAfterRequest } from '../helpers/wat.js';
-import { runnerPids, startDaemon, tempDir, writeProject, type ProjectSpec } from './helpers.js';
+import { breakObject, runnerPids, startDaemon, tempDir, writeProject, type ProjectSpec } from './helpers.js';
 
 const EMPTY_SUMMARY: ReloadSummary = {
   functions: { added: [], changed: [], removed: [] },
@@ -124,7 +124,7 @@ test.serial('a function whose new runners do not start keeps the old version ser
   // and exits (201), and none says HELLO.
   await writeProject(dir, helloProject('v2\n'));
   const [built] = await buildProject(await loadProject(dir));
-  await writeFile(built!.objectPath, 'not a shared object');
+  await breakObject(built!.objectPath);
   const error = await t.throwsAsync(daemon.reload(), { instanceOf: ReloadFailedError });
   t.regex(error.message, /runners did not connect for: hello$/);
   t.deepEqual(await get(url('web')), { status: 200, body: 'v1\n' });

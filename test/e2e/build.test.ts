@@ -1,12 +1,13 @@
 // Build caching and build errors on a small project made in a temp dir.
 import test from 'ava';
 import { EMBLY_ABI_VERSION } from '../../src/compile/abi.js';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProject } from '../../src/compile/project-build.js';
-import { BuildFailedError } from '../../src/errors.js';
+import { BuildFailedError, MemoryLimitError } from '../../src/errors.js';
 import { loadProject } from '../../src/project/index.js';
 import { packageRoot } from '../../src/paths.js';
 import { runProcess } from '../helpers/objects.js';
@@ -99,4 +100,49 @@ test('an object made for another runtime ABI is rebuilt from the unchanged wasm,
   t.is(again!.objectPath, first!.objectPath);
   t.false(again!.compiled, 'the current object is found in the AOT cache');
   t.is(JSON.parse(await readFile(record, 'utf8')).objectKey, 'stale', 'nothing was compiled, so nothing is rewritten');
+});
+
+const BIG_START = '(module (memory (export "memory") 3) (func (export "_start")))'; // 3 pages: 192 KiB at start
+
+test('a function whose module starts with more memory than its memory limit is refused at build time', async (t) => {
+  const dir = await project({
+    'embly-project.yml': 'functions:\n  - name: greedy\n    path: ./greedy.wat\n    language: wat\n    memory: 2\n',
+    'greedy.wat': BIG_START,
+  });
+  const error = await t.throwsAsync(buildProject(await loadProject(dir)), { instanceOf: BuildFailedError });
+  t.is(error!.failures[0]!.reason.constructor, MemoryLimitError);
+  t.is(error!.message, 'function "greedy": its module starts with 192 KiB (3 pages) of memory, more than its memory limit of ' +
+    '128 KiB (2 pages): raise `memory:` in the project file, or make the module start smaller');
+  const cli = await runProcess(process.execPath, [join(packageRoot, 'bin', 'embly.js'), 'build', dir]);
+  t.is(cli.code, 78, cli.stderr); // EX_CONFIG: the project file's limit is what is wrong
+  t.regex(cli.stderr, /^.*greedy.*: its module starts with 192 KiB \(3 pages\) of memory, more than its memory limit of 128 KiB \(2 pages\)/m);
+  t.notRegex(cli.stderr, /\n\s+at /, 'one line, no stack');
+  await writeFile(join(dir, 'embly-project.yml'), 'functions:\n  - name: greedy\n    path: ./greedy.wat\n    language: wat\n    memory: 3\n');
+  const [built] = await buildProject(await loadProject(dir));
+  t.true(built!.compiled, 'at the limit, it builds');
+});
+
+test('a damaged object in the build cache is built again, with a log line, and runs', async (t) => {
+  const dir = await project({ 'embly-project.yml': 'functions:\n  - name: tiny-c\n    path: ./tiny.c\n    language: c\n', 'tiny.c': C });
+  const [first] = await buildProject(await loadProject(dir));
+  const object = await readFile(first!.objectPath);
+  object.fill(0xcc, object.length >> 1, (object.length >> 1) + 64); // a disk fault in its code, say: same size, other bytes
+  await writeFile(first!.objectPath, object);
+  const warnings: string[] = [];
+  const [again] = await buildProject(await loadProject(dir), { warn: (line) => warnings.push(line) });
+  t.true(again!.compiled);
+  t.is(again!.objectPath, first!.objectPath);
+  t.deepEqual(warnings, [`the cached object of tiny-c (${first!.objectPath}) is damaged or missing: building it again`]);
+  t.deepEqual(await readFile(again!.objectPath), await readFile(first!.objectPath));
+  const digest = createHash('sha256').update(await readFile(again!.objectPath)).digest('hex');
+  t.is(JSON.parse(await readFile(first!.objectPath.replace(/\.so$/, '.json'), 'utf8')).objectSha256, digest);
+
+  // Through the command line: the log line on stderr, and the function runs from the rebuilt object.
+  await writeFile(first!.objectPath, 'truncated');
+  const cli = await runProcess(process.execPath, [join(packageRoot, 'bin', 'embly.js'), 'exec', 'tiny-c', '--project', dir]);
+  t.is(cli.code, 0, cli.stderr);
+  t.regex(cli.stderr, /^warn build: the cached object of tiny-c \(.*\) is damaged or missing: building it again$/m);
+  const [third] = await buildProject(await loadProject(dir), { warn: (line) => warnings.push(line) });
+  t.false(third!.compiled, 'an intact object is reused');
+  t.is(warnings.length, 1);
 });

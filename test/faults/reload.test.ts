@@ -3,14 +3,13 @@
 // (another function's good change included: a reload is all or nothing), no
 // request sees an error, no runner restarts; then a fixed reload swaps.
 import test from 'ava';
-import { writeFile } from 'node:fs/promises';
 import { buildProject } from '../../src/compile/project-build.js';
 import { ReloadFailedError } from '../../src/errors.js';
 import { memoryLogger } from '../../src/log.js';
 import { loadProject } from '../../src/project/index.js';
 import { bodyRuns, startLoad } from '../helpers/load.js';
 import { answerAfterRequest } from '../helpers/wat.js';
-import { runnerPids, startDaemon, tempDir, writeProject, type ProjectSpec } from '../daemon/helpers.js';
+import { breakObject, runnerPids, startDaemon, tempDir, writeProject, type ProjectSpec } from '../daemon/helpers.js';
 
 const project = (alpha: string, beta: string, alphaWat?: string): ProjectSpec => ({
   functions: [
@@ -39,7 +38,7 @@ test('reloads with a broken function reject, logged, under load: the previous ve
       apply: async () => {
         await writeProject(dir, project('alpha v2\n', 'beta v2\n'));
         const alpha = (await buildProject(await loadProject(dir))).find((b) => b.spec.name === 'alpha')!;
-        await writeFile(alpha.objectPath, 'not a shared object');
+        await breakObject(alpha.objectPath);
       },
       why: /runners did not connect for: alpha$/,
     },
