@@ -118,9 +118,11 @@ export async function findSimde(): Promise<string> {
   return `simde ${major}.${minor}.${micro}`;
 }
 
-/** Whether wasm2c's output for this module uses SIMD: its header then includes simde. */
-async function usesSimd(guestH: string): Promise<boolean> {
-  return (await readFile(guestH, 'utf8')).includes('#include <simde/wasm/simd128.h>');
+/** Whether wasm2c's output for this module uses SIMD: then it includes simde, in its header when
+ * v128 crosses the module's interface, else only in the C files that use it. */
+async function usesSimd(work: string, files: string[]): Promise<boolean> {
+  const texts = await Promise.all(files.map((f) => readFile(join(work, f), 'utf8')));
+  return texts.some((text) => text.includes('#include <simde/wasm/simd128.h>'));
 }
 
 function simdeMissing(stderr: string): boolean {
@@ -173,7 +175,7 @@ async function translateAndCompile({ module, objectPath, preemption, units, part
       .catch((e: { stderr?: string }) => { throw new AotCompileError(`wasm2c failed: ${e.stderr ?? e}`); });
     const guests = guestFiles(units);
     if (preemption === 'poll') await insertSafepointsInto(guests.map((g) => join(work, g)), info);
-    const simd = await usesSimd(join(work, 'guest.h'));
+    const simd = await usesSimd(work, ['guest.h', ...(units === 1 ? [] : ['guest-impl.h']), ...guests]);
     const glue = generateGlue(info, { guestSource: units === 1 ? 'guest.c' : 'guest.h', wasmSha256: module.sha256, abiVersion: EMBLY_ABI_VERSION, preemption, simd });
     await writeFile(join(work, 'object.c'), glue);
     await (units === 1 ? compileOneUnit(work, preemption) : compileUnits(work, guests, preemption, partsDir, simd)).catch((e: unknown) => {

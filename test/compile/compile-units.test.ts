@@ -95,3 +95,26 @@ test('compiled parts are reused when unchanged, and compiled again when a kept p
   t.deepEqual(await output(third), await output(first));
   for (const part of kept.filter((f) => f.endsWith('.o'))) t.not((await readFile(join(parts, part), 'utf8')), 'not an object file');
 });
+
+/** SIMD in several functions, one of them an instruction simde 0.7.4 gets wrong
+ * (f32x4.min of signed zeros), which wasm-rt-simd.h defines: every unit needs it. */
+const SPREAD_SIMD = `(module
+  (import "embly" "write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func $min (param v128 v128) (result v128) (f32x4.min (local.get 0) (local.get 1)))
+  (func $add (param v128 v128) (result v128) (i32x4.add (local.get 0) (local.get 1)))
+  (func $q15 (param v128 v128) (result v128) (i16x8.q15mulr_sat_s (local.get 0) (local.get 1)))
+  (func (export "_start")
+    (v128.store (i32.const 0) (call $min (v128.const f32x4 0 -0 1 -1) (v128.const f32x4 -0 0 -1 1)))
+    (v128.store (i32.const 16) (call $add (v128.const i32x4 1 2 3 4) (v128.const i32x4 10 20 30 40)))
+    (v128.store (i32.const 32) (call $q15 (v128.const i16x8 -32768 -32768 0 0 0 0 0 0) (v128.const i16x8 -32768 -32768 0 0 0 0 0 0)))
+    (drop (call $write (i32.const 1) (i32.const 0) (i32.const 48) (i32.const 64)))))`;
+
+test('a SIMD module in compile units computes what the one-unit object computes, our simde fixes in every unit', async (t) => {
+  const dir = await cacheDir();
+  const one = await output(await build(SPREAD_SIMD, dir, 'simd-one', 1));
+  t.is(one.length, 48);
+  t.deepEqual([...one.subarray(0, 16)], [0, 0, 0, 0x80, 0, 0, 0, 0x80, 0, 0, 0x80, 0xbf, 0, 0, 0x80, 0xbf], 'f32x4.min: -0 of each pair of zeros');
+  t.deepEqual([...one.subarray(32, 36)], [0xff, 0x7f, 0xff, 0x7f], 'q15mulr_sat_s of -32768 × -32768 saturates to 32767');
+  for (const units of [2, 3]) t.deepEqual(await output(await build(SPREAD_SIMD, dir, `simd-units-${units}`, units)), one, `${units} units`);
+});
