@@ -200,8 +200,11 @@ class FunctionWriter {
   private binary(t: Num, depth: number): string {
     const float = t === 'f32' || t === 'f64';
     const op = this.c.pick(float ? FLOAT_BINARY : INT_BINARY);
-    const a = this.expr(t, depth - 1);
-    const b = this.expr(t, depth - 1);
+    // Now and then a divisor of 0, or INT_MIN / -1: the division traps need exactly these.
+    const edge = /^(div|rem)_/.test(op) ? this.c.int(8) : 0;
+    const [min, minusOne] = t === 'i32' ? [0x80000000n, 0xffffffffn] : [0x8000000000000000n, 0xffffffffffffffffn];
+    const a = edge === 7 ? constant(t, min) : this.expr(t, depth - 1);
+    const b = edge === 6 ? constant(t, 0n) : edge === 7 ? constant(t, minusOne) : this.expr(t, depth - 1);
     return `(${t}.${op} ${a} ${op === 'copysign' ? canonical(t, b) : b})`;
   }
 
@@ -213,16 +216,16 @@ class FunctionWriter {
 
   /** An address: mostly inside the first page's start, sometimes near its end, sometimes anything. */
   private address(depth: number): string {
-    switch (this.c.int(4)) {
-      case 0: return `(i32.const ${this.c.int(64)})`;
-      case 1: return `(i32.const ${65536 - 16 + this.c.int(24)})`;
-      case 2: return `(i32.and ${this.expr('i32', depth - 1)} (i32.const 0x1ff))`;
+    switch (this.c.int(8)) {
+      case 0: case 1: case 2: return `(i32.const ${this.c.int(64)})`;
+      case 3: return `(i32.const ${65536 - 16 + this.c.int(24)})`;
+      case 4: case 5: return `(i32.and ${this.expr('i32', depth - 1)} (i32.const 0x1ff))`;
       default: return this.expr('i32', depth - 1);
     }
   }
 
   private memarg(natural: number): string {
-    const offsets = [0, 0, 1, 3, 8, 65535, 65536, 0xfffffff0];
+    const offsets = [0, 0, 0, 0, 1, 3, 8, 16, 65535, 65536, 0xfffffff0];
     const offset = this.c.pick(offsets);
     const align = 2 ** this.c.int(Math.log2(natural) + 1);
     return `${offset ? ` offset=${offset}` : ''} align=${align}`;
@@ -382,7 +385,7 @@ function randomSig(c: Choices, withResult = 85): Sig {
 }
 
 function plan(c: Choices): ModulePlan {
-  const callers = 1 + c.int(6);
+  const callers = 2 + c.int(8);
   const leaves = 1 + c.int(4);
   const tableSigs = Array.from({ length: 1 + c.int(3) }, () => randomSig(c, 90));
   const sigs = [
@@ -436,7 +439,8 @@ export function generateModule(c: Choices): GeneratedModule {
   ];
   const results = new Map(p.sigs.map((s, i) => [`f${i}`, s.result] as const));
   const invocations: Invocation[] = [];
-  for (let round = 0; round < 3 + c.int(3); round++) {
+  const rounds = 4 + c.int(5);
+  for (let round = 0; round < rounds; round++) {
     p.sigs.forEach((s, i) => invocations.push({
       field: `f${i}`,
       args: s.params.map((t) => ({ type: carrier(t), bits: String(bitsOf(c, t)) })),
