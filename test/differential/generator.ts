@@ -199,9 +199,10 @@ class FunctionWriter {
 
   private binary(t: Num, depth: number): string {
     const float = t === 'f32' || t === 'f64';
-    const op = this.c.pick(float ? FLOAT_BINARY : INT_BINARY);
+    // Division and remainder more often than one in 15: each has traps of its own.
+    const op = !float && this.c.chance(25) ? this.c.pick(['div_s', 'div_u', 'rem_s', 'rem_u']) : this.c.pick(float ? FLOAT_BINARY : INT_BINARY);
     // Now and then a divisor of 0, or INT_MIN / -1: the division traps need exactly these.
-    const edge = /^(div|rem)_/.test(op) ? this.c.int(8) : 0;
+    const edge = /^(div|rem)_/.test(op) ? this.c.int(8) : 0; // 6: by zero, 7: INT_MIN / -1
     const [min, minusOne] = t === 'i32' ? [0x80000000n, 0xffffffffn] : [0x8000000000000000n, 0xffffffffffffffffn];
     const a = edge === 7 ? constant(t, min) : this.expr(t, depth - 1);
     const b = edge === 6 ? constant(t, 0n) : edge === 7 ? constant(t, minusOne) : this.expr(t, depth - 1);
@@ -216,16 +217,15 @@ class FunctionWriter {
 
   /** An address: mostly inside the first page's start, sometimes near its end, sometimes anything. */
   private address(depth: number): string {
-    switch (this.c.int(8)) {
-      case 0: case 1: case 2: return `(i32.const ${this.c.int(64)})`;
-      case 3: return `(i32.const ${65536 - 16 + this.c.int(24)})`;
-      case 4: case 5: return `(i32.and ${this.expr('i32', depth - 1)} (i32.const 0x1ff))`;
-      default: return this.expr('i32', depth - 1);
-    }
+    const kind = this.c.int(12);
+    if (kind < 7) return `(i32.const ${this.c.int(64)})`;
+    if (kind === 7) return `(i32.const ${65536 - 16 + this.c.int(24)})`;
+    if (kind < 11) return `(i32.and ${this.expr('i32', depth - 1)} (i32.const 0x1ff))`;
+    return this.expr('i32', depth - 1);
   }
 
   private memarg(natural: number): string {
-    const offsets = [0, 0, 0, 0, 1, 3, 8, 16, 65535, 65536, 0xfffffff0];
+    const offsets = [0, 0, 0, 0, 0, 0, 1, 3, 8, 16, 65535, 0xfffffff0];
     const offset = this.c.pick(offsets);
     const align = 2 ** this.c.int(Math.log2(natural) + 1);
     return `${offset ? ` offset=${offset}` : ''} align=${align}`;
