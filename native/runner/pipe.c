@@ -79,6 +79,8 @@ size_t pipe_read(byte_pipe* p, uint8_t* out, size_t len) {
   size_t n = pipe_buffered(p);
   if (n > len)
     n = len;
+  if (n == 0)
+    return 0; /* a pipe never written has no buffer: memcpy from NULL is undefined even for 0 bytes */
   memcpy(out, p->data + p->start, n);
   pipe_consume(p, n);
   return n;
