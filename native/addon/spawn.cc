@@ -254,13 +254,23 @@ SpawnResult SpawnRunner(const SpawnRequest& request) {
   for (const std::string& arg : request.argv)
     argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
-  char* envp[] = {nullptr};
+  std::vector<char*> envp;
+#if defined(EMBLY_SANITIZE)
+  // The sanitizer build only (docs/sanitizers.md): a runner gets the
+  // sanitizers' options, where its reports go among them, and nothing else.
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS"}) {
+    for (char** entry = environ; *entry; entry++)
+      if (strncmp(*entry, name, strlen(name)) == 0 && (*entry)[strlen(name)] == '=')
+        envp.push_back(*entry);
+  }
+#endif
+  envp.push_back(nullptr);
 
   SpawnFds fds;
   ChildPlan plan = {};
   plan.file = request.file.c_str();
   plan.argv = argv.data();
-  plan.envp = envp;
+  plan.envp = envp.data();
   plan.parent = getpid();
   plan.max_open_files = request.max_open_files;
   plan.failed_step = kStepNone;
