@@ -26,12 +26,14 @@ exclusions=(
   --match '!*swapped out before it ended*'
 )
 [ $# -gt 0 ] || set -- dist/test/runner/ dist/test/master/
+# UBSan, linked with ASan, writes its reports to stderr whatever log_path says:
+# the tests' output (where runners started by the tests write theirs) is kept too.
 status=0
-npx ava --timeout 10m "${exclusions[@]}" "$@" || status=$?
+npx ava --timeout 10m "${exclusions[@]}" "$@" 2>&1 | tee "$reports/tests.out" || status=1
 
 # ASan also logs a warning about swapcontext into every runner's file: only
 # errors count.
-if grep -l -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$reports"/* 2>/dev/null; then
+if grep -l -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$reports"/*; then
   echo "test:sanitize: the sanitizers reported errors (files above):" >&2
   grep -h -E -A30 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$reports"/* >&2
   status=1
