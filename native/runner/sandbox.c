@@ -168,9 +168,13 @@ int runner_sandbox_enter(bool template, char* err, size_t err_len) {
 #if defined(EMBLY_SANITIZE)
   /* The sanitizer build only (docs/sanitizers.md; the production filter has
    * no such rule): a report goes to the file ASAN_OPTIONS' log_path names,
-   * which the sanitizer opens write-only when it has something to report. */
-  rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-                        SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_WRONLY));
+   * which the sanitizer opens write-only when it has something to report
+   * (gcc 12's runtime with open, newer ones with openat). */
+  rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
+                        SCMP_A1(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_WRONLY));
+  if (rc == 0)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+                          SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_WRONLY));
   if (rc < 0)
     return fail(err, err_len, ctx, "the sanitizer's report file", rc);
 #endif
