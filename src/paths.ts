@@ -2,7 +2,7 @@
 // global install: everything is found relative to the package root.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InstallationError } from './errors.js';
 
@@ -18,7 +18,13 @@ function findPackageRoot(from: string): string {
 
 export const packageRoot = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 export const nativeInclude = join(packageRoot, 'native', 'include');
-export const nativeBin = join(packageRoot, 'build', 'native', 'bin');
+/** The native build in use: build/native, or the directory EMBLY_NATIVE_BUILD names
+ * (relative to the package root), e.g. build/native-sanitize (docs/sanitizers.md). */
+export const defaultNativeBuild = join(packageRoot, 'build', 'native');
+export const nativeBuild = process.env.EMBLY_NATIVE_BUILD
+  ? resolve(packageRoot, process.env.EMBLY_NATIVE_BUILD)
+  : defaultNativeBuild;
+export const nativeBin = join(nativeBuild, 'bin');
 export const runnerBinary = join(nativeBin, 'embly-runner');
 export const sdkDir = join(packageRoot, 'sdk');
 

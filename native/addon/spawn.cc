@@ -26,6 +26,16 @@
 namespace embly {
 namespace {
 
+// What runs in the child shares Node's memory on a stack the sanitizers do
+// not know: instrumented, it would poison and unpoison Node's shadow memory
+// from there and report its own bookkeeping (the sanitizer build only,
+// docs/sanitizers.md). The interceptors it calls still check their arguments.
+#if defined(EMBLY_SANITIZE)
+#define CHILD_CODE __attribute__((no_sanitize("address", "undefined")))
+#else
+#define CHILD_CODE
+#endif
+
 // The child's steps, in the order it takes them.
 enum Step : int {
   kStepNone = -1,  // no step failed: the child exec'd
@@ -59,7 +69,7 @@ struct ChildPlan {
   int failed_errno;
 };
 
-[[noreturn]] void ChildFail(ChildPlan& plan, int step) {
+[[noreturn]] CHILD_CODE void ChildFail(ChildPlan& plan, int step) {
   plan.failed_errno = errno;
   plan.failed_step = step;
   _exit(127);
@@ -67,7 +77,7 @@ struct ChildPlan {
 
 // Closes every fd from 3 up. close_range (Linux 5.9) does it in one call;
 // older kernels get a loop bounded by RLIMIT_NOFILE.
-bool CloseFdsAbove2() {
+CHILD_CODE bool CloseFdsAbove2() {
   if (syscall(SYS_close_range, 3, ~0u, 0) == 0)
     return true;
   if (errno != ENOSYS)
@@ -85,7 +95,7 @@ bool CloseFdsAbove2() {
 // async-signal-safe system calls only, no allocation, and it never returns.
 // errno here is the calling thread's (same TLS): harmless, that thread is
 // suspended until the child is done, and reads errno only if clone failed.
-[[noreturn]] void RunChild(ChildPlan& plan) {
+[[noreturn]] CHILD_CODE void RunChild(ChildPlan& plan) {
   // 1. Default dispositions. All signals are blocked (the parent blocked them
   //    around clone), so Node's handlers never run here; resetting them also
   //    drops Node's SIG_IGNs, which would otherwise survive execve. Without
@@ -153,7 +163,7 @@ bool CloseFdsAbove2() {
   ChildFail(plan, kStepExec);
 }
 
-int ChildMain(void* plan) {
+CHILD_CODE int ChildMain(void* plan) {
   RunChild(*static_cast<ChildPlan*>(plan));
 }
 
@@ -254,13 +264,23 @@ SpawnResult SpawnRunner(const SpawnRequest& request) {
   for (const std::string& arg : request.argv)
     argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
-  char* envp[] = {nullptr};
+  std::vector<char*> envp;
+#if defined(EMBLY_SANITIZE)
+  // The sanitizer build only (docs/sanitizers.md): a runner gets the
+  // sanitizers' options, where its reports go among them, and nothing else.
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS"}) {
+    for (char** entry = environ; *entry; entry++)
+      if (strncmp(*entry, name, strlen(name)) == 0 && (*entry)[strlen(name)] == '=')
+        envp.push_back(*entry);
+  }
+#endif
+  envp.push_back(nullptr);
 
   SpawnFds fds;
   ChildPlan plan = {};
   plan.file = request.file.c_str();
   plan.argv = argv.data();
-  plan.envp = envp;
+  plan.envp = envp.data();
   plan.parent = getpid();
   plan.max_open_files = request.max_open_files;
   plan.failed_step = kStepNone;

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { InstallationError } from '../errors.js';
-import { nativeBin, packageRoot, runnerBinary } from '../paths.js';
+import { defaultNativeBuild, nativeBin, nativeBuild, packageRoot, runnerBinary } from '../paths.js';
 
 /** What the native build needs from Debian (scripts/setup.sh installs the same). */
 const BUILD_PACKAGES = 'apt-get install cmake g++ make pkg-config libseccomp-dev';
@@ -19,6 +19,8 @@ export function nativeBuilt(): boolean {
 /** Builds the native parts unless they are there; throws InstallationError when the build fails. */
 export function ensureNativeBuild(say: (line: string) => void): void {
   if (nativeBuilt()) return;
+  // Only the default build is made here: another one (EMBLY_NATIVE_BUILD) has its own flags.
+  if (nativeBuild !== defaultNativeBuild) throw new InstallationError(`EMBLY_NATIVE_BUILD names ${nativeBuild}, which has no runner or addon: build it first (docs/sanitizers.md)`);
   say(`embly: building the native parts in ${packageRoot} (npm did not run the install script; once only)`);
   const cmakeJs = createRequire(import.meta.url).resolve('cmake-js/bin/cmake-js');
   const build = spawnSync(process.execPath, [cmakeJs, 'compile', '--out', 'build/native'], { cwd: packageRoot, encoding: 'utf8' });
