@@ -7,6 +7,9 @@
 //   unpreempted  embly built to be never preempted: what preemption costs is embly / this
 //   v8           the same .wasm under node:wasi in a child `node`, default tiering
 //   turbofan     the same, `node --no-liftoff`: TurboFan code only
+//   baseline     (with --baseline DIR) embly as another built checkout compiles
+//                and runs it: a code generation change measured against the
+//                previous state in the same run
 //
 // Every program times its own kernel and prints a check value; all runs of a
 // program must print the same check value, or this exits 1. The goal
@@ -14,9 +17,10 @@
 // ≤ 0.90 × TurboFan, and no program above 1.25 × native.
 //
 //   node dist/bench/compute.js [--runs K] [--scale S] [--only a,b] [--keep]
-//                              [--json FILE] [--node-flags=...] [--check-goal]
+//                              [--json FILE] [--node-flags=...] [--baseline DIR] [--check-goal]
 
 import { execFile, spawn } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -44,6 +48,10 @@ const USAGE = `usage: node dist/bench/compute.js [options]
   --node-flags=F    extra flags for the child node of both V8 variants, e.g. --node-flags=--max-old-space-size=64
   --json FILE       also write every measurement to FILE
   --keep            keep the build directory (wasm, native binaries, AOT objects)
+  --variants NAMES  comma-separated variants to run (default: all; baseline only with --baseline)
+                    of native, clang, embly, unpreempted, baseline, v8, turbofan
+  --baseline DIR    also run a "baseline" variant: the AOT objects and runner of the embly checkout in DIR
+                    (built: dist/ and build/native), to measure a code generation change against it
   --check-goal      exit 3 if embly misses the goal (median cpu time: every program ≤ ${GOAL_VS_NATIVE} × native,
                     geometric means ≤ ${GOAL_MEAN_VS_NATIVE} × native and ≤ ${GOAL_MEAN_VS_TURBOFAN} × TurboFan)
   --help            show this text
@@ -60,8 +68,8 @@ const WASM_CFLAGS = ['--target=wasm32-wasi', '-O2'];
 const EXTRA_WASM_CFLAGS: Record<string, string[]> = { simd: ['-msimd128'] };
 const TURBOFAN_FLAGS = ['--no-liftoff'];
 
-const VARIANTS = ['native', 'clang', 'embly', 'unpreempted', 'v8', 'turbofan'] as const;
-const EMBLY_VARIANTS: readonly Variant[] = ['embly', 'unpreempted'];
+const VARIANTS = ['native', 'clang', 'embly', 'unpreempted', 'baseline', 'v8', 'turbofan'] as const;
+const EMBLY_VARIANTS: readonly Variant[] = ['embly', 'unpreempted', 'baseline'];
 const GOAL_PREEMPTION = 1.03;
 type Variant = (typeof VARIANTS)[number];
 
@@ -75,7 +83,7 @@ interface Program {
   native: string;
   nativeClang: string;
   /** Null when Embly cannot load this wasm (see `emblyMissing`). */
-  embly: { object: string; unpreemptedObject: string; wasmSha256: string } | null;
+  embly: { object: string; unpreemptedObject: string; wasmSha256: string; baselineObject: string | null } | null;
   /** Why Embly has no figure for this program, e.g. "needs SIMD". */
   emblyMissing: string | null;
   samples: Record<Variant, Sample[]>;
@@ -84,7 +92,12 @@ interface Program {
 interface Options {
   runs: number; scale: string; only: string[] | null; nodeFlags: string[]; json: string | null;
   keep: boolean; checkGoal: boolean;
+  baseline: Baseline | null;
+  variants: Variant[];
 }
+
+/** Another embly checkout, for the `baseline` variant. */
+interface Baseline { dir: string; compileAot: typeof compileAot; runner: string; }
 
 
 
@@ -103,12 +116,31 @@ function parseCommandLine(argv: string[]) {
       json: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'check-goal': { type: 'boolean', default: false },
+      baseline: { type: 'string' },
+      variants: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
 }
 
-function parseOptions(argv: string[]): Options | null {
+function parseVariants(text: string | undefined, baseline: boolean): Variant[] {
+  const wanted = text ? text.split(',').map((s) => s.trim()).filter(Boolean) : VARIANTS.filter((v) => v !== 'baseline' || baseline);
+  const unknown = wanted.filter((v) => !(VARIANTS as readonly string[]).includes(v));
+  if (unknown.length) throw new BenchError(`no such variant: ${unknown.join(', ')} (have ${VARIANTS.join(', ')})`);
+  if (wanted.includes('baseline') && !baseline) throw new BenchError('the baseline variant needs --baseline DIR');
+  if (!wanted.includes('native')) throw new BenchError('--variants must include native: every ratio is taken against it');
+  return wanted as Variant[];
+}
+
+async function loadBaseline(dir: string): Promise<Baseline> {
+  const aot = join(dir, 'dist', 'src', 'compile', 'aot.js');
+  const runner = join(dir, 'build', 'native', 'bin', 'embly-runner');
+  if (!existsSync(aot) || !existsSync(runner)) throw new BenchError(`--baseline ${dir}: not a built embly checkout (no ${existsSync(aot) ? runner : aot})`);
+  const module = (await import(pathToFileURL(aot).href)) as { compileAot: typeof compileAot };
+  return { dir, compileAot: module.compileAot, runner };
+}
+
+async function parseOptions(argv: string[]): Promise<Options | null> {
   let values: ReturnType<typeof parseCommandLine>['values'];
   try {
     ({ values } = parseCommandLine(argv));
@@ -127,6 +159,8 @@ function parseOptions(argv: string[]): Options | null {
     json: values.json ?? null,
     keep: values.keep,
     checkGoal: values['check-goal'],
+    baseline: values.baseline ? await loadBaseline(values.baseline) : null,
+    variants: parseVariants(values.variants, Boolean(values.baseline)),
   };
 }
 
@@ -141,7 +175,7 @@ async function requireTool(command: string, args: string[], install: string): Pr
   }
 }
 
-async function buildProgram(name: string, sourceDir: string, work: string): Promise<Program> {
+async function buildProgram(name: string, sourceDir: string, work: string, baseline: Baseline | null): Promise<Program> {
   const source = join(sourceDir, `${name}.c`);
   const wasm = join(work, `${name}.wasm`);
   const native = join(work, `${name}.native`);
@@ -158,7 +192,7 @@ async function buildProgram(name: string, sourceDir: string, work: string): Prom
   const samples = Object.fromEntries(VARIANTS.map((v) => [v, []])) as unknown as Record<Variant, Sample[]>;
   const program = { name, source, wasm, native, nativeClang, embly: null, emblyMissing: null, samples };
   try {
-    return { ...program, embly: await buildEmbly(name, await readFile(wasm), work) };
+    return { ...program, embly: await buildEmbly(name, await readFile(wasm), work, baseline) };
   } catch (e) {
     // Only a feature the loader does not implement yet is a missing figure; any other failure stops the run.
     if (!(e instanceof WasmInvalidError) || !EXTRA_WASM_CFLAGS[name]?.includes('-msimd128')) throw e;
@@ -166,16 +200,17 @@ async function buildProgram(name: string, sourceDir: string, work: string): Prom
   }
 }
 
-async function buildEmbly(name: string, bytes: Uint8Array, work: string): Promise<NonNullable<Program['embly']>> {
+async function buildEmbly(name: string, bytes: Uint8Array, work: string, baseline: Baseline | null): Promise<NonNullable<Program['embly']>> {
   const cacheDir = join(work, 'objects');
   const aot = await compileAot({ wasm: bytes, cacheDir, functionName: name });
   const unpreempted = await compileAot({ wasm: bytes, cacheDir, functionName: name, preemption: 'none' });
-  return { object: aot.objectPath, unpreemptedObject: unpreempted.objectPath, wasmSha256: aot.sidecar.wasmSha256 };
+  const base = baseline ? await baseline.compileAot({ wasm: bytes, cacheDir: join(work, 'baseline-objects'), functionName: name }) : null;
+  return { object: aot.objectPath, unpreemptedObject: unpreempted.objectPath, wasmSha256: aot.sidecar.wasmSha256, baselineObject: base?.objectPath ?? null };
 }
 
 /** The variants that can run this program. */
-function variantsOf(program: Program): Variant[] {
-  return VARIANTS.filter((v) => program.embly || !EMBLY_VARIANTS.includes(v));
+function variantsOf(program: Program, options: Options): Variant[] {
+  return options.variants.filter((v) => (v === 'baseline' ? program.embly?.baselineObject : program.embly || !EMBLY_VARIANTS.includes(v)));
 }
 
 // ----------------------------------------------------------------- running
@@ -208,10 +243,12 @@ async function runVariant(program: Program, variant: Variant, options: Options):
       line = finished.stdout;
       break;
     case 'embly':
-    case 'unpreempted': {
+    case 'unpreempted':
+    case 'baseline': {
       const embly = program.embly!;
-      finished = await runProcess(runnerBinary, ['exec', program.name, '--fn', program.name,
-        variant === 'embly' ? embly.object : embly.unpreemptedObject, embly.wasmSha256,
+      const object = { embly: embly.object, unpreempted: embly.unpreemptedObject, baseline: embly.baselineObject! }[variant];
+      finished = await runProcess(variant === 'baseline' ? options.baseline!.runner : runnerBinary, ['exec', program.name, '--fn', program.name,
+        object, embly.wasmSha256,
         '--timeout-ms', '0', '--env', `BENCH_SCALE=${options.scale}`], process.env);
       line = RUNNER_LOG_LINE.exec(finished.stderr)?.[2];
       break;
@@ -236,7 +273,7 @@ async function runVariant(program: Program, variant: Variant, options: Options):
 async function measure(programs: Program[], options: Options): Promise<void> {
   for (let round = 0; round < options.runs; round++) {
     for (const [p, program] of programs.entries()) {
-      const variants = variantsOf(program);
+      const variants = variantsOf(program, options);
       for (let v = 0; v < variants.length; v++) {
         const variant = variants[(round + p + v) % variants.length]!;
         const sample = await runVariant(program, variant, options);
@@ -292,7 +329,7 @@ function report(program: Program, summary: Summary): string {
   for (const v of VARIANTS) {
     const samples = program.samples[v];
     if (!samples.length) {
-      rows.push([v, program.emblyMissing ?? 'did not run', '', '', '', '']);
+      if (program.emblyMissing && EMBLY_VARIANTS.includes(v)) rows.push([v, program.emblyMissing, '', '', '', '']);
       continue;
     }
     const wall = samples.map((s) => s.kernelNs);
@@ -300,12 +337,13 @@ function report(program: Program, summary: Summary): string {
       median(samples.map((s) => s.processMs)).toFixed(0)]);
   }
   const { wall, cpu } = summary;
-  const line = (label: string, a: Variant, b: Variant, goal = '') =>
-    `  ${label.padEnd(18)} ${ratio(wall[a], wall[b])} kernel, ${ratio(cpu[a], cpu[b])} cpu${goal}\n`;
+  const line = (label: string, a: Variant, b: Variant, goal = '') => (Number.isNaN(cpu[a] / cpu[b]) ? '' :
+    `  ${label.padEnd(18)} ${ratio(wall[a], wall[b])} kernel, ${ratio(cpu[a], cpu[b])} cpu${goal}\n`);
   const embly = program.embly
     ? line('embly/native', 'embly', 'native', `   (goal ≤ ${GOAL_VS_NATIVE}×)`) + line('embly/clang', 'embly', 'clang') +
       line('embly/turbofan', 'embly', 'turbofan') + line('embly/v8', 'embly', 'v8') +
-      line('preemption', 'embly', 'unpreempted', `   (embly/unpreempted, goal ≤ ${GOAL_PREEMPTION}×)`)
+      line('preemption', 'embly', 'unpreempted', `   (embly/unpreempted, goal ≤ ${GOAL_PREEMPTION}×)`) +
+      line('embly/baseline', 'embly', 'baseline')
     : `  embly: ${program.emblyMissing} — no figure\n`;
   return `${program.name}  (check ${program.samples.native[0]!.check})\n${table(rows)}\n` + embly +
     line('turbofan/native', 'turbofan', 'native') + line('v8/native', 'v8', 'native') + line('clang/native', 'clang', 'native');
@@ -315,28 +353,29 @@ function report(program: Program, summary: Summary): string {
 const RATIOS = {
   'embly/native': ['embly', 'native'], 'embly/clang': ['embly', 'clang'], 'embly/turbofan': ['embly', 'turbofan'],
   'embly/v8': ['embly', 'v8'], 'turbofan/native': ['turbofan', 'native'], 'v8/native': ['v8', 'native'],
-  'clang/native': ['clang', 'native'], 'preemption': ['embly', 'unpreempted'],
+  'clang/native': ['clang', 'native'], 'preemption': ['embly', 'unpreempted'], 'embly/baseline': ['embly', 'baseline'],
 } as const satisfies Record<string, readonly [Variant, Variant]>;
 type RatioName = keyof typeof RATIOS;
 
 /** One row per program (median CPU ms and ratios), then the geometric means of each ratio. */
 function summaryTable(programs: Program[], summaries: Map<string, Summary>): { text: string; means: Record<RatioName, number> } {
-  const names = Object.keys(RATIOS) as RatioName[];
-  const rows = [['program', ...VARIANTS.map((v) => `${v} ms`), ...names]];
-  const values = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<RatioName, number[]>;
+  const ran = VARIANTS.filter((v) => programs.some((p) => p.samples[v].length));
+  const names = (Object.keys(RATIOS) as RatioName[]).filter((n) => RATIOS[n].every((v) => ran.includes(v)));
+  const rows = [['program', ...ran.map((v) => `${v} ms`), ...names]];
+  const values = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Partial<Record<RatioName, number[]>>;
   for (const program of programs) {
     const cpu = summaries.get(program.name)!.cpu;
-    const row = [program.name, ...VARIANTS.map((v) => (Number.isNaN(cpu[v]) ? '—' : ms(cpu[v])))];
+    const row = [program.name, ...ran.map((v) => (Number.isNaN(cpu[v]) ? '—' : ms(cpu[v])))];
     for (const n of names) {
       const [a, b] = RATIOS[n];
       const r = cpu[a] / cpu[b];
-      if (!Number.isNaN(r)) values[n].push(r);
+      if (!Number.isNaN(r)) values[n]!.push(r);
       row.push(Number.isNaN(r) ? (program.emblyMissing ?? '—') : times(r));
     }
     rows.push(row);
   }
-  const means = Object.fromEntries(names.map((n) => [n, values[n].length ? geomean(values[n]) : NaN])) as Record<RatioName, number>;
-  rows.push(['geometric mean', ...VARIANTS.map(() => ''), ...names.map((n) => `${times(means[n])} (${values[n].length})`)]);
+  const means = Object.fromEntries((Object.keys(RATIOS) as RatioName[]).map((n) => [n, values[n]?.length ? geomean(values[n]) : NaN])) as Record<RatioName, number>;
+  rows.push(['geometric mean', ...ran.map(() => ''), ...names.map((n) => `${times(means[n])} (${values[n]!.length})`)]);
   return { text: table(rows), means };
 }
 
@@ -351,15 +390,19 @@ function goalMisses(programs: Program[], summaries: Map<string, Summary>, means:
     const cpu = summaries.get(program.name)!.cpu;
     if (cpu.embly / cpu.native > GOAL_VS_NATIVE) misses.push(`${program.name}: embly/native ${ratio(cpu.embly, cpu.native)} > ${GOAL_VS_NATIVE}×`);
   }
-  if (!(means['embly/native'] <= GOAL_MEAN_VS_NATIVE)) misses.push(`geometric mean embly/native ${times(means['embly/native'])} > ${GOAL_MEAN_VS_NATIVE}×`);
-  if (!(means['embly/turbofan'] <= GOAL_MEAN_VS_TURBOFAN)) misses.push(`geometric mean embly/turbofan ${times(means['embly/turbofan'])} > ${GOAL_MEAN_VS_TURBOFAN}×`);
+  const mean = (name: RatioName, goal: number) => {
+    if (Number.isNaN(means[name])) misses.push(`${name} not measured`);
+    else if (means[name] > goal) misses.push(`geometric mean ${name} ${times(means[name])} > ${goal}×`);
+  };
+  mean('embly/native', GOAL_MEAN_VS_NATIVE);
+  mean('embly/turbofan', GOAL_MEAN_VS_TURBOFAN);
   return misses;
 }
 
 // -------------------------------------------------------------------- main
 
 async function main(argv: string[]): Promise<number> {
-  const options = parseOptions(argv);
+  const options = await parseOptions(argv);
   if (!options) {
     console.log(USAGE);
     return 0;
@@ -381,13 +424,14 @@ async function main(argv: string[]): Promise<number> {
     `  native: ${gcc}, ${NATIVE_CFLAGS.join(' ')}\n  clang:  ${clang}, ${NATIVE_CFLAGS.join(' ')}\n` +
     `  wasm:   ${clang}, ${WASM_CFLAGS.join(' ')} (${Object.entries(EXTRA_WASM_CFLAGS).map(([n, f]) => `${n}: ${f.join(' ')}`).join('; ')})\n` +
     `  embly:  wasm2c + cc ${aotCflags().join(' ')} ${AOT_LDLIBS.join(' ')}\n` +
-    `  v8:     node ${process.version} ${options.nodeFlags.join(' ')}; turbofan: the same with ${TURBOFAN_FLAGS.join(' ')}\n`);
+    `  v8:     node ${process.version} ${options.nodeFlags.join(' ')}; turbofan: the same with ${TURBOFAN_FLAGS.join(' ')}\n` +
+    (options.baseline ? `  baseline: the embly checkout in ${options.baseline.dir}\n` : ''));
 
   const work = await mkdtemp(join(tmpdir(), 'embly-bench-'));
   try {
     const started = performance.now();
     const programs: Program[] = [];
-    for (const name of names) programs.push(await buildProgram(name, sourceDir, work));
+    for (const name of names) programs.push(await buildProgram(name, sourceDir, work, options.baseline));
     process.stderr.write(`built ${programs.length} programs in ${((performance.now() - started) / 1000).toFixed(1)} s (${work})\n`);
 
     await measure(programs, options);
