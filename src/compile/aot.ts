@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { EMBLY_ABI_VERSION } from './abi.js';
 import { GUEST_MODULE, generateGlue } from './glue.js';
 import { insertSafepoints } from './safepoints.js';
+import { codegenPatchesKey, patchGeneratedC } from './codegen-patches.js';
 import { describeExtern, type WasmInfo } from './wasm-info.js';
 import { loadWasmModule, type WasmModule } from './wasm-module.js';
 import { writeFileAtomically } from './write-atomically.js';
@@ -82,7 +83,7 @@ function runtimeHeadersDigest(): Promise<string> {
 
 async function cacheKey(wasmSha256: string, functionName: string, preemption: Preemption): Promise<string> {
   const parts = [wasmSha256, `function ${functionName}`, `preemption ${preemption}`, aotCflags(preemption).join(' '), AOT_LDLIBS.join(' '), `abi ${EMBLY_ABI_VERSION}`, `wasm2c ${WASM2C_VERSION}`,
-    await ccIdentity(), await runtimeHeadersDigest()];
+    await ccIdentity(), await runtimeHeadersDigest(), codegenPatchesKey()];
   return createHash('sha256').update(parts.join('\n')).digest('hex');
 }
 
@@ -118,7 +119,9 @@ async function translateAndCompile(module: WasmModule, objectPath: string, preem
     await writeFile(join(work, 'module.wasm'), module.bytes);
     await run(process.execPath, [wabtBin('wasm2c'), 'module.wasm', '-n', GUEST_MODULE, '-o', 'guest.c'], { cwd: work })
       .catch((e: { stderr?: string }) => { throw new AotCompileError(`wasm2c failed: ${e.stderr ?? e}`); });
-    if (preemption === 'poll') await insertSafepointsInto(join(work, 'guest.c'), info);
+    const guestC = join(work, 'guest.c');
+    await writeFile(guestC, patchGeneratedC(await readFile(guestC, 'utf8')));
+    if (preemption === 'poll') await insertSafepointsInto(guestC, info);
     const glue = generateGlue(info, { guestSource: 'guest.c', wasmSha256: module.sha256, abiVersion: EMBLY_ABI_VERSION, preemption });
     await writeFile(join(work, 'object.c'), glue);
     await run(process.env.CC ?? 'cc', [...aotCflags(preemption), `-I${nativeInclude}`, '-o', 'object.so', 'object.c', ...AOT_LDLIBS],
