@@ -149,6 +149,33 @@ typedef struct {
   uint32_t size;
 } wasm_rt_externref_table_t;
 
+/* Used by the patched wasm2c output (src/compile/codegen-patches.ts). */
+
+/* The base of a linear memory, for loads and stores. An Embly memory never
+ * moves: it is one reservation from wasm_rt_allocate_memory to
+ * wasm_rt_free_memory, grown in place. So the base is read by an asm without
+ * memory operands, which the compiler treats as a pure function of the
+ * memory's address: it keeps the base in a register across stores (which
+ * might alias the `data` field) and hoists it out of loops. Guest code runs
+ * only after the memory is allocated. */
+static inline uint8_t* wasm_rt_memory_base(const wasm_rt_memory_t* memory) {
+  uint8_t* base;
+#if defined(__x86_64__)
+  __asm__("movq (%1), %0" : "=r"(base) : "r"(&memory->data));
+#else
+  __asm__("ldr %0, [%1]" : "=r"(base) : "r"(&memory->data));
+#endif
+  return base;
+}
+
+/* Makes a float load happen even when its value is unused (an out-of-bounds
+ * load must trap), in the register class floats live in. */
+#if defined(__x86_64__)
+#define WASM_RT_FORCE_READ_FLOAT(var) __asm__("" ::"x"(var))
+#else
+#define WASM_RT_FORCE_READ_FLOAT(var) __asm__("" ::"w"(var))
+#endif
+
 /* Process-wide setup (signal handlers); idempotent. */
 void wasm_rt_init(void);
 bool wasm_rt_is_initialized(void);

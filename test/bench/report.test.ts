@@ -59,18 +59,29 @@ test('the spawn figures agree with /metrics within one histogram bucket, and are
   t.is(spawnAgreement([{ section: 'Spawn latency', figure: 'rate', value: 1, unit: 'spawns/s', runs: [1], command }]), null);
 });
 
-test("compute.ts's --json becomes one row per program and baseline, with its goals", (t) => {
+test("compute.ts's --json becomes one row per program and baseline, with its goals, then the geometric means; a program Embly could not run has none", (t) => {
   const samples = (ms: number[]) => ms.map((m) => ({ cpuNs: m * 1e6 }));
   const file = computeFigures({
     date: 'd', cpu: 'c', cores: 2, node: 'v20', runs: 3, scale: '0.1',
-    programs: [{ name: 'nbody', samples: { native: samples([10, 10, 10]), embly: samples([12, 11, 13]), v8: samples([20, 20, 20]), unpreempted: samples([11, 11, 11]) } }],
+    programs: [
+      { name: 'nbody', samples: { native: samples([10, 10, 10]), embly: samples([12, 11, 13]), turbofan: samples([20, 20, 20]), unpreempted: samples([11, 11, 11]) } },
+      { name: 'fib', samples: { native: samples([10, 10, 10]), embly: samples([5, 5, 5]), turbofan: samples([10, 10, 10]), unpreempted: samples([5, 5, 5]) } },
+      { name: 'simd', samples: { native: samples([10]), embly: [], turbofan: samples([12]) } },
+    ],
   });
-  t.deepEqual(file.figures.map((f) => [f.figure, f.value, f.ratio, f.goal!.met, f.runs.length]), [
+  const rounded = (x: number | undefined) => (x === undefined ? x : Math.round(x * 1e9) / 1e9);
+  t.deepEqual(file.figures.map((f) => [f.figure, rounded(f.value), rounded(f.ratio), f.goal?.met, f.runs.length]), [
     ['nbody: Embly CPU time vs native', 12, 1.2, true, 3],
-    ['nbody: Embly CPU time vs v8', 12, 0.6, true, 3],
-    ['nbody: Embly CPU time vs unpreempted', 12, 12 / 11, false, 3],
+    ['nbody: Embly CPU time vs turbofan', 12, 0.6, undefined, 3],
+    ['nbody: Embly CPU time vs unpreempted', 12, rounded(12 / 11), false, 3],
+    ['fib: Embly CPU time vs native', 5, 0.5, true, 3],
+    ['fib: Embly CPU time vs turbofan', 5, 0.5, undefined, 3],
+    ['fib: Embly CPU time vs unpreempted', 5, 1, true, 3],
+    ['geometric mean over 2 programs: Embly / native', rounded(Math.sqrt(1.2 * 0.5)), undefined, true, 2],
+    ['geometric mean over 2 programs: Embly / turbofan', rounded(Math.sqrt(0.6 * 0.5)), undefined, true, 2],
   ]);
   t.is(file.figures[0]!.command, 'node dist/bench/compute.js --only nbody --runs 3 --scale 0.1');
+  t.is(file.figures.at(-1)!.command, 'node dist/bench/compute.js --only nbody,fib --runs 3 --scale 0.1');
 });
 
 /** Parses SVG strictly: any XML error fails. */
