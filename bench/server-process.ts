@@ -3,13 +3,14 @@
 // talking to it, and the CPU time it and its runner processes have used.
 
 import { fork, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildProject } from '../src/compile/project-build.js';
 import { loadProject } from '../src/project/index.js';
 import { BENCH_PROJECT, type DriverMessage, type ServerMessage } from './http-common.js';
 import { BenchError } from './cli.js';
+import { childPids } from './proc.js';
 
 // ---------------------------------------------------------------- servers
 
@@ -102,24 +103,11 @@ function processTicks(pid: number, withReapedChildren: boolean): number {
   }
 }
 
-function childrenOf(parent: number): number[] {
-  const pids: number[] = [];
-  try {
-    for (const task of readdirSync(`/proc/${parent}/task`)) {
-      const text = readFileSync(`/proc/${parent}/task/${task}/children`, 'latin1').trim();
-      if (text) pids.push(...text.split(/\s+/).map(Number));
-    }
-  } catch {
-    // it ended
-  }
-  return pids;
-}
-
 /** CPU seconds a server has used so far: its own, and its runner processes' (live ones, and those it reaped). */
 export function serverCpuSeconds(pid: number): { own: number; runners: number } {
   const own = processTicks(pid, false);
   let runners = processTicks(pid, true) - own;
-  for (const child of childrenOf(pid)) runners += processTicks(child, false);
+  for (const child of childPids(pid)) runners += processTicks(child, false);
   return { own: own / CLOCK_TICKS, runners: runners / CLOCK_TICKS };
 }
 
