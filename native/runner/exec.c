@@ -30,7 +30,9 @@ static const char* describe_stop(embly_stop stop, char* buf, size_t len) {
       snprintf(buf, len, "trap (%s)", wasm_rt_strerror((wasm_rt_trap_t)stop.code));
       return buf;
     case EMBLY_STOP_TIMEOUT: return "timeout";
-    case EMBLY_STOP_LIMIT: return "error (memory limit: the module needs more than the function may use)";
+    case EMBLY_STOP_LIMIT:
+      snprintf(buf, len, "error (%s)", embly_limit_describe(stop.code));
+      return buf;
     case EMBLY_STOP_KILLED: return "killed";
   }
   return "unknown";

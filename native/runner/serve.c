@@ -205,6 +205,9 @@ static void on_guest_end(guest* g) {
   }
   drain_outbox();
   report_dropped_logs(g);
+  if (g->outcome.kind == EMBLY_STOP_LIMIT) /* the master sees an error: say which limit */
+    runner_log("instance %016llx of %s could not start: %s", (unsigned long long)g->address,
+               g->function->name, embly_limit_describe(g->outcome.code));
   send_exit(g->address, exit_reason(g->outcome), g->outcome.code);
   addresses_remove(g->address);
 }

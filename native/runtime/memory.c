@@ -160,10 +160,18 @@ static void give_back(uint8_t* data, uint64_t size) {
   munmap(data, RESERVATION_BYTES);
 }
 
-static void fail_allocation(void) {
+static void fail_allocation(embly_limit limit) {
   if (embly_fiber_current())
-    embly_stop_now(EMBLY_STOP_LIMIT, 0);
+    embly_stop_now(EMBLY_STOP_LIMIT, limit);
   abort();
+}
+
+const char* embly_limit_describe(int32_t limit) {
+  switch ((embly_limit)limit) {
+    case EMBLY_LIMIT_MEMORY: return "memory limit: the module needs more than the function may use";
+    case EMBLY_LIMIT_ADDRESS_SPACE: return "the system refused its memory: vm.max_map_count, the runner's RLIMIT_DATA or no memory left";
+  }
+  return "a resource limit";
 }
 
 /* Runtime helpers called by generated code run as host code from start to
@@ -177,12 +185,13 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* memory,
   embly_host_enter();
   uint64_t limit = embly_fiber_memory_limit(embly_fiber_current());
   uint64_t initial_bytes = initial_pages * page_size;
-  uint8_t* data = initial_pages > limit || initial_bytes > RESERVATION_BYTES ||
-                          !embly_memory_charge(initial_bytes) /* tables count too */
-                      ? NULL
-                      : take_reservation(initial_bytes);
+  if (initial_pages > limit || initial_bytes > RESERVATION_BYTES)
+    fail_allocation(EMBLY_LIMIT_MEMORY);
+  if (!embly_memory_charge(initial_bytes)) /* tables count too */
+    fail_allocation(EMBLY_LIMIT_MEMORY);
+  uint8_t* data = take_reservation(initial_bytes);
   if (!data)
-    fail_allocation();
+    fail_allocation(EMBLY_LIMIT_ADDRESS_SPACE);
   memory->data = data;
   memory->pages = initial_pages;
   memory->max_pages = min_u64(max_pages, limit);

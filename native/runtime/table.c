@@ -20,7 +20,7 @@ static void* allocate_elements(uint32_t count, size_t size) {
   void* data = fits ? calloc(count ? count : 1, size) : NULL;
   if (!data) {
     if (embly_fiber_current())
-      embly_stop_now(EMBLY_STOP_LIMIT, 0);
+      embly_stop_now(EMBLY_STOP_LIMIT, fits ? EMBLY_LIMIT_ADDRESS_SPACE : EMBLY_LIMIT_MEMORY);
     abort();
   }
   return data;

@@ -18,6 +18,8 @@ export interface Harness {
   socketPath: string;
   /** Starts (again) the runner of a function and waits for its HELLO. */
   startRunner(fn: TestFunction): Promise<void>;
+  /** What the runners wrote to stderr so far (their log lines; also passed on to the test's stderr). */
+  runnerLog(): string;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function startHarness(functions: TestFunction[]): Promise<Harness> 
   });
   await master.listen();
   const runners = new Map<string, ChildProcess>();
+  const stderr: Buffer[] = [];
   const startRunner = async (f: TestFunction) => {
     const before = master.runnerCount(f.name);
     const hello = new Promise<void>((resolve) => {
@@ -53,7 +56,9 @@ export async function startHarness(functions: TestFunction[]): Promise<Harness> 
       };
       master.on('runner', onRunner);
     });
-    runners.set(f.name, spawn(runnerBinary, serveArguments(socketPath, f), { stdio: ['ignore', 'inherit', 'inherit'] }));
+    const runner = spawn(runnerBinary, serveArguments(socketPath, f), { stdio: ['ignore', 'inherit', 'pipe'] });
+    runner.stderr!.on('data', (chunk: Buffer) => { stderr.push(chunk); process.stderr.write(chunk); });
+    runners.set(f.name, runner);
     await hello;
   };
   await Promise.all(functions.map(startRunner));
@@ -61,7 +66,7 @@ export async function startHarness(functions: TestFunction[]): Promise<Harness> 
     await master.close();
     await Promise.all([...runners.values()].map(exited));
   };
-  return { master, runners, socketPath, startRunner, stop };
+  return { master, runners, socketPath, startRunner, runnerLog: () => Buffer.concat(stderr).toString(), stop };
 }
 
 export interface Conversation { data: Buffer; closed: boolean; exit: Promise<{ reason: ExitReason; code: number }>; }

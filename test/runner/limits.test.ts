@@ -48,6 +48,15 @@ test('memory.grow past the runner\'s heap ceiling (RLIMIT_DATA) fails with -1 an
   t.deepEqual([result.stdout.readInt32LE(0), result.stdout.readInt32LE(4)], [-1, 1]);
 });
 
+test('a module whose initial memory the system refuses (past RLIMIT_DATA) does not start, and the runner says why', async (t) => {
+  // 128 MiB of initial memory, within its 256 MiB memory limit, past a 96 MiB RLIMIT_DATA.
+  const fn = await watFunction('refused', '(module (memory (export "memory") 2048) (func (export "_start")))', { memoryPages: 4096 });
+  const args = execArguments('refused', [fn], { sandbox: true });
+  const result = await runProcess('/bin/sh', ['-c', 'ulimit -d 98304 && exec "$0" "$@"', runnerBinary, ...args]);
+  t.is(result.code, RunnerStatus.limit, result.stderr);
+  t.regex(result.stderr, /ended: error \(the system refused its memory: vm\.max_map_count, the runner's RLIMIT_DATA or no memory left\)/);
+});
+
 test('a busy loop is stopped at its timeout', async (t) => {
   const fn = await watFunction('spinner', '(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))', { timeoutMs: 200 });
   const result = await runExec('spinner', [fn]);

@@ -9,6 +9,7 @@ import { RunnerStatus } from '../../src/supervisor/index.js';
 import { openEndpoint } from '../helpers/endpoints.js';
 import { startHarness } from '../helpers/harness.js';
 import { runExec, watFunction } from '../helpers/objects.js';
+import { waitFor } from '../helpers/wait.js';
 
 const QUITTER = '(module (memory (export "memory") 1) (func (export "_start")))';
 
@@ -137,6 +138,8 @@ test('a module with tables bigger than its memory limit does not start (memory l
   const h = await startHarness([await watFunction('tables', withTables(8, 10_000_000, 1), { sandbox: true, memoryPages: 256 })]);
   t.teardown(() => h.stop());
   t.deepEqual(await spawnMany(h.master, 'tables', 1, 1), [ExitReason.Error]);
+  await waitFor(() => /could not start: memory limit/.test(h.runnerLog()), { what: 'the runner saying why the instance did not start' });
+  t.regex(h.runnerLog(), /instance [0-9a-f]{16} of tables could not start: memory limit: the module needs more than the function may use/);
 });
 
 test('tables count with linear memory against the limit: together past it, the module does not start', async (t) => {

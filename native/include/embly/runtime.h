@@ -17,9 +17,18 @@ typedef enum {
   EMBLY_STOP_TRAP,     /* code: a wasm_rt_trap_t */
   EMBLY_STOP_EXIT,     /* code: the proc_exit status */
   EMBLY_STOP_TIMEOUT,  /* ran past its deadline */
-  EMBLY_STOP_LIMIT,    /* a resource limit refused instantiation */
+  EMBLY_STOP_LIMIT,    /* code: the embly_limit that refused instantiation */
   EMBLY_STOP_KILLED,   /* ended from outside (the master, a dying peer) */
 } embly_stop_kind;
+
+/* What an EMBLY_STOP_LIMIT ran into. */
+typedef enum {
+  EMBLY_LIMIT_MEMORY = 0,    /* the function's memory limit: its memory and tables need more */
+  EMBLY_LIMIT_ADDRESS_SPACE, /* the system refused the allocation (vm.max_map_count, RLIMIT_DATA, no memory) */
+} embly_limit;
+
+/* One line for logs: what the limit was. */
+const char* embly_limit_describe(int32_t limit);
 
 typedef struct {
   embly_stop_kind kind;
