@@ -130,8 +130,11 @@ async function freshObject(dir: string, spec: FunctionSpec, hash: string, warn: 
   return cachedAot({ cacheDir: join(dir, 'objects'), functionName: spec.name, wasmSha256: record.wasmSha256, wasmBytes, warn });
 }
 
-async function buildFunction(dir: string, spec: FunctionSpec, progress: ProgressListener, warn: Warn): Promise<BuiltFunction> {
+async function buildFunction(dir: string, spec: FunctionSpec, progress: ProgressListener, warnEach: Warn): Promise<BuiltFunction> {
   const startedAt = performance.now();
+  // The cache is asked twice for the same object (the fresh-build check, then compileAot): one line of a damaged one.
+  const told = new Set<string>();
+  const warn: Warn = (line) => { if (!told.has(line)) { told.add(line); warnEach(line); } };
   progress(spec.name, 'checking');
   const hash = await inputsHash(spec);
   const fresh = await freshObject(dir, spec, hash, warn);
