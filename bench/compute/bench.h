@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /* Marks the function each kernel calls over and over. V8 compiles wasm with
@@ -80,6 +81,20 @@ static inline uint64_t bench_splitmix64(uint64_t* state) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
+}
+
+/* `bytes` (a multiple of 8) of SplitMix64 output from `seed`, malloc'd; exits on no memory. */
+static inline uint8_t* bench_random_bytes(const char* name, size_t bytes, uint64_t seed) {
+  uint8_t* buffer = malloc(bytes);
+  if (!buffer) {
+    fprintf(stderr, "%s: out of memory\n", name);
+    exit(1);
+  }
+  for (size_t i = 0; i < bytes; i += 8) {
+    uint64_t r = bench_splitmix64(&seed);
+    memcpy(buffer + i, &r, 8);
+  }
+  return buffer;
 }
 
 /* A double in [0, 1) from 53 random bits. */

@@ -97,16 +97,7 @@ static int self_test(void) {
 int main(void) {
   if (!self_test())
     return 1;
-  uint8_t* buffer = malloc(BUFFER_BYTES);
-  if (!buffer) {
-    fputs("chacha20: out of memory\n", stderr);
-    return 1;
-  }
-  uint64_t state = 7;
-  for (size_t i = 0; i < BUFFER_BYTES; i += 8) {
-    uint64_t r = bench_splitmix64(&state);
-    memcpy(buffer + i, &r, 8);
-  }
+  uint8_t* buffer = bench_random_bytes("chacha20", BUFFER_BYTES, 7);
   uint8_t key[32];
   for (int i = 0; i < 32; i++)
     key[i] = (uint8_t)(i * 37 + 11);

@@ -79,16 +79,7 @@ static int self_test(void) {
 int main(void) {
   if (!self_test())
     return 1;
-  uint8_t* buffer = malloc(BUFFER_BYTES);
-  if (!buffer) {
-    fputs("xxhash: out of memory\n", stderr);
-    return 1;
-  }
-  uint64_t state = 42;
-  for (size_t i = 0; i < BUFFER_BYTES; i += 8) {
-    uint64_t r = bench_splitmix64(&state);
-    memcpy(buffer + i, &r, 8);
-  }
+  uint8_t* buffer = bench_random_bytes("xxhash", BUFFER_BYTES, 42);
   uint64_t rounds = bench_scaled(BASE_ROUNDS);
   bench_time start = bench_now();
   uint32_t digest = 0;
