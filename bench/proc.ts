@@ -1,7 +1,7 @@
 // What the memory and soak benchmarks read about processes from /proc (Linux),
 // and how the soak judges whether a series stayed flat. Small and pure enough
 // to be tested on the test's own process (test/bench/proc.test.ts).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import type { BenchFile } from './figures.js';
 
@@ -103,4 +103,78 @@ export function mappingCount(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/** The TCP connections a process holds on one of its local ports, its listener left out:
+ * how many are established, and how many are in any other state (closing, or closed by the
+ * peer and not yet by the process). */
+export interface Connections { established: number; other: number }
+
+const TCP_ESTABLISHED = 0x01;
+const TCP_LISTEN = 0x0a;
+
+/** The inodes of the sockets among `pid`'s open fds. */
+function socketInodes(pid: number): Set<string> {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+        if (inode) inodes.add(inode);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  } catch {
+    // it ended
+  }
+  return inodes;
+}
+
+/** The connections `pid` holds on its local `port` (IPv4 and IPv6), from /proc/PID/net/tcp{,6}
+ * matched to its fds by socket inode; none if it is gone. */
+export function connectionsOn(pid: number, port: number): Connections {
+  const mine = socketInodes(pid);
+  const found: Connections = { established: 0, other: 0 };
+  for (const table of ['tcp', 'tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(`/proc/${pid}/net/${table}`, 'latin1');
+    } catch {
+      continue;
+    }
+    // "sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ..."
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || !mine.has(f[9]!)) continue;
+      const local = f[1]!;
+      const state = parseInt(f[3]!, 16);
+      if (parseInt(local.slice(local.lastIndexOf(':') + 1), 16) !== port || state === TCP_LISTEN) continue;
+      if (state === TCP_ESTABLISHED) found.established++;
+      else found.other++;
+    }
+  }
+  return found;
+}
+
+/** `read()` every `everyMs` while `load` runs, and what `load` answered. No sample is taken
+ * before `load` starts: what a load does to a process is judged from samples taken under it. */
+export async function sampleDuring<T, S>(load: () => Promise<T>, read: () => S, everyMs: number): Promise<{ result: T; samples: S[] }> {
+  const samples: S[] = [];
+  const sampler = setInterval(() => samples.push(read()), everyMs);
+  const result = await load().finally(() => clearInterval(sampler));
+  return { result, samples };
+}
+
+/** The samples a load's steady state is judged on: from the first one at which the process held
+ * exactly the load's `connections` and no others (before it, the client is still connecting, or
+ * the previous load's connections are still being closed), through the last one at which it still
+ * held them all (after it, the client is hanging up). In between every sample counts, so that
+ * connections the process fails to close show as growth. */
+export function underLoad<S extends { connections: Connections }>(samples: S[], connections: number): S[] {
+  const first = samples.findIndex((s) => s.connections.established === connections && s.connections.other === 0);
+  if (first < 0) return [];
+  let last = samples.length - 1;
+  while (samples[last]!.connections.established !== connections) last--;
+  return samples.slice(first, last + 1);
 }

@@ -15,7 +15,10 @@
 // heap grow to its working size first: measured here, the daemon's RSS climbs
 // for about a minute at ~15,000 requests/s and then holds (bench/README.md).
 // Every second (warm-up too) the driver samples /proc: the daemon's RSS and fds,
-// every runner's RSS and fds, and how many runners there are.
+// every runner's RSS and fds, how many runners there are, and the daemon's
+// connections on the gateway's port. Only the samples taken while the daemon
+// held exactly wrk's connections are judged: each connection is an fd, so a
+// sample from before wrk connected (or after it hung up) is a different load.
 //
 // exit status: 0 flat and no errors, 1 a run failed, 2 usage or a missing tool, 3 an error or a series that grew
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchError, runBench } from './cli.js';
 import { figureOf } from './figures.js';
-import { descendantPids, fdCount, flatness, rssBytes, sumOver, type Tolerance } from './proc.js';
+import { connectionsOn, descendantPids, fdCount, flatness, rssBytes, sampleDuring, sumOver, underLoad, type Connections, type Tolerance } from './proc.js';
 import { parseOptions, table, wholeNumber, writeJson } from './report.js';
 import { buildBenchProject, ServerProcess } from './server-process.js';
 import { wrk } from './wrk.js';
@@ -52,23 +55,33 @@ async function findConnections(port: number, stepSeconds: number): Promise<numbe
   return tried.find((t) => t.rps >= best * 0.95)!.connections;
 }
 
-interface Sample { daemonRss: number; daemonFds: number; runnerRss: number; runnerFds: number; runners: number; perRunnerRss: Map<number, number> }
+interface Sample {
+  daemonRss: number; daemonFds: number; runnerRss: number; runnerFds: number; runners: number; perRunnerRss: Map<number, number>;
+  /** the daemon's connections on the gateway's port: the load's */
+  connections: Connections;
+}
 
-function sample(daemonPid: number): Sample {
+function sample(daemonPid: number, port: number): Sample {
   const runners = descendantPids(daemonPid);
   return {
     daemonRss: rssBytes(daemonPid), daemonFds: fdCount(daemonPid),
     runnerRss: sumOver(runners, rssBytes), runnerFds: sumOver(runners, fdCount), runners: runners.length,
     perRunnerRss: new Map(runners.map((pid) => [pid, rssBytes(pid)])),
+    connections: connectionsOn(daemonPid, port),
   };
 }
 
-/** Runs `load`, sampling the daemon and its runners every second meanwhile. */
-async function sampled<T>(daemonPid: number, load: () => Promise<T>): Promise<{ result: T; samples: Sample[] }> {
-  const samples: Sample[] = [sample(daemonPid)]; // and one a second: the timer may fire late on a busy machine
-  const sampler = setInterval(() => samples.push(sample(daemonPid)), 1000);
-  const result = await load().finally(() => clearInterval(sampler));
-  return { result, samples };
+/** wrk for `seconds`, sampling the daemon and its runners every second meanwhile. */
+const sampledWrk = (daemonPid: number, port: number, connections: number, seconds: number) =>
+  sampleDuring(() => wrkOn(port, connections, seconds), () => sample(daemonPid, port), 1000);
+
+/** The samples taken while the daemon held all of wrk's connections (proc.ts, underLoad), enough to judge. */
+function steadyState(samples: Sample[], connections: number): Sample[] {
+  const steady = underLoad(samples, connections);
+  if (steady.length >= 2 * WINDOW) return steady;
+  const last = samples.at(-1)?.connections;
+  throw new BenchError(`only ${steady.length} of ${samples.length} samples saw the daemon hold exactly wrk's ${connections} connections ` +
+    `(last seen: ${last?.established ?? 0} established, ${last?.other ?? 0} closing); ${2 * WINDOW} are needed`, 1);
 }
 
 /** A series judged for flatness, with its tolerance in words. */
@@ -114,12 +127,13 @@ async function main(argv: string[]): Promise<number> {
     let warm: Sample[] = [];
     if (warmup > 0) {
       process.stderr.write(`warming up at ${connections} connections for ${warmup} s ...\n`);
-      const warming = await sampled(server.pid, () => wrkOn(port, connections, warmup));
+      const warming = await sampledWrk(server.pid, port, connections, warmup);
       if (warming.result.errors > 0) throw new BenchError(`${warming.result.errors} errors while warming up`, 1);
       warm = warming.samples;
     }
     process.stderr.write(`soaking at ${connections} connections for ${seconds} s ...\n`);
-    const { result: load, samples } = await sampled(server.pid, () => wrkOn(port, connections, seconds));
+    const { result: load, samples: all } = await sampledWrk(server.pid, port, connections, seconds);
+    const samples = steadyState(all, connections);
     const judged = seriesOf(samples).map((s) => ({ ...s, ...flatness(s.values, WINDOW, s.tolerance) }));
 
     console.log(`soak: ${warmup} s of warm-up, then ${seconds} s of wrk at ${connections} connections on the stamp function: ${load.rps.toFixed(0)} requests/s, ${load.requests} requests, ${load.errors} errors`);
@@ -127,11 +141,14 @@ async function main(argv: string[]): Promise<number> {
       ['series', `first ${WINDOW} s`, `last ${WINDOW} s`, 'growth allowed', 'flat'],
       ...judged.map((s) => [s.name + (s.unit ? ` (${s.unit})` : ''), show(s.first, s.unit), show(s.last, s.unit), toleranceText(s.tolerance, s.unit), s.flat ? 'yes' : 'NO']),
     ]));
-    // The daemon's and the runners' memory in 10 s steps: a plateau and a steady climb look alike at the two ends only.
-    const steps = (values: number[]) => Array.from({ length: Math.floor(values.length / WINDOW) }, (_, i) => (values.slice(i * WINDOW, (i + 1) * WINDOW).reduce((a, b) => a + b, 0) / WINDOW / MiB).toFixed(1)).join(' ');
-    if (warm.length >= WINDOW) console.log(`daemon RSS by ${WINDOW} s while warming up (MiB): ${steps(warm.map((w) => w.daemonRss))}`);
-    console.log(`daemon RSS by ${WINDOW} s (MiB):  ${steps(judged[0]!.values)}`);
-    console.log(`runners RSS by ${WINDOW} s (MiB): ${steps(judged[2]!.values)}`);
+    // Every series in 10 s steps: a plateau and a steady climb look alike at the two ends only.
+    const steps = (values: number[], unit: number) => Array.from({ length: Math.floor(values.length / WINDOW) }, (_, i) => (values.slice(i * WINDOW, (i + 1) * WINDOW).reduce((a, b) => a + b, 0) / WINDOW / unit).toFixed(1)).join(' ');
+    if (warm.length >= WINDOW) console.log(`daemon RSS by ${WINDOW} s while warming up (MiB): ${steps(warm.map((w) => w.daemonRss), MiB)}`);
+    console.log(`daemon RSS by ${WINDOW} s (MiB):  ${steps(judged[0]!.values, MiB)}`);
+    console.log(`daemon fds by ${WINDOW} s:        ${steps(judged[1]!.values, 1)}`);
+    console.log(`runners RSS by ${WINDOW} s (MiB): ${steps(judged[2]!.values, MiB)}`);
+    console.log(`runners fds by ${WINDOW} s:       ${steps(judged[3]!.values, 1)}`);
+    console.log(`judged: ${samples.length} of ${all.length} samples, those taken while the daemon held all ${connections} of wrk's connections`);
     const flat = judged.every((s) => s.flat);
     console.log(`errors: ${load.errors === 0 ? 'none' : load.errors}; flat: ${flat ? 'yes' : 'NO'}`);
     const command = `npm run soak -- --seconds ${seconds} --warmup ${warmup} --connections ${connections}`;
