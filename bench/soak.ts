@@ -156,6 +156,7 @@ async function main(argv: string[]): Promise<number> {
     writeJson(common, 'soak', [
       figureOf({ section: 'Soak', figure: `sustained rate (${connections} connections, ${seconds} s, ${load.errors} errors)`, unit: 'requests/s', runs: [load.rps], goal: { text: 'zero errors, everything flat', met: load.errors === 0 && flat }, command }),
       figureOf({ section: 'Soak', figure: 'daemon RSS, last 10 s', unit: 'MiB', runs: [daemonRss.last / MiB], baseline: { name: 'daemon RSS, first 10 s', runs: [daemonRss.first / MiB] }, command }),
+      figureOf({ section: 'Soak', figure: 'daemon fds, last 10 s', unit: 'fds', runs: [judged[1]!.last], baseline: { name: 'daemon fds, first 10 s', runs: [judged[1]!.first] }, command }),
     ]);
     return load.errors === 0 && flat ? 0 : 3;
   } finally {
