@@ -144,10 +144,9 @@ async function main(argv: string[]): Promise<number> {
     // Every series in 10 s steps: a plateau and a steady climb look alike at the two ends only.
     const steps = (values: number[], unit: number) => Array.from({ length: Math.floor(values.length / WINDOW) }, (_, i) => (values.slice(i * WINDOW, (i + 1) * WINDOW).reduce((a, b) => a + b, 0) / WINDOW / unit).toFixed(1)).join(' ');
     if (warm.length >= WINDOW) console.log(`daemon RSS by ${WINDOW} s while warming up (MiB): ${steps(warm.map((w) => w.daemonRss), MiB)}`);
-    console.log(`daemon RSS by ${WINDOW} s (MiB):  ${steps(judged[0]!.values, MiB)}`);
-    console.log(`daemon fds by ${WINDOW} s:        ${steps(judged[1]!.values, 1)}`);
-    console.log(`runners RSS by ${WINDOW} s (MiB): ${steps(judged[2]!.values, MiB)}`);
-    console.log(`runners fds by ${WINDOW} s:       ${steps(judged[3]!.values, 1)}`);
+    for (const s of judged.filter((j) => !j.name.startsWith('runner ') && j.name !== 'runner count')) {
+      console.log(`${`${s.name} by ${WINDOW} s${s.unit ? ` (${s.unit})` : ''}:`.padEnd(26)} ${steps(s.values, s.unit === 'MiB' ? MiB : 1)}`);
+    }
     console.log(`judged: ${samples.length} of ${all.length} samples, those taken while the daemon held all ${connections} of wrk's connections`);
     const flat = judged.every((s) => s.flat);
     console.log(`errors: ${load.errors === 0 ? 'none' : load.errors}; flat: ${flat ? 'yes' : 'NO'}`);
